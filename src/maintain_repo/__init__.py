@@ -1,0 +1,5 @@
+"""maintain: run the maintenance phase of a live product from a git repository."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,58 @@
+"""`maintain check`: validate records and policies; report findings."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from maintain_repo.cli.common import root_of
+from maintain_repo.model.findings import Severity
+
+FORMATS = ("text", "json", "github", "sarif")
+
+
+def add_parser(commands: Any, name: str) -> None:
+    parser = commands.add_parser(
+        name,
+        help="check records and policies (schemas, lifecycles, links)",
+        description="Check the ops repository: every record against its schema and the "
+        "built-in rules, and links between records in both directions. With PATHs only "
+        "those files are checked, but links to and from the rest are still followed.",
+    )
+    parser.add_argument("paths", nargs="*", metavar="PATH", type=Path)
+    parser.add_argument("--format", choices=FORMATS, default="text", help="report format")
+    parser.add_argument(
+        "--no-cache", action="store_true", help="check every file again, ignoring the cache"
+    )
+    parser.add_argument(
+        "--fail-on",
+        choices=[s.value for s in Severity],
+        default=Severity.ERROR.value,
+        help="lowest severity that makes the exit code 1 (default: error)",
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=None, metavar="N", help="worker processes (default: CPUs)"
+    )
+    parser.add_argument("--output", metavar="FILE", help="write the report to FILE")
+
+
+def run(args: argparse.Namespace) -> int:
+    from maintain_repo.engine import CheckOptions, check
+    from maintain_repo.report import REPORTERS
+
+    root = root_of(args)
+    result = check(
+        CheckOptions(root=root, paths=args.paths, use_cache=not args.no_cache, jobs=args.jobs)
+    )
+    if result.cache_discarded:
+        print("maintain: the cache was unreadable and has been rebuilt", file=sys.stderr)
+    rendered = REPORTERS[args.format](result.report)
+    if args.output:
+        from maintain_repo.store.files import write_atomic
+
+        write_atomic(Path(args.output), rendered, overwrite=True)
+    else:
+        sys.stdout.write(rendered)
+    return 1 if result.report.failed(Severity(args.fail_on)) else 0

@@ -1,0 +1,67 @@
+"""Turning exceptions into messages and exit codes, in one place."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import sys
+import tempfile
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from maintain_repo import __version__
+from maintain_repo.errors import MaintainError
+
+USAGE = 2
+BUG = 3
+INTERRUPTED = 130
+
+
+@dataclass(slots=True)
+class Outcome:
+    code: int = 0
+
+
+@contextlib.contextmanager
+def handle_errors() -> Iterator[Outcome]:
+    outcome = Outcome()
+    try:
+        yield outcome
+    except MaintainError as e:
+        print(f"maintain: error: {e.diagnostics()}", file=sys.stderr)
+        outcome.code = USAGE
+    except KeyboardInterrupt:
+        print("maintain: interrupted", file=sys.stderr)
+        outcome.code = INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`); nothing more to say to it.
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        outcome.code = USAGE
+    except Exception:  # anything else is a bug in maintain
+        log = _write_log(traceback.format_exc())
+        print(
+            "maintain: internal error; this is a bug in maintain, please report it"
+            + (f" with the log at {log}" if log else ""),
+            file=sys.stderr,
+        )
+        outcome.code = BUG
+
+
+def _write_log(trace: str) -> Path | None:
+    text = (
+        f"### maintain {__version__} crashed\n\n"
+        f"- python: {sys.version.split()[0]} ({platform.platform()})\n"
+        f"- argv: {sys.argv!r}\n\n```\n{trace}```\n"
+    )
+    try:
+        fd, name = tempfile.mkstemp(prefix="maintain-crash-", suffix=".log")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        return Path(name)
+    except OSError:
+        sys.stderr.write(text)
+        return None

@@ -1,0 +1,163 @@
+"""Checking one file: bytes in, findings and facts out (a cacheable dict).
+
+This is the per-file stage of `maintain check`: decode, parse, validate
+against the model of the file's kind, run the per-record rules, and keep the
+facts the repository-wide rules need. It imports the models, so the engine
+imports it only when some file is not in the cache.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from maintain_repo.model.common import Record
+from maintain_repo.model.facts import RecordFacts
+from maintain_repo.model.findings import Finding, Severity
+from maintain_repo.model.kinds import DOCUMENTS, KINDS
+from maintain_repo.model.settings import Settings
+from maintain_repo.rules.catalog import RULES
+from maintain_repo.rules.layout import folder_of, identity_findings, location_findings
+from maintain_repo.rules.records import RECORD_RULES
+from maintain_repo.rules.schema import validate
+from maintain_repo.store.problems import YamlError, YamlProblem
+from maintain_repo.store.repo import SETTINGS
+from maintain_repo.store.source import decode
+from maintain_repo.store.yaml import Document, parse
+
+FOLDERS = {kind.folder: kind.name for kind in KINDS.values()}
+
+
+def check_bytes(rel: str, data: bytes) -> dict[str, Any]:
+    """The result of checking the file at root-relative `rel` with content `data`."""
+    if rel.startswith("policies/"):
+        return _check_policy(rel, data)
+    return _check_record(rel, data)
+
+
+def _check_record(rel: str, data: bytes) -> dict[str, Any]:
+    findings = list(location_findings(rel, FOLDERS))
+    kind_name = folder_of(rel, FOLDERS)
+    loaded = _load(rel, data, findings)
+    if loaded is None:
+        return _result(findings, RecordFacts(rel, kind_name, None, None, False))
+    text, content = loaded
+    record_id = content.get("id") if isinstance(content.get("id"), str) else None
+    status = content.get("status") if isinstance(content.get("status"), str) else None
+    facts = RecordFacts(rel, kind_name, record_id, status, False)
+    if kind_name is None:
+        return _result(findings, facts)
+    kind = KINDS[kind_name]
+    identity = list(identity_findings(rel, kind_name, content))
+    findings.extend(identity)
+    if not any(f.rule == "record-kind" for f in identity):
+        model, errors = validate(kind.model, content, path=rel, record=record_id)
+        findings.extend(errors)
+        if model is not None:
+            record = cast(Record, model)
+            for rule in RECORD_RULES.values():
+                findings.extend(rule(kind, record, rel))
+            facts = RecordFacts(
+                rel, kind_name, record.id, record.status, True, tuple(record.references())
+            )
+    return _result(_locate(findings, text), facts)
+
+
+def _check_policy(rel: str, data: bytes) -> dict[str, Any]:
+    findings: list[Finding] = []
+    loaded = _load(rel, data, findings)
+    if loaded is None:
+        return _result(findings, None)
+    text, content = loaded
+    doc_kind = content.get("kind")
+    model = DOCUMENTS.get(doc_kind) if isinstance(doc_kind, str) else None
+    if model is None:
+        known = ", ".join(sorted(DOCUMENTS))
+        findings.append(
+            Finding(
+                "schema",
+                Severity.ERROR,
+                f"unknown policy document kind {doc_kind!r} (known: {known})",
+                rel,
+                pointer=("kind",),
+            )
+        )
+        return _result(_locate(findings, text), None)
+    validated, errors = validate(model, content, path=rel, record=None)
+    findings.extend(errors)
+    extra: dict[str, Any] = {}
+    if isinstance(validated, Settings):
+        if rel != SETTINGS:
+            findings.append(
+                Finding(
+                    "record-location",
+                    Severity.ERROR,
+                    f"Settings belong in {SETTINGS}",
+                    rel,
+                    pointer=("kind",),
+                )
+            )
+        findings.extend(
+            Finding(
+                "settings-rule",
+                Severity.ERROR,
+                f"no built-in rule is called {name!r}",
+                rel,
+                pointer=("rules", name),
+            )
+            for name in validated.rules
+            if name not in RULES
+        )
+        extra["rules"] = {
+            name: {"enabled": s.enabled, "severity": s.severity}
+            for name, s in validated.rules.items()
+        }
+    return _result(_locate(findings, text), None, settings=extra if extra else None)
+
+
+def _load(rel: str, data: bytes, findings: list[Finding]) -> tuple[str, dict[str, Any]] | None:
+    """The text and top-level mapping of a file, or None with a finding added."""
+    text = decode(data)
+    if isinstance(text, YamlProblem):
+        findings.append(_problem(rel, text))
+        return None
+    try:
+        document = parse(text)
+    except YamlError as e:
+        findings.append(_problem(rel, e.problem))
+        return None
+    if not isinstance(document.data, dict):
+        what = "an empty file" if document.data is None else f"a {type(document.data).__name__}"
+        findings.append(
+            Finding(
+                "schema", Severity.ERROR, f"expected a mapping of fields, found {what}", rel, 1, 1
+            )
+        )
+        return None
+    return text, document.data
+
+
+def _problem(rel: str, problem: YamlProblem) -> Finding:
+    return Finding(problem.rule, Severity.ERROR, problem.message, rel, problem.line, problem.column)
+
+
+def _locate(findings: list[Finding], text: str) -> list[Finding]:
+    """Give findings that only know their field (pointer) a line and column."""
+    if all(f.line is not None or f.pointer is None for f in findings):
+        return findings
+    document: Document = parse(text, positions=True)
+    return [
+        f.located(*document.locate(f.pointer)) if f.line is None and f.pointer is not None else f
+        for f in findings
+    ]
+
+
+def _result(
+    findings: list[Finding], facts: RecordFacts | None, *, settings: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "findings": [f.to_json() for f in findings],
+        "facts": facts.to_json() if facts is not None else None,
+    }
+    if settings is not None:
+        result["settings"] = settings
+    return result

@@ -1,0 +1,1 @@
+"""Facts from git (GitPython and git plumbing): configuration, diffs, history."""

@@ -1,0 +1,1 @@
+"""Plain values: record models, lifecycles, settings, findings and reports."""

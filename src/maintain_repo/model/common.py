@@ -1,0 +1,212 @@
+"""Field types and the base every record kind shares.
+
+Records are read with YAML 1.2 semantics and timestamps stay text until a
+model parses them here, so `2026-03-01T10:02:00Z` in YAML and in JSON mean
+the same thing. Models are strict: a number where text belongs, or a field
+the schema does not know, is an error rather than a silent coercion.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import Annotated, Literal, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+)
+
+from maintain_repo.model.facts import Reference
+
+SCHEMA_VERSION = 1
+
+# Patterns are written with [0-9] and without look-behind so that Python's
+# `re`, ECMAScript (editors, check-jsonschema) and other validators agree.
+CROCKFORD = "0-9A-HJKMNP-TV-Z"
+RFC3339 = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2})$"
+)
+_RFC3339 = re.compile(RFC3339)
+
+
+class Strict(BaseModel):
+    """Base of every model: unknown fields forbidden, no type coercion."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        frozen=True,
+        populate_by_name=False,
+        use_enum_values=True,
+    )
+
+
+def _timestamp(value: object) -> datetime:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("timestamp needs a UTC offset, e.g. 2026-03-01T10:02:00Z")
+        return value
+    if not isinstance(value, str):
+        raise ValueError("expected an RFC 3339 timestamp with an offset, e.g. 2026-03-01T10:02:00Z")
+    if not _RFC3339.match(value):
+        raise ValueError(
+            f"{value!r} is not an RFC 3339 timestamp with an offset "
+            "(e.g. 2026-03-01T10:02:00Z or 2026-03-01T12:02:00+02:00)"
+        )
+    try:
+        return datetime.fromisoformat(value.upper())
+    except ValueError as e:
+        raise ValueError(f"{value!r} is not a real date and time: {e}") from None
+
+
+Timestamp = Annotated[
+    datetime,
+    BeforeValidator(_timestamp),
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": RFC3339}),
+]
+
+
+def record_id_pattern(prefix: str) -> str:
+    return rf"^{prefix}-[0-9]{{8}}-[{CROCKFORD}]{{4}}$"
+
+
+def _real_date(value: str) -> str:
+    stamp = value.split("-")[1]
+    try:
+        date(int(stamp[:4]), int(stamp[4:6]), int(stamp[6:]))
+    except ValueError:
+        raise ValueError(f"{value!r} does not contain a real date (YYYYMMDD)") from None
+    return value
+
+
+IncidentId = Annotated[str, Field(pattern=record_id_pattern("INC")), AfterValidator(_real_date)]
+ProblemId = Annotated[str, Field(pattern=record_id_pattern("PRB")), AfterValidator(_real_date)]
+ChangeId = Annotated[str, Field(pattern=record_id_pattern("CHG")), AfterValidator(_real_date)]
+ImprovementId = Annotated[str, Field(pattern=record_id_pattern("IMP")), AfterValidator(_real_date)]
+FindingId = Annotated[str, Field(pattern=record_id_pattern("SF")), AfterValidator(_real_date)]
+WaiverId = Annotated[str, Field(pattern=record_id_pattern("WV")), AfterValidator(_real_date)]
+
+SLUG = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
+ServiceId = Annotated[str, Field(pattern=SLUG, min_length=2, max_length=63)]
+AnyRecordId = Annotated[
+    str,
+    Field(
+        pattern=rf"^(((INC|PRB|CHG|IMP|SF|WV)-[0-9]{{8}}-[{CROCKFORD}]{{4}})|[a-z][a-z0-9]*(-[a-z0-9]+)*)$",
+        max_length=63,
+    ),
+]
+
+# A GitHub login, a team (`org/team`), with an optional leading `@`.
+Handle = Annotated[
+    str,
+    Field(
+        pattern=r"^@?[A-Za-z0-9][A-Za-z0-9-]{0,38}(/[A-Za-z0-9][A-Za-z0-9_.-]{0,99})?$",
+        max_length=140,
+    ),
+]
+Title = Annotated[
+    str, Field(min_length=1, max_length=200, pattern=r"^[^\u0000-\u001f\u007f]*[^\s]$")
+]
+Text = Annotated[str, Field(min_length=1, max_length=20000)]
+Line = Annotated[str, Field(min_length=1, max_length=500, pattern=r"^[^\u0000-\u001f\u007f]+$")]
+Url = Annotated[str, Field(pattern=r"^https?://[^\s]+$", max_length=2000)]
+Label = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._/-]{0,49}$")]
+Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=50)]
+Sha = Annotated[str, Field(pattern=r"^[0-9a-f]{7,64}$")]
+PositiveInt = Annotated[int, Field(ge=1)]
+
+T = TypeVar("T")
+
+
+def _unique(items: list[T]) -> list[T]:
+    seen: list[T] = []
+    for item in items:
+        if item in seen:
+            raise ValueError(f"{item!r} is listed twice")
+        seen.append(item)
+    return items
+
+
+# A list whose items must be distinct (`uniqueItems` in the schema).
+UniqueList = Annotated[
+    list[T], AfterValidator(_unique), Field(json_schema_extra={"uniqueItems": True})
+]
+
+
+class TimelineEntry(Strict):
+    """One dated event in a record's life; timelines are append-only."""
+
+    at: Timestamp
+    by: Handle
+    event: Slug
+    text: Text | None = None
+
+
+class Links(Strict):
+    """Where else this record lives: its issue, pull requests, documents."""
+
+    github_issue: PositiveInt | None = None
+    pull_requests: UniqueList[PositiveInt] = []
+    urls: UniqueList[Url] = []
+    related: UniqueList[AnyRecordId] = []
+
+
+# Shared fields written after the kind's own fields, timeline last.
+TRAILING = ("labels", "links", "timeline")
+
+
+class Record(Strict):
+    """Fields every record kind shares, in the order they are written."""
+
+    id: str
+    kind: str
+    schema_version: Literal[1]
+    title: Title
+    status: str
+    owner: Handle
+    created_at: Timestamp
+    description: Text | None = None
+    labels: UniqueList[Label] = []
+    links: Links = Links()
+    timeline: list[TimelineEntry] = []
+
+    def references(self) -> Iterator[Reference]:
+        """Every other record this one names, with where it names it."""
+        for index, target in enumerate(self.links.related):
+            yield Reference(("links", "related", index), target, ())
+
+
+_EXAMPLE_SUFFIX = "20260301-7K2M"
+
+# Friendly words for the patterns above, used in error messages.
+PATTERN_HELP: dict[str, str] = {
+    RFC3339: "an RFC 3339 timestamp with an offset, e.g. 2026-03-01T10:02:00Z",
+    SLUG: "a lowercase slug like checkout-api",
+    r"^@?[A-Za-z0-9][A-Za-z0-9-]{0,38}(/[A-Za-z0-9][A-Za-z0-9_.-]{0,99})?$": (
+        "a GitHub login or org/team, e.g. alice or acme/payments"
+    ),
+    r"^[^\u0000-\u001f\u007f]*[^\s]$": "one line of text without control characters",
+    r"^[^\u0000-\u001f\u007f]+$": "one line of text without control characters",
+    r"^https?://[^\s]+$": "an http(s) URL",
+    r"^[a-z0-9][a-z0-9._/-]{0,49}$": "a lowercase label like customer-facing",
+    r"^[a-z][a-z0-9_]*$": "a lowercase word like acknowledged or staging",
+    r"^[0-9a-f]{7,64}$": "a git commit sha (hex)",
+    **{
+        record_id_pattern(prefix): f"a {name} id like {prefix}-{_EXAMPLE_SUFFIX}"
+        for prefix, name in (
+            ("INC", "incident"),
+            ("PRB", "problem"),
+            ("CHG", "change"),
+            ("IMP", "improvement"),
+            ("SF", "security finding"),
+            ("WV", "waiver"),
+        )
+    },
+}

@@ -1,0 +1,86 @@
+"""Facts about records that cross-record rules need, as plain cacheable values.
+
+The per-file stage reads a record once and keeps what the repository-wide
+rules need (id, kind, status, references); those rules, and a warm cached
+run, never need the record itself again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from maintain_repo.model.findings import Pointer
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A field of one record that names another record.
+
+    `relation` names a two-way link (see `maintain_repo.rules.references`):
+    the target must name this record back through the same relation.
+    """
+
+    pointer: Pointer
+    target: str
+    kinds: tuple[str, ...]
+    relation: str | None = None
+
+    def to_json(self) -> list[Any]:
+        return [list(self.pointer), self.target, list(self.kinds), self.relation]
+
+    @classmethod
+    def from_json(cls, data: Any) -> Reference:
+        pointer, target, kinds, relation = data
+        if not (
+            isinstance(pointer, list)
+            and all(isinstance(p, str) or type(p) is int for p in pointer)
+            and isinstance(target, str)
+            and isinstance(kinds, list)
+            and all(isinstance(k, str) for k in kinds)
+            and (relation is None or isinstance(relation, str))
+        ):
+            raise ValueError("malformed reference")
+        return cls(tuple(pointer), target, tuple(kinds), relation)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordFacts:
+    """What the repository-wide rules know about one record file."""
+
+    path: str
+    kind: str | None  # from the folder the file is in
+    id: str | None  # from the file's `id`, when it is text
+    status: str | None
+    valid: bool  # the record passed its schema
+    references: tuple[Reference, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "kind": self.kind,
+            "id": self.id,
+            "status": self.status,
+            "valid": self.valid,
+            "references": [r.to_json() for r in self.references],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> RecordFacts:
+        path, kind, id_, status, valid = (
+            data["path"],
+            data["kind"],
+            data["id"],
+            data["status"],
+            data["valid"],
+        )
+        if not (
+            isinstance(path, str)
+            and all(v is None or isinstance(v, str) for v in (kind, id_, status))
+            and isinstance(valid, bool)
+            and isinstance(data["references"], list)
+        ):
+            raise ValueError("malformed record facts")
+        references = tuple(Reference.from_json(r) for r in data["references"])
+        return cls(path, kind, id_, status, valid, references)

@@ -1,0 +1,68 @@
+"""Settings: one `policies/settings.yaml` per ops repo (kind `Settings`)."""
+
+from __future__ import annotations
+
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+
+from maintain_repo.model.common import Line, Strict, UniqueList
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class GitHubSettings(Strict):
+    repository: str = Field(pattern=r"^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$", max_length=140)
+
+
+class SeverityLevel(Strict):
+    name: Literal["SEV1", "SEV2", "SEV3", "SEV4"]
+    rank: int = Field(ge=1, le=4)
+    description: Line | None = None
+
+
+class Tier(Strict):
+    tier: Literal[1, 2, 3, 4]
+    name: Line
+    description: Line | None = None
+
+
+class RuleSetting(Strict):
+    """Turn a built-in rule off, or change the severity it reports at."""
+
+    enabled: bool = True
+    severity: Literal["error", "warning", "note"] | None = None
+
+
+_DEFAULT_SEVERITIES = [
+    SeverityLevel(name="SEV1", rank=1, description="Critical: outage or data loss"),
+    SeverityLevel(name="SEV2", rank=2, description="Major: core function degraded"),
+    SeverityLevel(name="SEV3", rank=3, description="Minor: limited impact"),
+    SeverityLevel(name="SEV4", rank=4, description="Low: cosmetic or internal"),
+]
+
+
+class Settings(Strict):
+    """Repository-wide settings that records and policies are judged by."""
+
+    kind: Literal["Settings"]
+    schema_version: Literal[1]
+    github: GitHubSettings | None = None
+    severities: list[SeverityLevel] = Field(default=_DEFAULT_SEVERITIES, min_length=1)
+    tiers: list[Tier] = []
+    time_zone: str = "UTC"
+    business_days: UniqueList[Weekday] = ["mon", "tue", "wed", "thu", "fri"]
+    state_branch: str = Field(
+        default="maintain-state", pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$"
+    )
+    rules: dict[str, RuleSetting] = {}
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone (e.g. Europe/Berlin)") from None
+        return value

@@ -1,0 +1,1 @@
+"""The ops repository on disk: discovery, YAML, ids, atomic writes, caches."""

@@ -1,0 +1,93 @@
+"""The ops repository on disk: where it is and which files it holds.
+
+An ops repository is a directory with a `records/` folder (and usually
+`policies/`, `schemas/` and a `.git`). Paths inside it are handled as
+POSIX-style strings relative to its root, as git and reports show them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from maintain_repo.errors import ConfigError, UsageError
+
+RECORDS = "records"
+POLICIES = "policies"
+SCHEMAS = "schemas"
+SETTINGS = "policies/settings.yaml"
+
+
+def find_root(start: Path) -> Path:
+    """The nearest directory at or above `start` that holds `records/`."""
+    start = start.resolve()
+    for candidate in (start, *start.parents):
+        if (candidate / RECORDS).is_dir():
+            return candidate
+    raise ConfigError(
+        f"no ops repository at or above {start} (no records/ directory found)",
+        hint="run inside an ops repository, pass --root DIR, or create one with `maintain init`",
+    )
+
+
+def record_files(root: Path) -> list[str]:
+    """Every file under records/, relative to `root`, sorted; dotfiles are skipped."""
+    found: list[str] = []
+    base = root / RECORDS
+    for directory, subdirs, files in os.walk(base):
+        subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+        rel_dir = Path(directory).relative_to(root).as_posix()
+        found.extend(f"{rel_dir}/{name}" for name in files if not name.startswith("."))
+    found.sort()
+    return found
+
+
+def policy_files(root: Path) -> list[str]:
+    """The YAML documents directly in policies/ (tests live in policies/tests/)."""
+    base = root / POLICIES
+    if not base.is_dir():
+        return []
+    return sorted(
+        f"{POLICIES}/{entry.name}"
+        for entry in os.scandir(base)
+        if entry.is_file()
+        and entry.name.endswith((".yaml", ".yml"))
+        and not entry.name.startswith(".")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """The files a run was limited to: exact files, and everything under `dirs`."""
+
+    files: frozenset[str]
+    dirs: tuple[str, ...]  # root-relative prefixes ending in "/" ("" is the root)
+
+    def __contains__(self, rel: object) -> bool:
+        return isinstance(rel, str) and (
+            rel in self.files or any(rel.startswith(d) for d in self.dirs)
+        )
+
+    def paths(self, candidates: Iterable[str]) -> set[str]:
+        return {rel for rel in candidates if rel in self}
+
+
+def select(root: Path, paths: Iterable[Path]) -> Selection:
+    """The given paths as a selection of root-relative files and directories."""
+    files: set[str] = set()
+    dirs: list[str] = []
+    for path in paths:
+        absolute = (path if path.is_absolute() else Path.cwd() / path).resolve()
+        try:
+            rel = absolute.relative_to(root)
+        except ValueError:
+            raise UsageError(f"{path} is outside the ops repository {root}") from None
+        if absolute.is_dir():
+            dirs.append(f"{rel.as_posix()}/" if rel.parts else "")
+        elif absolute.is_file():
+            files.add(rel.as_posix())
+        else:
+            raise UsageError(f"{path}: no such file")
+    return Selection(frozenset(files), tuple(dirs))

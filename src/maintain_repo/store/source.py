@@ -1,0 +1,61 @@
+"""Bytes to text: the checks every file passes before it is parsed.
+
+Oversized, binary, byte-order-marked and invalid UTF-8 files are problems
+with a position, never crashes and never silently "fixed".
+"""
+
+from __future__ import annotations
+
+import codecs
+
+from maintain_repo.store.problems import BINARY, BOM, ENCODING, TOO_LARGE, YamlProblem
+
+# A 40-line record is about 1.5 KiB; anything this big is not a record.
+MAX_BYTES = 256 * 1024
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF8, "UTF-8"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+
+
+def decode(data: bytes, *, max_bytes: int = MAX_BYTES) -> str | YamlProblem:
+    """The UTF-8 text of `data`, or the problem that makes it unreadable."""
+    if len(data) > max_bytes:
+        return YamlProblem(
+            TOO_LARGE,
+            f"file is {len(data):,} bytes; records must be at most {max_bytes:,} bytes",
+            1,
+            1,
+        )
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            if name == "UTF-8":
+                return YamlProblem(
+                    BOM, "file starts with a UTF-8 byte-order mark; save it without one", 1, 1
+                )
+            return YamlProblem(ENCODING, f"file is {name}; records must be UTF-8", 1, 1)
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line, column = _position(data, nul)
+        return YamlProblem(BINARY, "binary file (NUL byte); records are UTF-8 text", line, column)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line, column = _position(data, e.start)
+        return YamlProblem(
+            ENCODING,
+            f"invalid UTF-8 (byte 0x{data[e.start]:02x}); records must be UTF-8 text",
+            line,
+            column,
+        )
+
+
+def _position(data: bytes, offset: int) -> tuple[int, int]:
+    """1-based line and character column of byte `offset`."""
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    column = len(data[line_start:offset].decode("utf-8", "replace")) + 1
+    return data.count(b"\n", 0, offset) + 1, column

@@ -1,0 +1,374 @@
+"""The one YAML reader: fast, YAML 1.2, positions on demand.
+
+Records are read from ruamel.yaml's event stream: its C parser (libyaml via
+`ruamel.yaml.clib`) for speed, and its pure-Python YAML 1.2 parser whenever
+the C parser refuses a file (libyaml speaks YAML 1.1 syntax and rejects a few
+valid 1.2 documents). Events become plain `dict`/`list`/scalars here, with
+YAML 1.2 core-schema resolution: `no`, `on`, `yes` stay strings, and
+timestamps stay text for the models to parse.
+
+Anything a record has no business containing is reported with its position
+instead of being loaded: duplicate keys, anchors and aliases, more than one
+document, tags other than the core ones, non-string keys, deep nesting.
+
+With `positions=True` the reader also returns, for every key and list item,
+where it starts, so findings about fields can point at a line and column.
+Round-trip editing lives in `maintain_repo.store.roundtrip`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml import events as ev
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.reader import ReaderError
+
+from maintain_repo.model.findings import Pointer
+from maintain_repo.store.problems import (
+    ALIAS,
+    DEPTH,
+    DUPLICATE_KEY,
+    KEY,
+    MULTI_DOCUMENT,
+    SYNTAX,
+    TAB,
+    TAG,
+    YamlError,
+    YamlProblem,
+)
+
+try:  # The C extension; its absence is reported by `maintain doctor`-style checks.
+    from _ruamel_yaml import CParser as _CParser
+except ImportError:  # pragma: no cover - the package depends on ruamel.yaml.clib
+    _CParser = None
+
+MAX_DEPTH = 32
+
+# YAML 1.2 core schema (https://yaml.org/spec/1.2.2/#1032-tag-resolution).
+_NULL = frozenset({"", "~", "null", "Null", "NULL"})
+_TRUE = frozenset({"true", "True", "TRUE"})
+_FALSE = frozenset({"false", "False", "FALSE"})
+_INT = re.compile(r"[-+]?[0-9]+")
+_OCT = re.compile(r"0o[0-7]+")
+_HEX = re.compile(r"0x[0-9a-fA-F]+")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+_INF = re.compile(r"[-+]?\.(inf|Inf|INF)")
+_NAN = frozenset({".nan", ".NaN", ".NAN"})
+# Plain scalars starting with anything else are strings without further tests.
+_MAYBE_NOT_STR = frozenset("0123456789-+.~nNtTfF")
+
+_CORE = "tag:yaml.org,2002:"
+
+
+def resolve_plain(value: str) -> Any:
+    """The value of a plain (unquoted, untagged) scalar under the 1.2 core schema."""
+    if not value:
+        return None
+    if value[0] not in _MAYBE_NOT_STR:
+        return value
+    if value in _NULL:
+        return None
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    if _INT.fullmatch(value):
+        return int(value)
+    if _OCT.fullmatch(value):
+        return int(value[2:], 8)
+    if _HEX.fullmatch(value):
+        return int(value[2:], 16)
+    if _FLOAT.fullmatch(value):
+        return float(value)
+    if _INF.fullmatch(value):
+        return -math.inf if value[0] == "-" else math.inf
+    if value in _NAN:
+        return math.nan
+    return value
+
+
+@dataclass(slots=True)
+class Document:
+    """A parsed file: its data, and positions when they were asked for."""
+
+    data: Any
+    # Where each key (or list item) starts: 1-based line and column.
+    positions: dict[Pointer, tuple[int, int]] = field(default_factory=dict)
+
+    def locate(self, pointer: Pointer) -> tuple[int, int]:
+        """Line and column of `pointer` (its key, or list item), or of its closest
+        existing ancestor when the field is missing."""
+        for end in range(len(pointer), -1, -1):
+            position = self.positions.get(pointer[:end])
+            if position is not None:
+                return position
+        return 1, 1
+
+
+def parse(text: str, *, positions: bool = False) -> Document:
+    """Parse one YAML document; raises `YamlError` for the first problem."""
+    if _CParser is not None:
+        try:
+            return _build(_c_events(text), positions)
+        except YAMLError:
+            pass  # libyaml is YAML 1.1; let the YAML 1.2 parser decide.
+    try:
+        return _build(YAML(typ="safe", pure=True).parse(text), positions)
+    except MarkedYAMLError as e:
+        raise YamlError(_problem_from(e)) from None
+    except ReaderError as e:
+        line = text.count("\n", 0, e.position) + 1
+        column = e.position - (text.rfind("\n", 0, e.position) + 1) + 1
+        char = e.character if isinstance(e.character, str) else chr(e.character)
+        raise YamlError(
+            YamlProblem(
+                SYNTAX,
+                f"control character U+{ord(char):04X} is not allowed in YAML text",
+                line,
+                column,
+            )
+        ) from None
+    except YAMLError as e:  # pragma: no cover - every parser error carries a mark
+        raise YamlError(YamlProblem(SYNTAX, str(e), 1, 1)) from None
+    except RecursionError:
+        raise YamlError(YamlProblem(DEPTH, "document is nested too deeply to read", 1, 1)) from None
+
+
+def parse_value(text: str) -> Any:
+    """A single YAML value, e.g. from `--set field=VALUE` on the command line."""
+    return parse(f"value: {text}" if "\n" not in text else text).data["value"]
+
+
+def _c_events(text: str) -> Iterator[ev.Event]:
+    parser = _CParser(text)
+    while True:
+        event = parser.get_event()
+        yield event
+        if isinstance(event, ev.StreamEndEvent):
+            return
+
+
+def _problem_from(e: MarkedYAMLError) -> YamlProblem:
+    mark = e.problem_mark or e.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    problem = e.problem or "invalid YAML"
+    context = f" {e.context}" if e.context else ""
+    if "\\t" in problem or "\t" in problem or "tab" in problem:
+        return YamlProblem(
+            TAB, "tab character where YAML allows only spaces for indentation", line, column
+        )
+    return YamlProblem(SYNTAX, f"invalid YAML: {problem}{context}".strip(), line, column)
+
+
+def _mark(event: ev.Event) -> tuple[int, int]:
+    mark = event.start_mark
+    return mark.line + 1, mark.column + 1
+
+
+def _tag(event: ev.Event) -> str | None:
+    tag = getattr(event, "tag", None)
+    if tag is None:
+        return None
+    return str(getattr(tag, "value", tag))
+
+
+class _Builder:
+    """Turns an event stream into plain Python data (one document)."""
+
+    def __init__(self, positions: bool) -> None:
+        self.positions: dict[Pointer, tuple[int, int]] | None = {} if positions else None
+
+    def build(self, events: Iterable[ev.Event]) -> Document:
+        stream = iter(events)
+        data: Any = None
+        documents = 0
+        for event in stream:
+            if isinstance(event, ev.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    line, column = _mark(event)
+                    raise YamlError(
+                        YamlProblem(
+                            MULTI_DOCUMENT,
+                            "more than one YAML document; a record file holds exactly one",
+                            line,
+                            column,
+                        )
+                    )
+                self._check_version(event)
+            elif isinstance(event, ev.StreamEndEvent):
+                break
+            elif not isinstance(event, ev.StreamStartEvent | ev.DocumentEndEvent):
+                data = self._node(event, stream, (), 0, None)
+        return Document(data, self.positions or {})
+
+    @staticmethod
+    def _check_version(event: ev.DocumentStartEvent) -> None:
+        version = event.version
+        if version is not None and tuple(version) != (1, 2):
+            line, column = _mark(event)
+            raise YamlError(
+                YamlProblem(
+                    SYNTAX,
+                    f"%YAML {'.'.join(map(str, version))} directive; records are YAML 1.2",
+                    line,
+                    column,
+                )
+            )
+
+    def _node(
+        self,
+        event: ev.Event,
+        stream: Iterator[ev.Event],
+        pointer: Pointer,
+        depth: int,
+        key_mark: tuple[int, int] | None,
+    ) -> Any:
+        line, column = _mark(event)
+        if self.positions is not None:
+            self.positions[pointer] = key_mark or (line, column)
+        if isinstance(event, ev.AliasEvent) or getattr(event, "anchor", None):
+            raise YamlError(
+                YamlProblem(
+                    ALIAS,
+                    "anchors and aliases (&name, *name) are not allowed in records; "
+                    "write the value out",
+                    line,
+                    column,
+                )
+            )
+        if depth > MAX_DEPTH:
+            raise YamlError(
+                YamlProblem(DEPTH, f"nested deeper than {MAX_DEPTH} levels", line, column)
+            )
+        if isinstance(event, ev.ScalarEvent):
+            return _scalar(event, line, column)
+        if isinstance(event, ev.SequenceStartEvent):
+            self._collection_tag(event, "seq", line, column)
+            return self._sequence(stream, pointer, depth)
+        if isinstance(event, ev.MappingStartEvent):
+            self._collection_tag(event, "map", line, column)
+            return self._mapping(stream, pointer, depth)
+        raise YamlError(  # pragma: no cover - the parser never emits anything else here
+            YamlProblem(SYNTAX, f"unexpected {type(event).__name__}", line, column)
+        )
+
+    @staticmethod
+    def _collection_tag(event: ev.Event, core: str, line: int, column: int) -> None:
+        tag = _tag(event)
+        if tag is not None and tag not in ("!", _CORE + core):
+            raise YamlError(YamlProblem(TAG, f"tag {tag} is not allowed in records", line, column))
+
+    def _sequence(self, stream: Iterator[ev.Event], pointer: Pointer, depth: int) -> list[Any]:
+        items: list[Any] = []
+        for event in stream:
+            if isinstance(event, ev.SequenceEndEvent):
+                return items
+            items.append(self._node(event, stream, (*pointer, len(items)), depth + 1, None))
+        raise YamlError(YamlProblem(SYNTAX, "unterminated sequence", 1, 1))  # pragma: no cover
+
+    def _mapping(self, stream: Iterator[ev.Event], pointer: Pointer, depth: int) -> dict[str, Any]:
+        mapping: dict[str, Any] = {}
+        key_lines: dict[str, int] = {}
+        for event in stream:
+            if isinstance(event, ev.MappingEndEvent):
+                return mapping
+            line, column = _mark(event)
+            if not isinstance(event, ev.ScalarEvent) or getattr(event, "anchor", None):
+                if isinstance(event, ev.AliasEvent) or getattr(event, "anchor", None):
+                    self._node(event, stream, pointer, depth, None)  # raises ALIAS
+                raise YamlError(
+                    YamlProblem(KEY, "keys must be plain strings, not collections", line, column)
+                )
+            key = _scalar(event, line, column)
+            if not isinstance(key, str):
+                raise YamlError(
+                    YamlProblem(
+                        KEY,
+                        f"key {event.value!r} is read as {_type_name(key)}; keys must be "
+                        "strings (quote it)",
+                        line,
+                        column,
+                    )
+                )
+            if key == "<<":
+                raise YamlError(
+                    YamlProblem(ALIAS, "merge keys (<<) are not allowed in records", line, column)
+                )
+            if key in key_lines:
+                raise YamlError(
+                    YamlProblem(
+                        DUPLICATE_KEY,
+                        f"duplicate key {key!r} (first defined on line {key_lines[key]})",
+                        line,
+                        column,
+                    )
+                )
+            key_lines[key] = line
+            value_event = next(stream)
+            mapping[key] = self._node(
+                value_event, stream, (*pointer, key), depth + 1, (line, column)
+            )
+        raise YamlError(YamlProblem(SYNTAX, "unterminated mapping", 1, 1))  # pragma: no cover
+
+
+def _scalar(event: ev.ScalarEvent, line: int, column: int) -> Any:
+    value: str = event.value
+    tag = _tag(event)
+    if tag is None or tag == "!":
+        if event.implicit[0] and tag is None:
+            return resolve_plain(value)
+        return value
+    converter = _TAGGED.get(tag)
+    if converter is None:
+        raise YamlError(YamlProblem(TAG, f"tag {tag} is not allowed in records", line, column))
+    try:
+        return converter(value)
+    except ValueError:
+        raise YamlError(
+            YamlProblem(TAG, f"{value!r} is not a valid {tag[len(_CORE) :]}", line, column)
+        ) from None
+
+
+def _strict(kind: type) -> Callable[[str], Any]:
+    def convert(value: str) -> Any:
+        resolved = resolve_plain(value)
+        if type(resolved) is not kind:
+            raise ValueError(value)
+        return resolved
+
+    return convert
+
+
+def _number(value: str) -> int | float:
+    resolved = resolve_plain(value)
+    if type(resolved) not in (int, float):
+        raise ValueError(value)
+    return resolved  # type: ignore[no-any-return]  # narrowed just above
+
+
+_TAGGED: dict[str, Callable[[str], Any]] = {
+    _CORE + "str": str,
+    _CORE + "int": _strict(int),
+    _CORE + "float": lambda v: float(
+        _strict(float)(v) if "." in v or "e" in v.lower() else _strict(int)(v)
+    ),
+    _CORE + "bool": _strict(bool),
+    _CORE + "null": _strict(type(None)),
+}
+
+
+def _type_name(value: object) -> str:
+    if value is None:
+        return "null"
+    return {bool: "a boolean", int: "a number", float: "a number"}.get(type(value), "text")
+
+
+def _build(events: Iterable[ev.Event], positions: bool) -> Document:
+    return _Builder(positions).build(events)
