@@ -56,26 +56,44 @@ def check(options: CheckOptions) -> CheckRun:
     cache.save()
 
     chosen = [rel for rel in every if selection is None or rel in selection]
-    findings = [Finding.from_json(f) for rel in chosen for f in results[rel]["findings"]]
-    facts = [
-        RecordFacts.from_json(results[rel]["facts"]) for rel in records if results[rel]["facts"]
-    ]
+    findings = [f for rel in chosen for f in results[rel].findings]
+    facts = [fact for rel in records if (fact := results[rel].facts) is not None]
     repo_findings = check_repo(facts)
     if selection is not None:
         repo_findings = involving(repo_findings, set(chosen))
     findings.extend(_locate(root, repo_findings))
-    settings = results.get(SETTINGS, {}).get("settings") or {}
+    settings = results[SETTINGS].settings if SETTINGS in results else {}
     findings = _apply_settings(findings, settings.get("rules", {}))
     findings.sort(key=Finding.sort_key)
-    record_count = sum(1 for rel in chosen if rel in set(records))
+    record_set = set(records)
+    record_count = sum(1 for rel in chosen if rel in record_set)
     summary = Summary.of(findings, files=len(chosen), records=record_count)
     return CheckRun(Report(tuple(findings), summary, str(root)), cache.discarded)
 
 
+@dataclass(frozen=True, slots=True)
+class FileOutcome:
+    """The per-file result, decoded: findings, record facts, settings extras."""
+
+    findings: list[Finding]
+    facts: RecordFacts | None
+    settings: dict[str, Any]
+
+    @classmethod
+    def decode(cls, result: dict[str, Any]) -> FileOutcome:
+        """Raises ValueError/KeyError/TypeError on anything but our own output."""
+        findings = [Finding.from_json(f) for f in result["findings"]]
+        facts = RecordFacts.from_json(result["facts"]) if result["facts"] is not None else None
+        settings = result.get("settings") or {}
+        if not isinstance(settings, dict):
+            raise ValueError("malformed settings")
+        return cls(findings, facts, settings)
+
+
 def _results(
     root: Path, rels: list[str], cache: CheckCache, jobs: int | None
-) -> dict[str, dict[str, Any]]:
-    results: dict[str, dict[str, Any]] = {}
+) -> dict[str, FileOutcome]:
+    results: dict[str, FileOutcome] = {}
     pending: list[str] = []
     for rel in rels:
         path = root / rel
@@ -83,15 +101,24 @@ def _results(
         hit = cache.get(rel, stat)
         if hit is None and cache.directory is not None and rel in cache.entries:
             hit = cache.get_by_hash(rel, _sha(path.read_bytes()), stat, mtime_ns)
-        if hit is not None:
-            results[rel] = hit
+        outcome = _decoded(hit, cache) if hit is not None else None
+        if outcome is not None:
+            results[rel] = outcome
         else:
             pending.append(rel)
     for rel, sha, stat, mtime_ns, result in _compute(root, pending, jobs):
-        results[rel] = result
+        results[rel] = FileOutcome.decode(result)
         if cache.directory is not None:
             cache.put(rel, sha, stat, mtime_ns, result)
     return results
+
+
+def _decoded(result: dict[str, Any], cache: CheckCache) -> FileOutcome | None:
+    try:
+        return FileOutcome.decode(result)
+    except (ValueError, KeyError, TypeError, IndexError):
+        cache.discarded = True  # not our output: never trust, recompute
+        return None
 
 
 Computed = tuple[str, str, tuple[int, int, int, int], int, dict[str, Any]]

@@ -8,6 +8,7 @@ imports it only when some file is not in the cache.
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
 from typing import Any, cast
 
 from maintain_repo.model.common import Record
@@ -39,11 +40,15 @@ def _check_record(rel: str, data: bytes) -> dict[str, Any]:
     kind_name = folder_of(rel, FOLDERS)
     loaded = _load(rel, data, findings)
     if loaded is None:
-        return _result(findings, RecordFacts(rel, kind_name, None, None, False))
+        # Unreadable, but its name still says which record it is: links to it
+        # should not be reported as broken on top of the real problem.
+        stem = PurePosixPath(rel).stem if kind_name is not None else None
+        return _result(findings, RecordFacts(rel, kind_name, stem, None, False))
     text, content = loaded
     record_id = content.get("id") if isinstance(content.get("id"), str) else None
     status = content.get("status") if isinstance(content.get("status"), str) else None
-    facts = RecordFacts(rel, kind_name, record_id, status, False)
+    stem = PurePosixPath(rel).stem if kind_name is not None else None
+    facts = RecordFacts(rel, kind_name, record_id or stem, status, False)
     if kind_name is None:
         return _result(findings, facts)
     kind = KINDS[kind_name]

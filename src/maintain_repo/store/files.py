@@ -16,8 +16,11 @@ from maintain_repo.errors import StoreError
 
 def write_atomic(path: Path, text: str, *, overwrite: bool) -> None:
     """Write `text` to `path` atomically; with `overwrite=False` never replace a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as e:
+        raise StoreError(f"cannot write {path}: {e.strerror or e}") from e
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as handle:

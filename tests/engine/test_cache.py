@@ -1,0 +1,204 @@
+"""The per-file result cache: reused when unchanged, rebuilt when not trusted."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+
+import pytest
+
+import maintain_repo.engine.files as files
+from maintain_repo.cli import main
+from maintain_repo.store.cache import FILE, RACY_NS
+
+INCIDENT = "records/incidents/INC-20260301-7K2M.yaml"
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """Counts per-file checks by wrapping the real function (a spy, not a fake)."""
+    calls: list[str] = []
+    real = files.check_bytes
+
+    def spy(rel, data):
+        calls.append(rel)
+        return real(rel, data)
+
+    monkeypatch.setattr(files, "check_bytes", spy)
+    return calls
+
+
+@pytest.fixture
+def repo(make_repo, tmp_path, monkeypatch):
+    root = make_repo()
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("MAINTAIN_CACHE_DIR", str(cache))
+    # Age every file past the racy window so stat signatures are recorded.
+    old = (os.stat(root).st_mtime_ns - 10 * RACY_NS) // 1_000_000_000
+    for path in root.rglob("*"):
+        os.utime(path, (old, old))
+    return root, cache
+
+
+def _check(root, capsys, *args):
+    code = main(["--root", str(root), "check", "--format", "json", *args])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_a_warm_run_checks_nothing_again_and_reports_the_same(repo, counted, capsys):
+    root, cache = repo
+    cold = _check(root, capsys)
+    assert len(counted) == 9
+    warm = _check(root, capsys)
+    assert len(counted) == 9
+    assert warm == cold
+    assert (cache / FILE).is_file()
+    assert (cache / ".gitignore").read_text().endswith("*\n")
+    assert (cache / "CACHEDIR.TAG").is_file()
+
+
+def test_a_changed_file_is_checked_again(repo, counted, capsys):
+    root, _ = repo
+    _check(root, capsys)
+    path = root / INCIDENT
+    path.write_text(path.read_text().replace("severity: SEV2", "severity: SEV9"))
+    code, report = _check(root, capsys)
+    assert counted[9:] == [INCIDENT]
+    assert code == 1
+    assert [f["rule"] for f in report["findings"]] == ["schema"]
+
+
+def test_same_bytes_with_a_new_stat_are_not_checked_again(repo, counted, capsys):
+    root, _ = repo
+    _check(root, capsys)
+    path = root / INCIDENT
+    path.write_bytes(path.read_bytes())  # new mtime and ctime, same content
+    _check(root, capsys)
+    assert len(counted) == 9
+
+
+def test_results_are_cached_even_for_broken_files(repo, counted, capsys):
+    root, _ = repo
+    (root / INCIDENT).write_bytes(b"id: [\n")
+    first = _check(root, capsys)
+    second = _check(root, capsys)
+    assert first == second
+    assert first[1]["findings"][0]["rule"] == "yaml-syntax"
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda raw: raw[: len(raw) // 2],
+        lambda raw: b"garbage",
+        lambda raw: b"",
+        lambda raw: raw.replace(b'"findings":[]', b'"findings":{}', 1),
+        lambda raw: raw.split(b"\n", 1)[0] + b"\n" + b"{}",
+        lambda raw: _resealed(raw, b'{"records/x.yaml": [1, 2]}'),
+        lambda raw: _resealed(raw, _poisoned(raw, {"findings": 3, "facts": None})),
+        lambda raw: _resealed(raw, _poisoned(raw, {"findings": [{"rule": 1}], "facts": None})),
+        lambda raw: _resealed(raw, _poisoned(raw, {"findings": [], "facts": {"path": []}})),
+    ],
+    ids=[
+        "truncated",
+        "garbage",
+        "empty",
+        "edited",
+        "checksum-mismatch",
+        "shape",
+        "result",
+        "finding",
+        "facts",
+    ],
+)
+def test_a_damaged_cache_is_rebuilt_never_trusted(repo, counted, capsys, damage):
+    root, cache = repo
+    clean = _check(root, capsys)
+    path = root / INCIDENT
+    path.write_text(path.read_text().replace("severity: SEV2", "severity: SEV9"))
+    dirty = _check(root, capsys)
+    (cache / FILE).write_bytes(damage((cache / FILE).read_bytes()))
+    code = main(["--root", str(root), "check", "--format", "json"])
+    out, err = capsys.readouterr()
+    assert json.loads(out) == dirty[1]
+    assert code == 1
+    assert len(counted) == 9 + 1 + 9  # everything checked again
+    assert "cache was unreadable and has been rebuilt" in err
+    assert clean[0] == 0
+
+
+def _resealed(raw: bytes, payload: bytes) -> bytes:
+    """A well-formed cache file (right checksum) with a payload of the wrong shape."""
+    header = json.loads(raw.split(b"\n", 1)[0])
+    header["sha256"] = hashlib.sha256(payload).hexdigest()
+    return json.dumps(header).encode() + b"\n" + payload
+
+
+def _poisoned(raw: bytes, result: dict) -> bytes:
+    """The cached payload with every entry's result replaced by `result`."""
+    payload = json.loads(raw.split(b"\n", 1)[1])
+    for entry in payload.values():
+        entry[2] = result
+    return json.dumps(payload).encode()
+
+
+def test_a_tool_change_invalidates_the_cache(repo, counted, capsys, monkeypatch):
+    root, _ = repo
+    _check(root, capsys)
+    import maintain_repo.engine as engine
+
+    monkeypatch.setattr(engine, "fingerprint", lambda: "another version of maintain")
+    _check(root, capsys)
+    assert len(counted) == 18
+
+
+def test_no_cache_neither_reads_nor_writes_it(repo, counted, capsys):
+    root, cache = repo
+    _check(root, capsys, "--no-cache")
+    _check(root, capsys, "--no-cache")
+    assert len(counted) == 18
+    assert not cache.exists()
+
+
+def test_actions_runs_have_no_cache_unless_asked(make_repo, counted, capsys, monkeypatch):
+    root = make_repo()
+    monkeypatch.delenv("MAINTAIN_CACHE_DIR")
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    _check(root, capsys)
+    _check(root, capsys)
+    assert len(counted) == 18
+    assert not (root / ".maintain-cache").exists()
+
+
+def test_default_cache_lives_in_the_repository_and_ignores_itself(make_repo, capsys, monkeypatch):
+    root = make_repo()
+    monkeypatch.delenv("MAINTAIN_CACHE_DIR")
+    _check(root, capsys)
+    assert (root / ".maintain-cache" / FILE).is_file()
+    assert (root / ".maintain-cache" / ".gitignore").is_file()
+
+
+def test_deleted_files_leave_the_cache(repo, capsys):
+    root, cache = repo
+    _check(root, capsys)
+    (root / "records/services/payments.yaml").unlink()
+    _check(root, capsys)
+    payload = json.loads((cache / FILE).read_bytes().split(b"\n", 1)[1])
+    assert "records/services/payments.yaml" not in payload
+
+
+def test_many_files_are_checked_in_parallel_with_the_same_result(make_repo, capsys):
+    overlay = {
+        f"records/services/svc-{i:03d}.yaml": (
+            f"id: svc-{i:03d}\nkind: service\nschema_version: 1\ntitle: Service {i}\n"
+            "status: active\nowner: acme/ops\ncreated_at: 2026-01-01T00:00:00Z\n"
+            f"tier: {1 + i % 4}\n" + ("bogus: 1\n" if i % 50 == 0 else "")
+        )
+        for i in range(300)
+    }
+    root = make_repo(overlay)
+    serial = _check(root, capsys, "--no-cache", "--jobs", "1")
+    parallel = _check(root, capsys, "--no-cache", "--jobs", "2")
+    assert parallel == serial
+    assert serial[1]["summary"]["errors"] == 6

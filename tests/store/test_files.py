@@ -1,0 +1,50 @@
+"""Atomic writes: all or nothing, and new files never replace old ones."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from maintain_repo.errors import StoreError
+from maintain_repo.store.files import write_atomic
+
+
+def test_creates_and_never_overwrites(tmp_path):
+    target = tmp_path / "a" / "x.yaml"
+    write_atomic(target, "one\n", overwrite=False)
+    with pytest.raises(StoreError, match="already exists"):
+        write_atomic(target, "two\n", overwrite=False)
+    assert target.read_text() == "one\n"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["x.yaml"]
+
+
+def test_replaces_and_keeps_permissions(tmp_path):
+    target = tmp_path / "x.yaml"
+    target.write_text("old\n")
+    target.chmod(0o640)
+    write_atomic(target, "new ✓\n", overwrite=True)
+    assert target.read_text(encoding="utf-8") == "new ✓\n"
+    assert target.stat().st_mode & 0o777 == 0o640
+
+
+def test_an_impossible_path_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "records"
+    blocker.write_text("a file where a directory should be\n")
+    with pytest.raises(StoreError, match="cannot write"):
+        write_atomic(blocker / "incidents" / "x.yaml", "x\n", overwrite=False)
+    assert blocker.read_text() == "a file where a directory should be\n"
+
+
+def test_a_failed_write_leaves_no_temporary_file(tmp_path, monkeypatch):
+    target = tmp_path / "x.yaml"
+    target.write_text("old\n")
+
+    def refuse(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", refuse)  # a full disk cannot be made real here
+    with pytest.raises(StoreError, match="No space left"):
+        write_atomic(target, "new\n", overwrite=True)
+    assert target.read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["x.yaml"]
