@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import sys
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -81,8 +81,8 @@ def chdir(monkeypatch: pytest.MonkeyPatch) -> Callable[[Path], None]:
 
 
 @pytest.fixture(scope="session")
-def maintain_exe() -> Iterator[str]:
+def maintain_exe() -> str:
     """The installed `maintain` console script of the interpreter running the tests."""
-    exe = Path(sys.executable).parent / "maintain"  # type: ignore[attr-defined]
+    exe = Path(sys.executable).parent / "maintain"
     assert exe.exists(), f"`maintain` is not installed next to {sys.executable}"
-    yield str(exe)
+    return str(exe)

@@ -99,10 +99,14 @@ def test_clean_repository_exits_zero(make_repo, capsys):
 
 def test_warnings_fail_only_with_fail_on_warning(make_repo, capsys):
     root = make_repo(
-        {"policies/settings.yaml": "kind: Settings\nschema_version: 1\n"
-         "rules:\n  ref-exists: {severity: warning}\n"}
+        {
+            "policies/settings.yaml": "kind: Settings\nschema_version: 1\n"
+            "rules:\n  ref-exists: {severity: warning}\n"
+        }
     )
-    (root / INCIDENT).write_text((root / INCIDENT).read_text().replace("  - payments\n", "  - paymnts\n", 1))
+    (root / INCIDENT).write_text(
+        (root / INCIDENT).read_text().replace("  - payments\n", "  - paymnts\n", 1)
+    )
     code, out, _ = _run(root, capsys=capsys)
     assert code == 0
     assert "warning ref-exists services[1] names paymnts, which does not exist" in out

@@ -10,7 +10,8 @@ import pytest
 
 import maintain_repo.engine.files as files
 from maintain_repo.cli import main
-from maintain_repo.store.cache import FILE, RACY_NS
+from maintain_repo.store.cache import FACTS, RACY_NS
+from maintain_repo.store.cache import INDEX as FILE
 
 INCIDENT = "records/incidents/INC-20260301-7K2M.yaml"
 
@@ -96,9 +97,10 @@ def test_results_are_cached_even_for_broken_files(repo, counted, capsys):
         lambda raw: raw.replace(b'"findings":[]', b'"findings":{}', 1),
         lambda raw: raw.split(b"\n", 1)[0] + b"\n" + b"{}",
         lambda raw: _resealed(raw, b'{"records/x.yaml": [1, 2]}'),
-        lambda raw: _resealed(raw, _poisoned(raw, {"findings": 3, "facts": None})),
-        lambda raw: _resealed(raw, _poisoned(raw, {"findings": [{"rule": 1}], "facts": None})),
-        lambda raw: _resealed(raw, _poisoned(raw, {"findings": [], "facts": {"path": []}})),
+        lambda raw: _resealed(raw, _poisoned(raw, 3, 3)),
+        lambda raw: _resealed(raw, _poisoned(raw, 3, [{"rule": 1}])),
+        lambda raw: _resealed(raw, _poisoned(raw, 3, [{"rule": "schema", "severity": "fatal"}])),
+        lambda raw: _resealed(raw, _poisoned(raw, 4, ["not", "settings"])),
     ],
     ids=[
         "truncated",
@@ -107,9 +109,10 @@ def test_results_are_cached_even_for_broken_files(repo, counted, capsys):
         "edited",
         "checksum-mismatch",
         "shape",
-        "result",
-        "finding",
-        "facts",
+        "findings-type",
+        "finding-shape",
+        "finding-severity",
+        "settings",
     ],
 )
 def test_a_damaged_cache_is_rebuilt_never_trusted(repo, counted, capsys, damage):
@@ -135,11 +138,11 @@ def _resealed(raw: bytes, payload: bytes) -> bytes:
     return json.dumps(header).encode() + b"\n" + payload
 
 
-def _poisoned(raw: bytes, result: dict) -> bytes:
-    """The cached payload with every entry's result replaced by `result`."""
+def _poisoned(raw: bytes, field: int, value) -> bytes:
+    """The cached index with one field of every file entry replaced by `value`."""
     payload = json.loads(raw.split(b"\n", 1)[1])
-    for entry in payload.values():
-        entry[2] = result
+    for entry in payload["files"].values():
+        entry[field] = value
     return json.dumps(payload).encode()
 
 
@@ -185,7 +188,9 @@ def test_deleted_files_leave_the_cache(repo, capsys):
     (root / "records/services/payments.yaml").unlink()
     _check(root, capsys)
     payload = json.loads((cache / FILE).read_bytes().split(b"\n", 1)[1])
-    assert "records/services/payments.yaml" not in payload
+    assert "records/services/payments.yaml" not in payload["files"]
+    facts = json.loads((cache / FACTS).read_bytes().split(b"\n", 1)[1])
+    assert "records/services/payments.yaml" not in facts
 
 
 def test_many_files_are_checked_in_parallel_with_the_same_result(make_repo, capsys):
@@ -202,3 +207,53 @@ def test_many_files_are_checked_in_parallel_with_the_same_result(make_repo, caps
     parallel = _check(root, capsys, "--no-cache", "--jobs", "2")
     assert parallel == serial
     assert serial[1]["summary"]["errors"] == 6
+
+
+def test_a_warm_run_with_nothing_changed_does_not_read_the_facts(repo, counted, capsys):
+    root, cache = repo
+    cold = _check(root, capsys)
+    (cache / FACTS).write_bytes(b"not even json")
+    warm = _check(root, capsys)
+    assert warm == cold
+    assert len(counted) == 9
+
+
+def test_lost_or_damaged_facts_are_rebuilt_when_links_change(repo, counted, capsys):
+    root, cache = repo
+    _check(root, capsys)
+    (cache / FACTS).write_bytes(b"not even json")
+    incident = root / INCIDENT
+    incident.write_text(incident.read_text().replace("problem: PRB-20260305-2B3C\n", ""))
+    code, report = _check(root, capsys)
+    assert code == 1
+    assert [f["rule"] for f in report["findings"]] == ["ref-backlink"]
+    assert len(counted) == 9 + 1 + 7  # the edited file, then the other records (facts lost)
+    assert _check(root, capsys) == (code, report)
+    assert len(counted) == 17
+
+
+def test_editing_text_reuses_the_repository_wide_result(repo, counted, capsys, monkeypatch):
+    root, _ = repo
+    _check(root, capsys)
+    import maintain_repo.engine as engine
+
+    def must_not_run(facts):
+        raise AssertionError("the links did not change; no need to re-run repository rules")
+
+    monkeypatch.setattr(engine, "check_repo", must_not_run)
+    incident = root / INCIDENT
+    incident.write_text(incident.read_text().replace("Routed card traffic", "Moved card traffic"))
+    code, report = _check(root, capsys)
+    assert (code, report["findings"]) == (0, [])
+    assert counted[9:] == [INCIDENT]
+
+
+def test_repository_findings_follow_the_lines_they_point_at(repo, capsys):
+    root, _ = repo
+    incident = root / INCIDENT
+    incident.write_text(incident.read_text().replace("  - payments\n", "  - paymnts\n", 1))
+    first = _check(root, capsys)[1]["findings"]
+    incident.write_text("# a new first line\n" + incident.read_text())
+    second = _check(root, capsys)[1]["findings"]
+    assert [f["rule"] for f in first] == [f["rule"] for f in second] == ["ref-exists"]
+    assert second[0]["line"] == first[0]["line"] + 1

@@ -88,7 +88,7 @@ def test_positions_are_only_collected_on_request():
         ("a: " + "[" * 40 + "]" * 40 + "\n", "yaml-too-deep", 1, 36),
         ("%YAML 1.1\n---\na: 1\n", "yaml-syntax", 1, 1),
         ("a: [1, 2\nb: 3\n", "yaml-syntax", 2, 2),
-        ("a: 'open\n", "yaml-syntax", 2, 1),
+        ("a: 'open\n", "yaml-syntax", 1, 4),
         ("a: x\x07y\n", "yaml-syntax", 1, 5),
     ],
 )

@@ -12,7 +12,7 @@ import hashlib
 import math
 import multiprocessing
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +21,7 @@ from typing import Any
 from maintain_repo.model.facts import RecordFacts
 from maintain_repo.model.findings import Finding, Report, Severity, Summary
 from maintain_repo.rules.references import check_repo, involving
-from maintain_repo.store.cache import CheckCache, cache_dir, fingerprint, stat_of
+from maintain_repo.store.cache import CheckCache, Entry, cache_dir, fingerprint, stat_of
 from maintain_repo.store.repo import SETTINGS, Selection, policy_files, record_files, select
 
 # Below this many files to check, worker start-up costs more than it saves.
@@ -47,105 +47,134 @@ def check(options: CheckOptions) -> CheckRun:
     root = options.root
     selection = select(root, options.paths) if options.paths else None
     records = record_files(root)
-    policies = policy_files(root)
-    every = records + policies
+    every = records + policy_files(root)
+    present = set(every)
     directory = cache_dir(root, enabled=options.use_cache)
-    cache = CheckCache(directory, fingerprint() if directory is not None else "")
-    results = _results(root, every, cache, options.jobs)
-    cache.forget_missing(set(every))
-    cache.save()
+    run = _Run(str(root), CheckCache(directory, fingerprint() if directory else ""))
+    run.load(every, options.jobs)
+    run.cache.forget_missing(present)
 
     chosen = [rel for rel in every if selection is None or rel in selection]
-    findings = [f for rel in chosen for f in results[rel].findings]
-    facts = [fact for rel in records if (fact := results[rel].facts) is not None]
-    repo_findings = check_repo(facts)
+    findings = [finding for rel in chosen for finding in run.findings(rel)]
+    repo_findings = run.repo_findings(records)
+    run.cache.save(present)
     if selection is not None:
         repo_findings = involving(repo_findings, set(chosen))
     findings.extend(_locate(root, repo_findings))
-    settings = results[SETTINGS].settings if SETTINGS in results else {}
-    findings = _apply_settings(findings, settings.get("rules", {}))
+    settings = run.entries[SETTINGS].settings if SETTINGS in run.entries else None
+    findings = _apply_settings(findings, (settings or {}).get("rules", {}))
     findings.sort(key=Finding.sort_key)
     record_set = set(records)
     record_count = sum(1 for rel in chosen if rel in record_set)
     summary = Summary.of(findings, files=len(chosen), records=record_count)
-    return CheckRun(Report(tuple(findings), summary, str(root)), cache.discarded)
+    return CheckRun(Report(tuple(findings), summary, str(root)), run.cache.discarded)
 
 
-@dataclass(frozen=True, slots=True)
-class FileOutcome:
-    """The per-file result, decoded: findings, record facts, settings extras."""
+class _Run:
+    """One check: the cache entry of every file, and the results made fresh."""
 
-    findings: list[Finding]
-    facts: RecordFacts | None
-    settings: dict[str, Any]
+    def __init__(self, base: str, cache: CheckCache) -> None:
+        self.base = base
+        self.cache = cache
+        self.entries: dict[str, Entry] = {}
+        self.fresh: dict[str, dict[str, Any]] = {}
 
-    @classmethod
-    def decode(cls, result: dict[str, Any]) -> FileOutcome:
-        """Raises ValueError/KeyError/TypeError on anything but our own output."""
-        findings = [Finding.from_json(f) for f in result["findings"]]
-        facts = RecordFacts.from_json(result["facts"]) if result["facts"] is not None else None
-        settings = result.get("settings") or {}
-        if not isinstance(settings, dict):
-            raise ValueError("malformed settings")
-        return cls(findings, facts, settings)
+    def load(self, rels: list[str], jobs: int | None) -> None:
+        """Take each file's entry from the cache, or check the file."""
+        pending: list[str] = []
+        for rel in rels:
+            path = os.path.join(self.base, rel)
+            stat, mtime_ns = stat_of(path)
+            entry = self.cache.get(rel, stat)
+            if entry is None and rel in self.cache.entries:
+                with open(path, "rb") as handle:
+                    entry = self.cache.get_by_hash(rel, _sha(handle.read()), stat, mtime_ns)
+            if entry is not None:
+                self.entries[rel] = entry
+            else:
+                pending.append(rel)
+        for computed in _compute(self.base, pending, jobs):
+            self._store(computed)
 
+    def _store(self, computed: Computed) -> dict[str, Any]:
+        rel, sha, stat, mtime_ns, result = computed
+        self.fresh[rel] = result
+        self.entries[rel] = self.cache.put(rel, sha, stat, mtime_ns, result)
+        return result
 
-def _results(
-    root: Path, rels: list[str], cache: CheckCache, jobs: int | None
-) -> dict[str, FileOutcome]:
-    results: dict[str, FileOutcome] = {}
-    pending: list[str] = []
-    for rel in rels:
-        path = root / rel
-        stat, mtime_ns = stat_of(path)
-        hit = cache.get(rel, stat)
-        if hit is None and cache.directory is not None and rel in cache.entries:
-            hit = cache.get_by_hash(rel, _sha(path.read_bytes()), stat, mtime_ns)
-        outcome = _decoded(hit, cache) if hit is not None else None
-        if outcome is not None:
-            results[rel] = outcome
+    def _recheck(self, rel: str) -> dict[str, Any]:
+        """The cache held something that is not our output: never trust it."""
+        self.cache.discarded = True
+        return self._store(_check_one(self.base, rel))
+
+    def findings(self, rel: str) -> list[Finding]:
+        try:
+            return [Finding.from_json(f) for f in self.entries[rel].findings]
+        except (ValueError, KeyError, TypeError):
+            return [Finding.from_json(f) for f in self._recheck(rel)["findings"]]
+
+    def repo_findings(self, records: list[str]) -> list[Finding]:
+        """Findings of the repository-wide rules; reused while no record's facts change."""
+        if self._repo_key(records) == self.cache.repo_key:
+            try:
+                return [Finding.from_json(f) for f in self.cache.repo_findings]
+            except (ValueError, KeyError, TypeError):
+                self.cache.discarded = True
+        facts = [fact for rel in records if (fact := self._facts(rel)) is not None]
+        findings = check_repo(facts)
+        self.cache.set_repo(self._repo_key(records), [f.to_json() for f in findings])
+        return findings
+
+    def _repo_key(self, records: list[str]) -> str:
+        digest = hashlib.sha256()
+        for rel in records:
+            digest.update(f"{rel}\0{self.entries[rel].facts_hash}\n".encode())
+        return digest.hexdigest()
+
+    def _facts(self, rel: str) -> RecordFacts | None:
+        entry = self.entries[rel]
+        if rel in self.fresh:
+            raw = self.fresh[rel]["facts"]
+        elif entry.facts_hash is None:
+            return None
         else:
-            pending.append(rel)
-    for rel, sha, stat, mtime_ns, result in _compute(root, pending, jobs):
-        results[rel] = FileOutcome.decode(result)
-        if cache.directory is not None:
-            cache.put(rel, sha, stat, mtime_ns, result)
-    return results
-
-
-def _decoded(result: dict[str, Any], cache: CheckCache) -> FileOutcome | None:
-    try:
-        return FileOutcome.decode(result)
-    except (ValueError, KeyError, TypeError, IndexError):
-        cache.discarded = True  # not our output: never trust, recompute
-        return None
+            raw = self.cache.facts_of(rel, entry.facts_hash)
+            if raw is None:  # the facts file lost them (or was damaged): check again
+                raw = self._recheck(rel)["facts"]
+        if raw is None:
+            return None
+        try:
+            return RecordFacts.from_json(rel, raw)
+        except (ValueError, KeyError, TypeError):
+            raw = self._recheck(rel)["facts"]
+            return RecordFacts.from_json(rel, raw) if raw is not None else None
 
 
 Computed = tuple[str, str, tuple[int, int, int, int], int, dict[str, Any]]
 
 
-def _compute(root: Path, rels: list[str], jobs: int | None) -> Iterable[Computed]:
+def _compute(base: str, rels: list[str], jobs: int | None) -> list[Computed]:
     if not rels:
         return []
     from maintain_repo.engine import files  # noqa: F401  # models load once, before forking
 
     workers = min(jobs or os.cpu_count() or 1, len(rels))
     if workers < 2 or len(rels) < PARALLEL_THRESHOLD:
-        return [_check_one(str(root), rel) for rel in rels]
+        return [_check_one(base, rel) for rel in rels]
     chunk = max(1, math.ceil(len(rels) / (workers * 4)))
-    context = multiprocessing.get_context(
-        "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    )
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return list(pool.map(_check_one, [str(root)] * len(rels), rels, chunksize=chunk))
+        return list(pool.map(_check_one, [base] * len(rels), rels, chunksize=chunk))
 
 
-def _check_one(root: str, rel: str) -> Computed:
+def _check_one(base: str, rel: str) -> Computed:
     from maintain_repo.engine.files import check_bytes
 
-    path = Path(root) / rel
+    path = os.path.join(base, rel)
     stat, mtime_ns = stat_of(path)
-    data = path.read_bytes()
+    with open(path, "rb") as handle:
+        data = handle.read()
     return rel, _sha(data), stat, mtime_ns, check_bytes(rel, data)
 
 

@@ -9,13 +9,12 @@ imports it only when some file is not in the cache.
 from __future__ import annotations
 
 from pathlib import PurePosixPath
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from maintain_repo.model.common import Record
 from maintain_repo.model.facts import RecordFacts
 from maintain_repo.model.findings import Finding, Severity
-from maintain_repo.model.kinds import DOCUMENTS, KINDS
-from maintain_repo.model.settings import Settings
+from maintain_repo.model.kinds import DOCUMENTS, FOLDERS, KINDS, document_model
 from maintain_repo.rules.catalog import RULES
 from maintain_repo.rules.layout import folder_of, identity_findings, location_findings
 from maintain_repo.rules.records import RECORD_RULES
@@ -25,7 +24,8 @@ from maintain_repo.store.repo import SETTINGS
 from maintain_repo.store.source import decode
 from maintain_repo.store.yaml import Document, parse
 
-FOLDERS = {kind.folder: kind.name for kind in KINDS.values()}
+if TYPE_CHECKING:
+    from maintain_repo.model.settings import Settings
 
 
 def check_bytes(rel: str, data: bytes) -> dict[str, Any]:
@@ -38,6 +38,8 @@ def check_bytes(rel: str, data: bytes) -> dict[str, Any]:
 def _check_record(rel: str, data: bytes) -> dict[str, Any]:
     findings = list(location_findings(rel, FOLDERS))
     kind_name = folder_of(rel, FOLDERS)
+    if not rel.endswith(".yaml"):
+        return _result(findings, None)  # not a record file at all; its name is the problem
     loaded = _load(rel, data, findings)
     if loaded is None:
         # Unreadable, but its name still says which record it is: links to it
@@ -74,7 +76,7 @@ def _check_policy(rel: str, data: bytes) -> dict[str, Any]:
         return _result(findings, None)
     text, content = loaded
     doc_kind = content.get("kind")
-    model = DOCUMENTS.get(doc_kind) if isinstance(doc_kind, str) else None
+    model = document_model(doc_kind) if isinstance(doc_kind, str) else None
     if model is None:
         known = ", ".join(sorted(DOCUMENTS))
         findings.append(
@@ -89,34 +91,34 @@ def _check_policy(rel: str, data: bytes) -> dict[str, Any]:
         return _result(_locate(findings, text), None)
     validated, errors = validate(model, content, path=rel, record=None)
     findings.extend(errors)
-    extra: dict[str, Any] = {}
-    if isinstance(validated, Settings):
-        if rel != SETTINGS:
-            findings.append(
-                Finding(
-                    "record-location",
-                    Severity.ERROR,
-                    f"Settings belong in {SETTINGS}",
-                    rel,
-                    pointer=("kind",),
-                )
-            )
-        findings.extend(
-            Finding(
-                "settings-rule",
-                Severity.ERROR,
-                f"no built-in rule is called {name!r}",
-                rel,
-                pointer=("rules", name),
-            )
-            for name in validated.rules
-            if name not in RULES
-        )
-        extra["rules"] = {
-            name: {"enabled": s.enabled, "severity": s.severity}
-            for name, s in validated.rules.items()
+    settings = None
+    if doc_kind == "Settings" and validated is not None:
+        findings.extend(_settings_findings(rel, cast("Settings", validated)))
+        settings = {
+            "rules": {
+                name: {"enabled": s.enabled, "severity": s.severity}
+                for name, s in cast("Settings", validated).rules.items()
+            }
         }
-    return _result(_locate(findings, text), None, settings=extra if extra else None)
+    return _result(_locate(findings, text), None, settings=settings)
+
+
+def _settings_findings(rel: str, settings: Settings) -> list[Finding]:
+    findings = [
+        Finding(
+            "settings-rule",
+            Severity.ERROR,
+            f"no built-in rule is called {name!r}",
+            rel,
+            pointer=("rules", name),
+        )
+        for name in settings.rules
+        if name not in RULES
+    ]
+    if rel != SETTINGS:
+        message = f"Settings belong in {SETTINGS}"
+        findings.append(Finding("record-location", Severity.ERROR, message, rel, pointer=("kind",)))
+    return findings
 
 
 def _load(rel: str, data: bytes, findings: list[Finding]) -> tuple[str, dict[str, Any]] | None:
@@ -131,7 +133,12 @@ def _load(rel: str, data: bytes, findings: list[Finding]) -> tuple[str, dict[str
         findings.append(_problem(rel, e.problem))
         return None
     if not isinstance(document.data, dict):
-        what = "an empty file" if document.data is None else f"a {type(document.data).__name__}"
+        if not text.strip():
+            what = "an empty file"
+        elif document.data is None:
+            what = "an empty document (only comments, or null)"
+        else:
+            what = "a list" if isinstance(document.data, list) else "a single value"
         findings.append(
             Finding(
                 "schema", Severity.ERROR, f"expected a mapping of fields, found {what}", rel, 1, 1

@@ -39,7 +39,7 @@ _IMPLEMENTED = (*_IMPLEMENTING, need("deployment"), need("implemented_at"))
 
 # Chains of timestamps that must not go backwards, where present.
 ORDER = (
-    ("created_at", "submitted_at", "implemented_at", "closed_at"),
+    ("submitted_at", "implemented_at", "closed_at"),
     ("schedule.planned_start", "schedule.planned_end"),
     ("deployment.started_at", "deployment.finished_at"),
 )
@@ -199,3 +199,6 @@ class Change(Record):
             yield Reference(("services", index), service, ("service",))
         for index, incident in enumerate(self.caused_incidents):
             yield Reference(("caused_incidents", index), incident, ("incident",), "caused-incident")
+
+
+MODEL = Change

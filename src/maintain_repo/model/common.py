@@ -45,6 +45,9 @@ class Strict(BaseModel):
         frozen=True,
         populate_by_name=False,
         use_enum_values=True,
+        # Build validators on first use: a pre-commit run that checks one
+        # incident should not pay for every model.
+        defer_build=True,
     )
 
 
@@ -77,7 +80,7 @@ def record_id_pattern(prefix: str) -> str:
     return rf"^{prefix}-[0-9]{{8}}-[{CROCKFORD}]{{4}}$"
 
 
-def _real_date(value: str) -> str:
+def real_date(value: str) -> str:
     stamp = value.split("-")[1]
     try:
         date(int(stamp[:4]), int(stamp[4:6]), int(stamp[6:]))
@@ -86,12 +89,12 @@ def _real_date(value: str) -> str:
     return value
 
 
-IncidentId = Annotated[str, Field(pattern=record_id_pattern("INC")), AfterValidator(_real_date)]
-ProblemId = Annotated[str, Field(pattern=record_id_pattern("PRB")), AfterValidator(_real_date)]
-ChangeId = Annotated[str, Field(pattern=record_id_pattern("CHG")), AfterValidator(_real_date)]
-ImprovementId = Annotated[str, Field(pattern=record_id_pattern("IMP")), AfterValidator(_real_date)]
-FindingId = Annotated[str, Field(pattern=record_id_pattern("SF")), AfterValidator(_real_date)]
-WaiverId = Annotated[str, Field(pattern=record_id_pattern("WV")), AfterValidator(_real_date)]
+IncidentId = Annotated[str, Field(pattern=record_id_pattern("INC")), AfterValidator(real_date)]
+ProblemId = Annotated[str, Field(pattern=record_id_pattern("PRB")), AfterValidator(real_date)]
+ChangeId = Annotated[str, Field(pattern=record_id_pattern("CHG")), AfterValidator(real_date)]
+ImprovementId = Annotated[str, Field(pattern=record_id_pattern("IMP")), AfterValidator(real_date)]
+FindingId = Annotated[str, Field(pattern=record_id_pattern("SF")), AfterValidator(real_date)]
+WaiverId = Annotated[str, Field(pattern=record_id_pattern("WV")), AfterValidator(real_date)]
 
 SLUG = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
 ServiceId = Annotated[str, Field(pattern=SLUG, min_length=2, max_length=63)]
@@ -111,16 +114,29 @@ Handle = Annotated[
         max_length=140,
     ),
 ]
-Title = Annotated[
-    str, Field(min_length=1, max_length=200, pattern=r"^[^\u0000-\u001f\u007f]*[^\s]$")
-]
+# C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
+_CONTROL = r"\u0000-\u001f\u007f-\u009f\u2028\u2029"
+TITLE = rf"^[^{_CONTROL}]*[^\s{_CONTROL}]$"
+LINE = rf"^[^{_CONTROL}]+$"
+Title = Annotated[str, Field(min_length=1, max_length=200, pattern=TITLE)]
 Text = Annotated[str, Field(min_length=1, max_length=20000)]
-Line = Annotated[str, Field(min_length=1, max_length=500, pattern=r"^[^\u0000-\u001f\u007f]+$")]
+Line = Annotated[str, Field(min_length=1, max_length=500, pattern=LINE)]
 Url = Annotated[str, Field(pattern=r"^https?://[^\s]+$", max_length=2000)]
 Label = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._/-]{0,49}$")]
 Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=50)]
 Sha = Annotated[str, Field(pattern=r"^[0-9a-f]{7,64}$")]
 PositiveInt = Annotated[int, Field(ge=1)]
+
+
+def _whole_number(value: object) -> object:
+    # Literal[1, 2] would accept True and 2.0 (they compare equal to 1 and 2).
+    if type(value) is not int:
+        raise ValueError(f"expected a whole number, not {value!r}")
+    return value
+
+
+SchemaVersion = Annotated[Literal[1], BeforeValidator(_whole_number)]
+TierNumber = Annotated[Literal[1, 2, 3, 4], BeforeValidator(_whole_number)]
 
 T = TypeVar("T")
 
@@ -167,7 +183,7 @@ class Record(Strict):
 
     id: str
     kind: str
-    schema_version: Literal[1]
+    schema_version: SchemaVersion
     title: Title
     status: str
     owner: Handle
@@ -192,8 +208,8 @@ PATTERN_HELP: dict[str, str] = {
     r"^@?[A-Za-z0-9][A-Za-z0-9-]{0,38}(/[A-Za-z0-9][A-Za-z0-9_.-]{0,99})?$": (
         "a GitHub login or org/team, e.g. alice or acme/payments"
     ),
-    r"^[^\u0000-\u001f\u007f]*[^\s]$": "one line of text without control characters",
-    r"^[^\u0000-\u001f\u007f]+$": "one line of text without control characters",
+    TITLE: "one line of text without control characters, not ending in a space",
+    LINE: "one line of text without control characters",
     r"^https?://[^\s]+$": "an http(s) URL",
     r"^[a-z0-9][a-z0-9._/-]{0,49}$": "a lowercase label like customer-facing",
     r"^[a-z][a-z0-9_]*$": "a lowercase word like acknowledged or staging",

@@ -7,7 +7,6 @@ run, never need the record itself again.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,31 +55,18 @@ class RecordFacts:
     valid: bool  # the record passed its schema
     references: tuple[Reference, ...] = ()
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "kind": self.kind,
-            "id": self.id,
-            "status": self.status,
-            "valid": self.valid,
-            "references": [r.to_json() for r in self.references],
-        }
+    def to_json(self) -> list[Any]:
+        """Compact form (the path is the key it is stored under)."""
+        refs = [r.to_json() for r in self.references]
+        return [self.kind, self.id, self.status, self.valid, refs]
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> RecordFacts:
-        path, kind, id_, status, valid = (
-            data["path"],
-            data["kind"],
-            data["id"],
-            data["status"],
-            data["valid"],
-        )
+    def from_json(cls, path: str, data: Any) -> RecordFacts:
+        kind, id_, status, valid, refs = data
         if not (
-            isinstance(path, str)
-            and all(v is None or isinstance(v, str) for v in (kind, id_, status))
+            all(v is None or isinstance(v, str) for v in (kind, id_, status))
             and isinstance(valid, bool)
-            and isinstance(data["references"], list)
+            and isinstance(refs, list)
         ):
             raise ValueError("malformed record facts")
-        references = tuple(Reference.from_json(r) for r in data["references"])
-        return cls(path, kind, id_, status, valid, references)
+        return cls(path, kind, id_, status, valid, tuple(Reference.from_json(r) for r in refs))

@@ -125,3 +125,6 @@ class SecurityFinding(Record):
             yield Reference(("waiver",), self.waiver, ("waiver",), "finding-waiver")
         if self.duplicate_of:
             yield Reference(("duplicate_of",), self.duplicate_of, ("finding",))
+
+
+MODEL = SecurityFinding

@@ -24,7 +24,7 @@ from maintain_repo.model.lifecycle import Lifecycle, edges, fan, need
 SOURCE_PREFIX = {"incident": "INC", "problem": "PRB", "finding": "SF", "change": "CHG"}
 
 # Chains of timestamps that must not go backwards, where present.
-ORDER = (("created_at", "started_at", "done_at"),)
+ORDER = (("started_at", "done_at"),)
 
 LIFECYCLE = Lifecycle(
     states=("open", "in_progress", "done", "wont_do"),
@@ -57,7 +57,9 @@ class Source(Strict):
         if self.ref is None:
             raise ValueError(f"a source of kind {self.kind} needs ref: {prefix}-...")
         if not self.ref.startswith(prefix + "-"):
-            raise ValueError(f"a source of kind {self.kind} needs a {prefix}- id, not {self.ref}")
+            raise ValueError(
+                f"a source of kind {self.kind} needs an id starting with {prefix}-, not {self.ref}"
+            )
         return self
 
 
@@ -92,3 +94,6 @@ class Improvement(Record):
         if self.source.ref is not None:
             relation = "action-item" if self.source.kind == "incident" else None
             yield Reference(("source", "ref"), self.source.ref, (self.source.kind,), relation)
+
+
+MODEL = Improvement

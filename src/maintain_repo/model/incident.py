@@ -29,16 +29,11 @@ SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")
 IncidentSeverity = Literal["SEV1", "SEV2", "SEV3", "SEV4", "unknown"]
 
 # Chains of timestamps that must not go backwards, where present.
+# Detection may come before impact (an early warning), so impact has a chain
+# of its own.
 ORDER = (
-    (
-        "impact_started_at",
-        "detected_at",
-        "reported_at",
-        "acknowledged_at",
-        "mitigated_at",
-        "resolved_at",
-        "closed_at",
-    ),
+    ("detected_at", "reported_at", "acknowledged_at", "mitigated_at", "resolved_at", "closed_at"),
+    ("impact_started_at", "mitigated_at", "resolved_at", "closed_at"),
     ("reported_at", "postmortem.reviewed_at"),
 )
 
@@ -164,3 +159,6 @@ class Incident(Record):
         if self.cause and self.cause.triggering_change:
             change = self.cause.triggering_change
             yield Reference(("cause", "triggering_change"), change, ("change",), "caused-incident")
+
+
+MODEL = Incident

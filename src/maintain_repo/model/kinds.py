@@ -1,18 +1,22 @@
-"""The record kinds: folder, id prefix, model and lifecycle of each.
+"""The record kinds: folder, id prefix, and (loaded on first use) model and lifecycle.
 
-A literal registry: a new kind is one model module plus one entry here.
+A literal registry: a new kind is one model module (defining `MODEL`,
+`LIFECYCLE` and `ORDER`) plus one entry here. Models are imported only when a
+kind is used, so a check of one incident never builds the other models.
 """
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
-from maintain_repo.model import change, finding, improvement, incident, problem, service, waiver
-from maintain_repo.model.common import Record
-from maintain_repo.model.lifecycle import Lifecycle
-from maintain_repo.model.settings import Settings
+    from maintain_repo.model.common import Record
+    from maintain_repo.model.lifecycle import Lifecycle
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,91 +24,57 @@ class Kind:
     name: str
     folder: str
     prefix: str | None  # None: the id is a slug (services)
-    model: type[Record]
-    lifecycle: Lifecycle
-    order: tuple[tuple[str, ...], ...]
+    module: str  # maintain_repo.model.<module> defines MODEL, LIFECYCLE, ORDER
     summary: str
 
     @property
     def schema_file(self) -> str:
         return f"{self.name}.schema.json"
 
+    @property
+    def model(self) -> type[Record]:
+        return _module(self.module).MODEL  # type: ignore[no-any-return]  # checked by tests
+
+    @property
+    def lifecycle(self) -> Lifecycle:
+        return _module(self.module).LIFECYCLE  # type: ignore[no-any-return]  # checked by tests
+
+    @property
+    def order(self) -> tuple[tuple[str, ...], ...]:
+        """Chains of timestamps that must not go backwards, where present."""
+        return _module(self.module).ORDER  # type: ignore[no-any-return]  # checked by tests
+
+
+def _module(name: str) -> ModuleType:
+    return importlib.import_module(f"maintain_repo.model.{name}")
+
 
 KINDS: dict[str, Kind] = {
-    "service": Kind(
-        "service",
-        "services",
-        None,
-        service.Service,
-        service.LIFECYCLE,
-        service.ORDER,
-        "A service of the catalog",
-    ),
-    "incident": Kind(
-        "incident",
-        "incidents",
-        "INC",
-        incident.Incident,
-        incident.LIFECYCLE,
-        incident.ORDER,
-        "Something broke for users",
-    ),
-    "problem": Kind(
-        "problem",
-        "problems",
-        "PRB",
-        problem.Problem,
-        problem.LIFECYCLE,
-        problem.ORDER,
-        "The root cause behind incidents",
-    ),
-    "change": Kind(
-        "change",
-        "changes",
-        "CHG",
-        change.Change,
-        change.LIFECYCLE,
-        change.ORDER,
-        "An update to production",
-    ),
+    "service": Kind("service", "services", None, "service", "A service of the catalog"),
+    "incident": Kind("incident", "incidents", "INC", "incident", "Something broke for users"),
+    "problem": Kind("problem", "problems", "PRB", "problem", "The root cause behind incidents"),
+    "change": Kind("change", "changes", "CHG", "change", "An update to production"),
     "improvement": Kind(
-        "improvement",
-        "improvements",
-        "IMP",
-        improvement.Improvement,
-        improvement.LIFECYCLE,
-        improvement.ORDER,
-        "An action item, enhancement or feature",
+        "improvement", "improvements", "IMP", "improvement", "An action item or enhancement"
     ),
-    "finding": Kind(
-        "finding",
-        "findings",
-        "SF",
-        finding.SecurityFinding,
-        finding.LIFECYCLE,
-        finding.ORDER,
-        "A security finding",
-    ),
-    "waiver": Kind(
-        "waiver",
-        "waivers",
-        "WV",
-        waiver.Waiver,
-        waiver.LIFECYCLE,
-        waiver.ORDER,
-        "An approved exception",
-    ),
+    "finding": Kind("finding", "findings", "SF", "finding", "A security finding"),
+    "waiver": Kind("waiver", "waivers", "WV", "waiver", "An approved exception"),
 }
 
-KIND_BY_FOLDER: dict[str, Kind] = {k.folder: k for k in KINDS.values()}
-KIND_BY_PREFIX: dict[str, Kind] = {k.prefix: k for k in KINDS.values() if k.prefix}
+FOLDERS: dict[str, str] = {kind.folder: kind.name for kind in KINDS.values()}
 
-# Documents outside records/ that have a schema (policies/*.yaml).
-DOCUMENTS: dict[str, type[BaseModel]] = {"Settings": Settings}
+# Documents in policies/ that have a schema: kind -> module defining MODEL.
+DOCUMENTS: dict[str, str] = {"Settings": "settings"}
+
+
+def document_model(kind: str) -> type[BaseModel] | None:
+    module = DOCUMENTS.get(kind)
+    return _module(module).MODEL if module else None
 
 
 def schema_models() -> dict[str, type[BaseModel]]:
     """Schema file stem -> model, for every schema we publish."""
     models: dict[str, type[BaseModel]] = {k.name: k.model for k in KINDS.values()}
-    models["settings"] = Settings
+    for module in DOCUMENTS.values():
+        models[module] = _module(module).MODEL
     return models

@@ -5,26 +5,30 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from maintain_repo.model.common import (
     CROCKFORD,
     IncidentId,
+    ProblemId,
     Record,
     ServiceId,
     Text,
     Timestamp,
     UniqueList,
+    real_date,
 )
 from maintain_repo.model.facts import Reference
 from maintain_repo.model.lifecycle import Lifecycle, edges, fan, need
 
-FixId = Annotated[str, Field(pattern=rf"^(IMP|CHG)-[0-9]{{8}}-[{CROCKFORD}]{{4}}$")]
+FixId = Annotated[
+    str, Field(pattern=rf"^(IMP|CHG)-[0-9]{{8}}-[{CROCKFORD}]{{4}}$"), AfterValidator(real_date)
+]
 
 _KNOWN = (need("root_cause"), need("workaround"), need("known_error_at"))
 
 # Chains of timestamps that must not go backwards, where present.
-ORDER = (("created_at", "known_error_at", "resolved_at", "closed_at"),)
+ORDER = (("known_error_at", "resolved_at", "closed_at"),)
 
 LIFECYCLE = Lifecycle(
     states=("investigating", "known_error", "fix_in_progress", "resolved", "closed"),
@@ -49,7 +53,7 @@ LIFECYCLE = Lifecycle(
 class Problem(Record):
     """One root cause, the incidents it caused, its workaround and its fix."""
 
-    id: Annotated[str, Field(pattern=rf"^PRB-[0-9]{{8}}-[{CROCKFORD}]{{4}}$")]
+    id: ProblemId
     kind: Literal["problem"]
     status: Literal["investigating", "known_error", "fix_in_progress", "resolved", "closed"]
     incidents: UniqueList[IncidentId] = []
@@ -71,3 +75,6 @@ class Problem(Record):
         for index, fix in enumerate(self.permanent_fix):
             kind = "improvement" if fix.startswith("IMP-") else "change"
             yield Reference(("permanent_fix", index), fix, (kind,))
+
+
+MODEL = Problem

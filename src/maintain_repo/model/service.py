@@ -12,6 +12,7 @@ from maintain_repo.model.common import (
     Record,
     ServiceId,
     Strict,
+    TierNumber,
     Timestamp,
     UniqueList,
     Url,
@@ -44,7 +45,7 @@ class Service(Record):
     id: ServiceId
     kind: Literal["service"]
     status: Literal["active", "deprecated", "retired"]
-    tier: Literal[1, 2, 3, 4]
+    tier: TierNumber
     runbook: Url | None = None
     on_call: Handle | None = None
     repository: Repository | None = None
@@ -55,3 +56,6 @@ class Service(Record):
         yield from super().references()
         for index, target in enumerate(self.depends_on):
             yield Reference(("depends_on", index), target, ("service",))
+
+
+MODEL = Service

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 
-from maintain_repo.model.common import Line, Strict, UniqueList
+from maintain_repo.model.common import Line, SchemaVersion, Strict, TierNumber, UniqueList
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
@@ -23,7 +23,7 @@ class SeverityLevel(Strict):
 
 
 class Tier(Strict):
-    tier: Literal[1, 2, 3, 4]
+    tier: TierNumber
     name: Line
     description: Line | None = None
 
@@ -47,7 +47,7 @@ class Settings(Strict):
     """Repository-wide settings that records and policies are judged by."""
 
     kind: Literal["Settings"]
-    schema_version: Literal[1]
+    schema_version: SchemaVersion
     github: GitHubSettings | None = None
     severities: list[SeverityLevel] = Field(default=_DEFAULT_SEVERITIES, min_length=1)
     tiers: list[Tier] = []
@@ -66,3 +66,6 @@ class Settings(Strict):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"{value!r} is not an IANA time zone (e.g. Europe/Berlin)") from None
         return value
+
+
+MODEL = Settings

@@ -73,3 +73,6 @@ class Waiver(Record):
         for p_index, cover in enumerate(self.covers.policies):
             for index, record in enumerate(cover.records):
                 yield Reference(("covers", "policies", p_index, "records", index), record, ())
+
+
+MODEL = Waiver

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from typing import TYPE_CHECKING, cast
 
-from maintain_repo.model.change import Change
 from maintain_repo.model.common import Record
 from maintain_repo.model.findings import Finding, Pointer, Severity
 from maintain_repo.model.kinds import Kind
 from maintain_repo.model.lifecycle import lookup
+
+if TYPE_CHECKING:
+    from maintain_repo.model.change import Change
 
 RecordRule = Callable[[Kind, Record, str], Iterator[Finding]]
 
@@ -54,7 +57,10 @@ def timestamp_order(kind: Kind, record: Record, path: str) -> Iterator[Finding]:
 
 def change_tested_commit(kind: Kind, record: Record, path: str) -> Iterator[Finding]:
     """A deployed change has a passing test on the exact commit it deployed."""
-    if not isinstance(record, Change) or record.deployment is None:
+    if record.kind != "change":
+        return
+    record = cast("Change", record)
+    if record.deployment is None:
         return
     deployed = record.deployment.commit_sha
     if any(

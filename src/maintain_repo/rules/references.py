@@ -62,12 +62,13 @@ def _references(
         if target is None:
             continue  # ambiguous: id-unique already reports it
         if ref.kinds and target.kind not in ref.kinds:
-            expected = " or ".join(ref.kinds)
+            expected = " or ".join(_a(kind) for kind in ref.kinds)
             yield _finding(
                 "ref-exists",
                 fact,
                 ref,
-                f"{_field(ref)} names {ref.target}, which is a {target.kind}, not a {expected}",
+                f"{_field(ref)} names {ref.target}, which is {_a(target.kind or 'record')}, "
+                f"not {expected}",
                 target,
             )
             continue
@@ -109,6 +110,10 @@ def _fix_done(fact: RecordFacts, ref: Reference, target: RecordFacts) -> Iterato
             f"{target.status} (not {' or '.join(done)})",
             target,
         )
+
+
+def _a(word: str) -> str:
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
 
 
 def _field(ref: Reference) -> str:

@@ -1,13 +1,22 @@
 """Per-file check results, cached by content hash (like ruff's and mypy's caches).
 
-One JSON file holds, for each checked file: its stat signature, the SHA-256
-of its bytes, and the result of checking it. A result is reused only when
-the bytes hash the same and the tool fingerprint (our code plus the
-validating libraries) is unchanged. The stat signature only saves re-reading
-a file whose mtime, ctime, size and inode are all unchanged.
+Two files live in the cache directory:
 
-The cache is never trusted blindly: a payload whose checksum, format or
-fingerprint does not match is thrown away and rebuilt.
+- `index` — for every checked file: its stat signature, the SHA-256 of its
+  bytes, a hash of its record facts, and its findings; plus the findings of
+  the repository-wide rules, keyed by the facts of all records together.
+- `facts` — the record facts themselves (ids, statuses, references), read
+  only when the repository-wide rules must run again.
+
+A result is reused only when the bytes hash the same and the tool
+fingerprint (our code plus the validating libraries) is unchanged; the stat
+signature only saves re-reading a file whose mtime, ctime, size and inode
+are all unchanged. A warm run where nothing changed reads the index and
+stats the files, nothing more.
+
+The cache is never trusted blindly: a file whose checksum, format or
+fingerprint does not match is thrown away and rebuilt, and entries that do
+not decode are checked again.
 """
 
 from __future__ import annotations
@@ -27,8 +36,9 @@ from maintain_repo.store.files import write_atomic
 
 CACHE_ENV = "MAINTAIN_CACHE_DIR"
 DEFAULT_DIR = ".maintain-cache"
-FILE = "check-v1.json"
-FORMAT = 1
+INDEX = "check-index-v2.json"
+FACTS = "check-facts-v2.json"
+FORMAT = 2
 # A file modified this recently may change again within the same mtime
 # tick; its stat signature is not recorded (git calls this "racy").
 RACY_NS = 2_000_000_000
@@ -56,30 +66,38 @@ def fingerprint() -> str:
     """Changes whenever our checking code or the libraries it relies on change."""
     digest = hashlib.sha256(f"{FORMAT}:{sys.version_info[:2]}".encode())
     package = Path(__file__).resolve().parent.parent
-    sources = sorted(package.glob("*/*.py")) + sorted(package.glob("*.py"))
-    for source in sources:
+    for source in sorted(package.glob("*/*.py")) + sorted(package.glob("*.py")):
         digest.update(source.relative_to(package).as_posix().encode())
         digest.update(source.read_bytes())
-    for module in ("pydantic.version", "pydantic_core", "ruamel.yaml"):
-        spec = importlib.util.find_spec(module.split(".")[0])
-        if spec is not None and spec.origin:
-            name = "version.py" if module.endswith(".version") else "__init__.py"
-            candidate = Path(spec.origin).parent / name
+    for package_name, file_name in (
+        ("pydantic", "version.py"),
+        ("pydantic_core", "__init__.py"),
+        ("ruamel", "yaml/__init__.py"),
+    ):
+        spec = importlib.util.find_spec(package_name)
+        locations = spec.submodule_search_locations if spec is not None else None
+        for location in locations or ():
             with contextlib.suppress(OSError):
-                digest.update(candidate.read_bytes())
+                digest.update((Path(location) / file_name).read_bytes())
     return digest.hexdigest()
 
 
-def stat_of(path: Path) -> tuple[Stat, int]:
+def stat_of(path: str) -> tuple[Stat, int]:
     st = os.stat(path)
     return (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino), st.st_mtime_ns
+
+
+def facts_hash(facts: Any) -> str:
+    return hashlib.sha256(json.dumps(facts, separators=(",", ":")).encode()).hexdigest()[:32]
 
 
 @dataclass(slots=True)
 class Entry:
     stat: Stat | None
     sha: str
-    result: dict[str, Any]
+    facts_hash: str | None
+    findings: list[Any]
+    settings: dict[str, Any] | None
 
 
 class CheckCache:
@@ -89,76 +107,141 @@ class CheckCache:
         self.directory = directory
         self.tool = tool
         self.entries: dict[str, Entry] = {}
+        self.repo_key = ""
+        self.repo_findings: list[Any] = []
         self.discarded = False  # an unusable cache file was found and ignored
-        self._dirty = False
+        self._facts: dict[str, Any] | None = None
+        self._index_dirty = False
+        self._facts_dirty = False
         if directory is not None:
-            self._load(directory / FILE)
+            self._load_index(directory / INDEX)
 
-    def _load(self, path: Path) -> None:
+    def _load_index(self, path: Path) -> None:
+        payload = self._read(path)
+        if payload is None:
+            return
+        try:
+            self.entries = {rel: _entry(value) for rel, value in payload["files"].items()}
+            repo = payload["repo"]
+            if not isinstance(repo["key"], str) or not isinstance(repo["findings"], list):
+                raise ValueError("bad repository result")
+            self.repo_key, self.repo_findings = repo["key"], repo["findings"]
+        except (ValueError, TypeError, KeyError, AttributeError):
+            self.entries, self.repo_key, self.repo_findings = {}, "", []
+            self._corrupt()
+
+    def _read(self, path: Path) -> Any:
+        """The payload of a cache file, or None (missing, stale or corrupt)."""
         try:
             raw = path.read_bytes()
         except OSError:
-            return
+            return None
         try:
             header_line, _, payload = raw.partition(b"\n")
             header = json.loads(header_line)
             if (
-                header.get("format") != FORMAT
+                not isinstance(header, dict)
+                or header.get("format") != FORMAT
                 or header.get("sha256") != hashlib.sha256(payload).hexdigest()
             ):
                 raise ValueError("checksum or format mismatch")
             if header.get("tool") != self.tool:
-                self._dirty = True  # stale, not corrupt: rebuild silently
-                return
-            self.entries = {rel: _entry(value) for rel, value in json.loads(payload).items()}
-        except (ValueError, TypeError, KeyError, AttributeError):
-            self.entries = {}
-            self.discarded = True
-            self._dirty = True
+                self._index_dirty = self._facts_dirty = True  # stale, not corrupt
+                return None
+            return json.loads(payload)
+        except ValueError:
+            self._corrupt()
+            return None
 
-    def get(self, rel: str, stat: Stat) -> dict[str, Any] | None:
-        """The cached result when the file's stat signature is unchanged."""
+    def _corrupt(self) -> None:
+        self.discarded = True
+        self._index_dirty = self._facts_dirty = True
+
+    # -- per-file results -------------------------------------------------
+
+    def get(self, rel: str, stat: Stat) -> Entry | None:
+        """The cached entry when the file's stat signature is unchanged."""
         entry = self.entries.get(rel)
-        if entry is not None and entry.stat == stat:
-            return entry.result
-        return None
+        return entry if entry is not None and entry.stat == stat else None
 
-    def get_by_hash(self, rel: str, sha: str, stat: Stat, mtime_ns: int) -> dict[str, Any] | None:
-        """The cached result when the bytes are unchanged (refreshes the stat)."""
+    def get_by_hash(self, rel: str, sha: str, stat: Stat, mtime_ns: int) -> Entry | None:
+        """The cached entry when the bytes are unchanged (refreshes the stat)."""
         entry = self.entries.get(rel)
         if entry is None or entry.sha != sha:
             return None
         new_stat = _trusted_stat(stat, mtime_ns)
         if entry.stat != new_stat:
             entry.stat = new_stat
-            self._dirty = True
-        return entry.result
+            self._index_dirty = True
+        return entry
 
-    def put(self, rel: str, sha: str, stat: Stat, mtime_ns: int, result: dict[str, Any]) -> None:
-        self.entries[rel] = Entry(_trusted_stat(stat, mtime_ns), sha, result)
-        self._dirty = True
+    def put(self, rel: str, sha: str, stat: Stat, mtime_ns: int, result: dict[str, Any]) -> Entry:
+        facts = result.get("facts")
+        entry = Entry(
+            _trusted_stat(stat, mtime_ns),
+            sha,
+            facts_hash(facts) if facts is not None else None,
+            result["findings"],
+            result.get("settings"),
+        )
+        self.entries[rel] = entry
+        self._index_dirty = True
+        if facts is not None:
+            self.facts()[rel] = [entry.facts_hash, facts]
+            self._facts_dirty = True
+        return entry
 
     def forget_missing(self, present: set[str]) -> None:
         for rel in [rel for rel in self.entries if rel not in present]:
             del self.entries[rel]
-            self._dirty = True
+            self._index_dirty = True
 
-    def save(self) -> None:
-        """Write the cache atomically; failures only cost speed, never correctness."""
-        if self.directory is None or not self._dirty:
+    # -- record facts and the repository-wide result -------------------------
+
+    def facts(self) -> dict[str, Any]:
+        """rel -> [facts hash, facts]; read from disk on first use."""
+        if self._facts is None:
+            loaded = self._read(self.directory / FACTS) if self.directory is not None else None
+            self._facts = loaded if isinstance(loaded, dict) else {}
+        return self._facts
+
+    def facts_of(self, rel: str, expected_hash: str) -> Any:
+        """The cached facts of `rel`, if they are the ones the index vouches for."""
+        stored = self.facts().get(rel)
+        if isinstance(stored, list) and len(stored) == 2 and stored[0] == expected_hash:
+            return stored[1]
+        return None
+
+    def set_repo(self, key: str, findings: list[Any]) -> None:
+        self.repo_key, self.repo_findings = key, findings
+        self._index_dirty = True
+
+    def save(self, present: set[str]) -> None:
+        """Write what changed, atomically; failures only cost speed, never correctness."""
+        if self.directory is None:
             return
-        payload = json.dumps(
-            {rel: [e.stat, e.sha, e.result] for rel, e in self.entries.items()},
-            separators=(",", ":"),
-        ).encode()
-        header = json.dumps(
-            {"format": FORMAT, "tool": self.tool, "sha256": hashlib.sha256(payload).hexdigest()}
-        )
-        with contextlib.suppress(OSError, Exception):
+        with contextlib.suppress(OSError):
             self.directory.mkdir(parents=True, exist_ok=True)
             _mark_cache_dir(self.directory)
-            write_atomic(self.directory / FILE, header + "\n" + payload.decode(), overwrite=True)
-            self._dirty = False
+            if self._facts is not None:
+                facts = {rel: v for rel, v in self._facts.items() if rel in present}
+                if self._facts_dirty or len(facts) != len(self._facts):
+                    self._write(self.directory / FACTS, facts)
+                    self._facts, self._facts_dirty = facts, False
+            if self._index_dirty:
+                files = {
+                    rel: [e.stat, e.sha, e.facts_hash, e.findings, e.settings]
+                    for rel, e in self.entries.items()
+                }
+                repo = {"key": self.repo_key, "findings": self.repo_findings}
+                self._write(self.directory / INDEX, {"files": files, "repo": repo})
+                self._index_dirty = False
+
+    def _write(self, path: Path, payload: Any) -> None:
+        body = json.dumps(payload, separators=(",", ":"))
+        digest = hashlib.sha256(body.encode()).hexdigest()
+        header = json.dumps({"format": FORMAT, "tool": self.tool, "sha256": digest})
+        write_atomic(path, header + "\n" + body, overwrite=True)
 
 
 def _trusted_stat(stat: Stat, mtime_ns: int) -> Stat | None:
@@ -166,14 +249,19 @@ def _trusted_stat(stat: Stat, mtime_ns: int) -> Stat | None:
 
 
 def _entry(value: Any) -> Entry:
-    stat, sha, result = value
+    stat, sha, fhash, findings, settings = value
     if stat is not None:
         if not (isinstance(stat, list) and len(stat) == 4 and all(type(s) is int for s in stat)):
             raise ValueError("bad stat")
         stat = (stat[0], stat[1], stat[2], stat[3])
-    if not isinstance(sha, str) or not isinstance(result, dict):
+    if not (
+        isinstance(sha, str)
+        and (fhash is None or isinstance(fhash, str))
+        and isinstance(findings, list)
+        and (settings is None or isinstance(settings, dict))
+    ):
         raise ValueError("bad entry")
-    return Entry(stat, sha, result)
+    return Entry(stat, sha, fhash, findings, settings)
 
 
 def _mark_cache_dir(directory: Path) -> None:

@@ -113,6 +113,7 @@ class Document:
 
 def parse(text: str, *, positions: bool = False) -> Document:
     """Parse one YAML document; raises `YamlError` for the first problem."""
+    _check_directives(text)
     if _CParser is not None:
         try:
             return _build(_c_events(text), positions)
@@ -136,8 +137,27 @@ def parse(text: str, *, positions: bool = False) -> Document:
         ) from None
     except YAMLError as e:  # pragma: no cover - every parser error carries a mark
         raise YamlError(YamlProblem(SYNTAX, str(e), 1, 1)) from None
+    except AssertionError:
+        # ruamel's pure parser asserts on some directives (e.g. %YAML 1.3).
+        raise YamlError(YamlProblem(SYNTAX, "invalid YAML: unsupported directive", 1, 1)) from None
     except RecursionError:
         raise YamlError(YamlProblem(DEPTH, "document is nested too deeply to read", 1, 1)) from None
+
+
+_DIRECTIVE = re.compile(r"^%YAML[ \t]+([0-9]+)\.([0-9]+)[ \t]*(#.*)?$", re.MULTILINE)
+
+
+def _check_directives(text: str) -> None:
+    """Records are YAML 1.2; a %YAML directive for any other version is a problem."""
+    if "%YAML" not in text:
+        return
+    for match in _DIRECTIVE.finditer(text):
+        if (match.group(1), match.group(2)) != ("1", "2"):
+            line = text.count("\n", 0, match.start()) + 1
+            version = f"{match.group(1)}.{match.group(2)}"
+            raise YamlError(
+                YamlProblem(SYNTAX, f"%YAML {version} directive; records are YAML 1.2", line, 1)
+            )
 
 
 def parse_value(text: str) -> Any:
@@ -155,11 +175,16 @@ def _c_events(text: str) -> Iterator[ev.Event]:
 
 
 def _problem_from(e: MarkedYAMLError) -> YamlProblem:
-    mark = e.problem_mark or e.context_mark
-    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     problem = e.problem or "invalid YAML"
+    mark, context_mark = e.problem_mark, e.context_mark
     context = f" {e.context}" if e.context else ""
-    if "\\t" in problem or "\t" in problem or "tab" in problem:
+    if context_mark is not None and "end of stream" in problem:
+        # An unclosed quote or bracket: point at where it was opened.
+        context += f" opened on line {context_mark.line + 1}"
+        mark = context_mark
+    mark = mark or context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    if "character '\\t'" in problem or "character '\t'" in problem:
         return YamlProblem(
             TAB, "tab character where YAML allows only spaces for indentation", line, column
         )

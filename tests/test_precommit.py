@@ -1,0 +1,78 @@
+"""Real pre-commit runs our published hooks on a temporary ops repository.
+
+`pre-commit try-repo` clones this repository, builds the hook environment the
+way a user's pre-commit would (pip-installing maintain and its dependencies
+from the package index) and runs the hooks on a real git repository.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BASE = ROOT / "tests/cases/base"
+PRE_COMMIT = str(Path(sys.executable).parent / "pre-commit")
+BAD = "records/incidents/INC-20260301-7K2M.yaml"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def pre_commit_home(tmp_path_factory):
+    # One hook environment for the module: building it is the slow part.
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+@pytest.fixture
+def ops(tmp_path, git_repo):
+    root = tmp_path / "ops"
+    shutil.copytree(BASE, root)
+    return git_repo(root)
+
+
+def _try_repo(ops, home, hook, *files, all_files=False):
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(home),
+        "PRE_COMMIT_HOME": str(home),
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.invalid",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.invalid",
+    }
+    selection = ["--all-files"] if all_files else ["--files", *files]
+    return subprocess.run(
+        [PRE_COMMIT, "try-repo", str(ROOT), hook, "--verbose", "--color=never", *selection],
+        cwd=ops,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+
+
+def test_the_published_hooks_pass_a_good_record_and_fail_a_bad_one(ops, pre_commit_home):
+    good = _try_repo(ops, pre_commit_home, "maintain-check", BAD)
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "maintain check (changed records)" in good.stdout
+    assert "Passed" in good.stdout
+
+    path = ops / BAD
+    path.write_text(path.read_text().replace("severity: SEV2", "severity: SEV2\nseverty: SEV1"))
+    bad = _try_repo(ops, pre_commit_home, "maintain-check", BAD)
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    assert f"{BAD}:10:1: error schema unknown field 'severty'" in bad.stdout
+    assert "Failed" in bad.stdout
+
+
+def test_the_repository_wide_hook_catches_links_broken_by_a_deletion(ops, pre_commit_home):
+    (ops / "records/improvements/IMP-20260302-9ZT4.yaml").unlink()
+    done = _try_repo(ops, pre_commit_home, "maintain-check-all", all_files=True)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "ref-exists action_items[0] names IMP-20260302-9ZT4, which does not exist" in done.stdout

@@ -1,0 +1,113 @@
+"""Our GitHub workflows: secure by construction, and their steps really work."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from maintain_repo.store.yaml import parse
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKFLOWS = sorted((ROOT / ".github/workflows").glob("*.yml"))
+BIN = Path(sys.executable).parent
+PINNED = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}$")
+
+
+def _load(path):
+    return parse(path.read_text()).data
+
+
+def _steps(workflow):
+    for job in workflow["jobs"].values():
+        yield from job.get("steps", [])
+
+
+def test_there_are_workflows():
+    assert [p.name for p in WORKFLOWS] >= ["validate.yml"]
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_workflow_security_baseline(path):
+    workflow = _load(path)
+    text = path.read_text()
+    assert workflow["permissions"] == {}, "top-level permissions must be {}"
+    assert "pull_request_target" not in workflow["on"]
+    for job in workflow["jobs"].values():
+        assert "timeout-minutes" in job
+        assert "permissions" in job
+    for step in _steps(workflow):
+        if "uses" in step:
+            assert PINNED.match(step["uses"]), step["uses"]
+            if step["uses"].startswith("actions/checkout@"):
+                assert step["with"]["persist-credentials"] is False
+        if "run" in step:
+            assert "${{" not in step["run"], "no expression expansion inside run:"
+    for line in text.splitlines():
+        if "uses:" in line:
+            assert re.search(r"@[0-9a-f]{40} # v\d+\.\d+\.\d+$", line), line
+
+
+def test_zizmor_finds_nothing():
+    done = subprocess.run(
+        [str(BIN / "zizmor"), "--offline", "--persona=pedantic", str(ROOT / ".github/workflows")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "No findings to report" in done.stdout
+
+
+def test_workflows_match_the_github_workflow_schema():
+    done = subprocess.run(
+        [
+            str(BIN / "check-jsonschema"),
+            "--builtin-schema",
+            "vendor.github-workflows",
+            *map(str, WORKFLOWS),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_validate_workflow_steps_pass_on_this_repository(tmp_path):
+    """Run each `run:` step as Actions would, in the repository, with Actions' environment.
+
+    The install step is skipped: the package under test is already installed in
+    this interpreter's environment, whose bin directory leads PATH.
+    """
+    workflow = _load(ROOT / ".github/workflows/validate.yml")
+    env = {
+        **os.environ,
+        "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+        "GITHUB_ACTIONS": "true",
+        "CI": "true",
+        "GITHUB_WORKSPACE": str(ROOT),
+        "GITHUB_OUTPUT": str(tmp_path / "output"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
+    }
+    env.pop("MAINTAIN_CACHE_DIR", None)
+    ran = []
+    for step in _steps(workflow):
+        if "run" not in step or "pip install" in step["run"]:
+            continue
+        done = subprocess.run(
+            ["bash", "-e", "-o", "pipefail", "-c", step["run"]],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, f"{step.get('name')}: {done.stdout}{done.stderr}"
+        assert "::error" not in done.stdout
+        ran.append(step["run"])
+    assert any("maintain check" in command for command in ran)
