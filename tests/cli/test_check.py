@@ -176,7 +176,7 @@ def test_an_internal_error_exits_three_and_asks_for_a_report(make_repo, capsys, 
         raise RuntimeError("simulated bug")
 
     monkeypatch.setattr(references, "check_repo", broken)  # the only way to provoke a bug
-    import maintain_repo.engine as engine
+    import maintain_repo.engine.check as engine
 
     monkeypatch.setattr(engine, "check_repo", broken)
     code = main(["--root", str(make_repo()), "check"])

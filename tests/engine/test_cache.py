@@ -10,7 +10,7 @@ import pytest
 
 import maintain_repo.engine.files as files
 from maintain_repo.cli import main
-from maintain_repo.store.cache import FACTS, RACY_NS
+from maintain_repo.store.cache import DELTA, FACTS, RACY_NS, CheckCache, fingerprint
 from maintain_repo.store.cache import INDEX as FILE
 
 INCIDENT = "records/incidents/INC-20260301-7K2M.yaml"
@@ -149,7 +149,7 @@ def _poisoned(raw: bytes, field: int, value) -> bytes:
 def test_a_tool_change_invalidates_the_cache(repo, counted, capsys, monkeypatch):
     root, _ = repo
     _check(root, capsys)
-    import maintain_repo.engine as engine
+    import maintain_repo.engine.check as engine
 
     monkeypatch.setattr(engine, "fingerprint", lambda: "another version of maintain")
     _check(root, capsys)
@@ -187,10 +187,10 @@ def test_deleted_files_leave_the_cache(repo, capsys):
     _check(root, capsys)
     (root / "records/services/payments.yaml").unlink()
     _check(root, capsys)
-    payload = json.loads((cache / FILE).read_bytes().split(b"\n", 1)[1])
-    assert "records/services/payments.yaml" not in payload["files"]
-    facts = json.loads((cache / FACTS).read_bytes().split(b"\n", 1)[1])
-    assert "records/services/payments.yaml" not in facts
+    reloaded = CheckCache(cache, fingerprint())
+    assert "records/services/payments.yaml" not in reloaded.entries
+    assert "records/services/payments.yaml" not in reloaded.facts()
+    assert "records/services/checkout-api.yaml" in reloaded.facts()
 
 
 def test_many_files_are_checked_in_parallel_with_the_same_result(make_repo, capsys):
@@ -235,7 +235,7 @@ def test_lost_or_damaged_facts_are_rebuilt_when_links_change(repo, counted, caps
 def test_editing_text_reuses_the_repository_wide_result(repo, counted, capsys, monkeypatch):
     root, _ = repo
     _check(root, capsys)
-    import maintain_repo.engine as engine
+    import maintain_repo.engine.check as engine
 
     def must_not_run(facts):
         raise AssertionError("the links did not change; no need to re-run repository rules")
@@ -257,3 +257,31 @@ def test_repository_findings_follow_the_lines_they_point_at(repo, capsys):
     second = _check(root, capsys)[1]["findings"]
     assert [f["rule"] for f in first] == [f["rule"] for f in second] == ["ref-exists"]
     assert second[0]["line"] == first[0]["line"] + 1
+
+
+def test_small_changes_go_to_the_delta_and_survive_reloads(repo, counted, capsys):
+    root, cache = repo
+    _check(root, capsys)
+    full = (cache / FILE).read_bytes()
+    incident = root / INCIDENT
+    incident.write_text(incident.read_text().replace("severity: SEV2", "severity: SEV9"))
+    first = _check(root, capsys)
+    assert (cache / FILE).read_bytes() == full  # the full index was not rewritten
+    assert (cache / DELTA).is_file()
+    assert _check(root, capsys) == first
+    assert counted[9:] == [INCIDENT]
+
+
+def test_a_delta_for_another_index_is_ignored(repo, counted, capsys):
+    root, cache = repo
+    _check(root, capsys)
+    incident = root / INCIDENT
+    incident.write_text(incident.read_text().replace("severity: SEV2", "severity: SEV9"))
+    _check(root, capsys)
+    stale_delta = (cache / DELTA).read_bytes()
+    (cache / FILE).unlink()
+    _check(root, capsys)  # a full rebuild: a new index, no delta
+    (cache / DELTA).write_bytes(stale_delta)
+    code, _report = _check(root, capsys)
+    assert code == 1
+    assert len(counted) == 9 + 1 + 9

@@ -39,12 +39,22 @@ def add_parser(commands: Any, name: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from maintain_repo.engine import CheckOptions, check
-    from maintain_repo.report import REPORTERS
+    from maintain_repo.engine.speculate import Speculation, checkable
+    from maintain_repo.store.repo import select
 
     root = root_of(args)
+    selection = select(root, args.paths) if args.paths else None
+    # Start checking the named files in a child now; the imports below and
+    # the repository scan happen meanwhile in this process.
+    ahead = Speculation(str(root), checkable(selection))
+
+    from maintain_repo.engine.check import CheckOptions, check
+    from maintain_repo.report import REPORTERS
+
     result = check(
-        CheckOptions(root=root, paths=args.paths, use_cache=not args.no_cache, jobs=args.jobs)
+        CheckOptions(
+            root=root, paths=args.paths, use_cache=not args.no_cache, jobs=args.jobs, ahead=ahead
+        )
     )
     if result.cache_discarded:
         print("maintain: the cache was unreadable and has been rebuilt", file=sys.stderr)

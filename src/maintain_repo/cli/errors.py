@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import platform
 import sys
-import tempfile
-import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +39,8 @@ def handle_errors() -> Iterator[Outcome]:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         outcome.code = USAGE
     except Exception:  # anything else is a bug in maintain
+        import traceback
+
         log = _write_log(traceback.format_exc())
         print(
             "maintain: internal error; this is a bug in maintain, please report it"
@@ -52,6 +51,9 @@ def handle_errors() -> Iterator[Outcome]:
 
 
 def _write_log(trace: str) -> Path | None:
+    import platform
+    import tempfile
+
     text = (
         f"### maintain {__version__} crashed\n\n"
         f"- python: {sys.version.split()[0]} ({platform.platform()})\n"

@@ -8,9 +8,12 @@ imports it only when some file is not in the cache.
 
 from __future__ import annotations
 
+import hashlib
+import os
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, cast
 
+from maintain_repo.engine.speculate import Computed
 from maintain_repo.model.common import Record
 from maintain_repo.model.facts import RecordFacts
 from maintain_repo.model.findings import Finding, Severity
@@ -19,6 +22,7 @@ from maintain_repo.rules.catalog import RULES
 from maintain_repo.rules.layout import folder_of, identity_findings, location_findings
 from maintain_repo.rules.records import RECORD_RULES
 from maintain_repo.rules.schema import validate
+from maintain_repo.store.cache import stat_of
 from maintain_repo.store.problems import YamlError, YamlProblem
 from maintain_repo.store.repo import SETTINGS
 from maintain_repo.store.source import decode
@@ -26,6 +30,15 @@ from maintain_repo.store.yaml import Document, parse
 
 if TYPE_CHECKING:
     from maintain_repo.model.settings import Settings
+
+
+def check_path(base: str, rel: str) -> Computed:
+    """Read and check one file; with its hash and stat signature, for the cache."""
+    path = os.path.join(base, rel)
+    stat, mtime_ns = stat_of(path)
+    with open(path, "rb") as handle:
+        data = handle.read()
+    return rel, hashlib.sha256(data).hexdigest(), stat, mtime_ns, check_bytes(rel, data)
 
 
 def check_bytes(rel: str, data: bytes) -> dict[str, Any]:

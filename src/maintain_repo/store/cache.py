@@ -37,11 +37,14 @@ from maintain_repo.store.files import write_atomic
 CACHE_ENV = "MAINTAIN_CACHE_DIR"
 DEFAULT_DIR = ".maintain-cache"
 INDEX = "check-index-v2.json"
+DELTA = "check-index-v2.delta.json"
 FACTS = "check-facts-v2.json"
 FORMAT = 2
 # A file modified this recently may change again within the same mtime
 # tick; its stat signature is not recorded (git calls this "racy").
 RACY_NS = 2_000_000_000
+# Up to this many changed entries (or a tenth of all) go to the delta file.
+DELTA_MIN = 200
 
 Stat = tuple[int, int, int, int]
 
@@ -111,27 +114,47 @@ class CheckCache:
         self.repo_findings: list[Any] = []
         self.discarded = False  # an unusable cache file was found and ignored
         self._facts: dict[str, Any] | None = None
-        self._index_dirty = False
+        self._new_facts: dict[str, Any] = {}
         self._facts_dirty = False
+        # The index is written in full now and then; in between, only the
+        # entries that changed go to a small delta file (a pre-commit run
+        # that re-checks one record should not rewrite 10,000 entries).
+        self._base = ""  # checksum of the full index the delta applies to
+        self._delta: dict[str, Entry | None] = {}
+        self._dirty = False
         if directory is not None:
-            self._load_index(directory / INDEX)
+            self._load_index(directory)
 
-    def _load_index(self, path: Path) -> None:
-        payload = self._read(path)
-        if payload is None:
+    def _load_index(self, directory: Path) -> None:
+        loaded = self._read(directory / INDEX)
+        if loaded is None:
             return
+        payload, self._base, _ = loaded
         try:
             self.entries = {rel: _entry(value) for rel, value in payload["files"].items()}
-            repo = payload["repo"]
-            if not isinstance(repo["key"], str) or not isinstance(repo["findings"], list):
-                raise ValueError("bad repository result")
-            self.repo_key, self.repo_findings = repo["key"], repo["findings"]
+            self._set_repo(payload["repo"])
+            delta = self._read(directory / DELTA)
+            if delta is not None and delta[2].get("base") == self._base:
+                for rel, value in delta[0]["files"].items():
+                    entry = _entry(value) if value is not None else None
+                    self._delta[rel] = entry
+                    if entry is None:
+                        self.entries.pop(rel, None)
+                    else:
+                        self.entries[rel] = entry
+                self._set_repo(delta[0]["repo"])
         except (ValueError, TypeError, KeyError, AttributeError):
             self.entries, self.repo_key, self.repo_findings = {}, "", []
+            self._base, self._delta = "", {}
             self._corrupt()
 
-    def _read(self, path: Path) -> Any:
-        """The payload of a cache file, or None (missing, stale or corrupt)."""
+    def _set_repo(self, repo: Any) -> None:
+        if not isinstance(repo["key"], str) or not isinstance(repo["findings"], list):
+            raise ValueError("bad repository result")
+        self.repo_key, self.repo_findings = repo["key"], repo["findings"]
+
+    def _read(self, path: Path) -> tuple[Any, str, dict[str, Any]] | None:
+        """Payload, checksum and header of a cache file, or None (missing, stale, corrupt)."""
         try:
             raw = path.read_bytes()
         except OSError:
@@ -139,23 +162,28 @@ class CheckCache:
         try:
             header_line, _, payload = raw.partition(b"\n")
             header = json.loads(header_line)
+            digest = hashlib.sha256(payload).hexdigest()
             if (
                 not isinstance(header, dict)
                 or header.get("format") != FORMAT
-                or header.get("sha256") != hashlib.sha256(payload).hexdigest()
+                or header.get("sha256") != digest
             ):
                 raise ValueError("checksum or format mismatch")
             if header.get("tool") != self.tool:
-                self._index_dirty = self._facts_dirty = True  # stale, not corrupt
+                self._dirty = self._facts_dirty = True  # stale, not corrupt
                 return None
-            return json.loads(payload)
+            return json.loads(payload), digest, header
         except ValueError:
             self._corrupt()
             return None
 
     def _corrupt(self) -> None:
         self.discarded = True
-        self._index_dirty = self._facts_dirty = True
+        self._dirty = self._facts_dirty = True
+
+    def _changed(self, rel: str, entry: Entry | None) -> None:
+        self._delta[rel] = entry
+        self._dirty = True
 
     # -- per-file results -------------------------------------------------
 
@@ -172,11 +200,12 @@ class CheckCache:
         new_stat = _trusted_stat(stat, mtime_ns)
         if entry.stat != new_stat:
             entry.stat = new_stat
-            self._index_dirty = True
+            self._changed(rel, entry)
         return entry
 
     def put(self, rel: str, sha: str, stat: Stat, mtime_ns: int, result: dict[str, Any]) -> Entry:
         facts = result.get("facts")
+        previous = self.entries.get(rel)
         entry = Entry(
             _trusted_stat(stat, mtime_ns),
             sha,
@@ -185,16 +214,16 @@ class CheckCache:
             result.get("settings"),
         )
         self.entries[rel] = entry
-        self._index_dirty = True
-        if facts is not None:
-            self.facts()[rel] = [entry.facts_hash, facts]
-            self._facts_dirty = True
+        self._changed(rel, entry)
+        if facts is not None and (previous is None or previous.facts_hash != entry.facts_hash):
+            # New facts; unchanged ones are already in the facts file.
+            self._new_facts[rel] = [entry.facts_hash, facts]
         return entry
 
     def forget_missing(self, present: set[str]) -> None:
         for rel in [rel for rel in self.entries if rel not in present]:
             del self.entries[rel]
-            self._index_dirty = True
+            self._changed(rel, None)
 
     # -- record facts and the repository-wide result -------------------------
 
@@ -202,7 +231,11 @@ class CheckCache:
         """rel -> [facts hash, facts]; read from disk on first use."""
         if self._facts is None:
             loaded = self._read(self.directory / FACTS) if self.directory is not None else None
-            self._facts = loaded if isinstance(loaded, dict) else {}
+            self._facts = loaded[0] if loaded is not None and isinstance(loaded[0], dict) else {}
+        if self._new_facts:
+            self._facts.update(self._new_facts)
+            self._new_facts = {}
+            self._facts_dirty = True
         return self._facts
 
     def facts_of(self, rel: str, expected_hash: str) -> Any:
@@ -214,7 +247,7 @@ class CheckCache:
 
     def set_repo(self, key: str, findings: list[Any]) -> None:
         self.repo_key, self.repo_findings = key, findings
-        self._index_dirty = True
+        self._dirty = True
 
     def save(self, present: set[str]) -> None:
         """Write what changed, atomically; failures only cost speed, never correctness."""
@@ -223,25 +256,41 @@ class CheckCache:
         with contextlib.suppress(OSError):
             self.directory.mkdir(parents=True, exist_ok=True)
             _mark_cache_dir(self.directory)
+            if self._new_facts:
+                self.facts()  # merge new facts into what is on disk
             if self._facts is not None:
                 facts = {rel: v for rel, v in self._facts.items() if rel in present}
                 if self._facts_dirty or len(facts) != len(self._facts):
                     self._write(self.directory / FACTS, facts)
                     self._facts, self._facts_dirty = facts, False
-            if self._index_dirty:
-                files = {
-                    rel: [e.stat, e.sha, e.facts_hash, e.findings, e.settings]
-                    for rel, e in self.entries.items()
-                }
-                repo = {"key": self.repo_key, "findings": self.repo_findings}
-                self._write(self.directory / INDEX, {"files": files, "repo": repo})
-                self._index_dirty = False
+            if self._dirty:
+                self._save_index(self.directory)
+                self._dirty = False
 
-    def _write(self, path: Path, payload: Any) -> None:
+    def _save_index(self, directory: Path) -> None:
+        repo = {"key": self.repo_key, "findings": self.repo_findings}
+        if self._base and len(self._delta) <= max(DELTA_MIN, len(self.entries) // 10):
+            files = {rel: _row(e) if e is not None else None for rel, e in self._delta.items()}
+            self._write(directory / DELTA, {"files": files, "repo": repo}, base=self._base)
+            return
+        files = {rel: _row(e) for rel, e in self.entries.items()}
+        self._base = self._write(directory / INDEX, {"files": files, "repo": repo})
+        self._delta = {}
+        with contextlib.suppress(FileNotFoundError):
+            (directory / DELTA).unlink()
+
+    def _write(self, path: Path, payload: Any, *, base: str = "") -> str:
         body = json.dumps(payload, separators=(",", ":"))
         digest = hashlib.sha256(body.encode()).hexdigest()
-        header = json.dumps({"format": FORMAT, "tool": self.tool, "sha256": digest})
-        write_atomic(path, header + "\n" + body, overwrite=True)
+        header = {"format": FORMAT, "tool": self.tool, "sha256": digest}
+        if base:
+            header["base"] = base
+        write_atomic(path, json.dumps(header) + "\n" + body, overwrite=True)
+        return digest
+
+
+def _row(entry: Entry) -> list[Any]:
+    return [entry.stat, entry.sha, entry.facts_hash, entry.findings, entry.settings]
 
 
 def _trusted_stat(stat: Stat, mtime_ns: int) -> Stat | None:

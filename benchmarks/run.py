@@ -1,0 +1,142 @@
+"""Benchmarks P1-P3 of PERFORMANCE.md, side by side with check-jsonschema.
+
+    python benchmarks/run.py [--records 10000] [--repeat 3]
+
+Builds a synthetic ops repository (benchmarks/corpus.py) and times, as whole
+processes on the same files:
+
+- P1  `maintain check --no-cache` (schemas + built-in rules + links), cold,
+      against `check-jsonschema --schemafile` with the exported schemas
+      (schema only), one invocation per kind;            target <= 0.30x
+- P2  `maintain check` again with nothing changed (warm cache), same anchor;
+                                                         target <= 0.05x
+- P3  the pre-commit hook's process: `maintain check FILE` after editing one
+      record inside the repository (cache warm), against check-jsonschema on
+      that one file;                                     target <= 1.0x
+- P3' as P3, but the edit changes a link, so the repository-wide rules run
+      again (reported for transparency; same target).
+
+Each figure is the best of --repeat runs. Exit status 1 when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from corpus import generate
+
+BIN = Path(sys.executable).parent
+KIND_FOLDERS = {
+    "service": "services",
+    "incident": "incidents",
+    "problem": "problems",
+    "change": "changes",
+    "improvement": "improvements",
+    "finding": "findings",
+    "waiver": "waivers",
+}
+
+
+def timed(argv: list[str], env: dict[str, str], *, expect: int = 0) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if done.returncode != expect:
+        raise SystemExit(f"{argv[0]} exited {done.returncode}:\n{done.stdout}{done.stderr}")
+    return elapsed
+
+
+def best(runs: int, action) -> float:
+    return min(action() for _ in range(runs))
+
+
+def anchor_all(root: Path, env: dict[str, str]) -> float:
+    total = 0.0
+    for kind, folder in KIND_FOLDERS.items():
+        files = sorted(str(p) for p in (root / "records" / folder).glob("*.yaml"))
+        schema = str(root / "schemas" / f"{kind}.schema.json")
+        total += timed([str(BIN / "check-jsonschema"), "--schemafile", schema, *files], env)
+    return total
+
+
+def age(root: Path) -> None:
+    """Files in a real checkout are older than the last run; so are these."""
+    old = time.time() - 3600
+    for path in root.rglob("*"):
+        os.utime(path, (old, old))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--anchor-repeat", type=int, default=1)
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="maintain-bench-"))
+    root = work / "ops"
+    counts = generate(root, args.records, seed=7)
+    age(root)
+    env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "CI")}
+    env["MAINTAIN_CACHE_DIR"] = str(work / "cache")
+    maintain = [str(BIN / "maintain"), "--root", str(root), "check"]
+    print(f"corpus: {sum(counts.values())} records in {root} {counts}")
+    print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+
+    anchor = best(args.anchor_repeat, lambda: anchor_all(root, env))
+    p1 = best(args.repeat, lambda: timed([*maintain, "--no-cache"], env))
+    timed(maintain, env)  # fill the cache
+    p2 = best(args.repeat, lambda: timed(maintain, env))
+
+    record = sorted((root / "records/incidents").glob("*.yaml"))[0]
+    original = record.read_text()
+    schema = str(root / "schemas/incident.schema.json")
+    anchor_one = best(
+        args.repeat,
+        lambda: timed([str(BIN / "check-jsonschema"), "--schemafile", schema, str(record)], env),
+    )
+
+    def edit_text(n: list[int] = [0]) -> float:  # noqa: B006 - a counter across calls
+        n[0] += 1
+        record.write_text(original.replace("Shifted traffic", f"Shifted traffic ({n[0]})"))
+        return timed([*maintain, str(record)], env)
+
+    def edit_link(n: list[int] = [0]) -> float:  # noqa: B006 - a counter across calls
+        n[0] += 1
+        extra = f"links:\n  related:\n    - service-{n[0] % 40:03d}\n" if n[0] % 2 else ""
+        record.write_text(original.replace("labels:\n", extra + "labels:\n"))
+        return timed([*maintain, str(record)], env)
+
+    p3 = best(args.repeat, edit_text)
+    p3_links = best(args.repeat, edit_link)
+    record.write_text(original)
+
+    rows = [
+        ("P1", "check, cold (no cache)", p1, anchor, 0.30),
+        ("P2", "check, warm (nothing changed)", p2, anchor, 0.05),
+        ("P3", "hook on 1 edited record", p3, anchor_one, 1.0),
+        ("P3'", "hook on 1 record, links changed", p3_links, anchor_one, 1.0),
+    ]
+    print()
+    print(f"{'id':<5}{'what':<34}{'maintain':>10}{'check-jsonschema':>18}{'ratio':>8}{'target':>9}")
+    missed = False
+    for ident, what, ours, theirs, target in rows:
+        ratio = ours / theirs
+        ok = ratio <= target
+        missed |= not ok
+        print(
+            f"{ident:<5}{what:<34}{ours:>9.3f}s{theirs:>17.3f}s{ratio:>7.3f}x"
+            f"{'<= ' + format(target, '.2f'):>9} {'ok' if ok else 'MISSED'}"
+        )
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,79 @@
+"""Check the files a run was limited to in a forked child, while the parent scans.
+
+A pre-commit run passes the few files a commit touches. Checking them needs
+the models (pydantic, ruamel.yaml: most of the start-up time); scanning the
+repository for the repository-wide rules needs only stat calls and the cache.
+On a POSIX system with two or more CPUs the two run side by side: a child
+process checks the named files and hands its results back through a pipe.
+Anything unusual (no fork, a child that fails, a file that changed in
+between) falls back to checking in the parent, so results never differ.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from maintain_repo.store.repo import Selection
+
+# Forking is worth it for a handful of files; many files use the process pool.
+MAX_FILES = 16
+
+# What checking one file gives: path, sha256, stat signature, mtime, result.
+Computed = tuple[str, str, tuple[int, int, int, int], int, dict[str, Any]]
+
+
+def checkable(selection: Selection | None) -> list[str]:
+    """The selected files worth checking ahead: records and policies."""
+    if selection is None:
+        return []
+    return sorted(rel for rel in selection.files if rel.startswith(("records/", "policies/")))
+
+
+class Speculation:
+    """Results computed ahead of time by a child process, if any."""
+
+    def __init__(self, base: str, rels: list[str]) -> None:
+        self._pid = 0
+        self._fd = -1
+        self._results: dict[str, Computed] = {}
+        if not rels or len(rels) > MAX_FILES or not hasattr(os, "fork"):
+            return
+        if (os.cpu_count() or 1) < 2:
+            return
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: check, report, and leave without cleanup
+            os.close(read_fd)
+            status = 1
+            try:
+                from maintain_repo.engine.files import check_path
+
+                payload = json.dumps([check_path(base, rel) for rel in rels]).encode()
+                with os.fdopen(write_fd, "wb") as out:
+                    out.write(payload)
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(write_fd)
+        self._pid, self._fd = pid, read_fd
+
+    def results(self) -> dict[str, Computed]:
+        """The child's results by path (waits for it); empty when it failed or never ran."""
+        if not self._pid:
+            return self._results
+        with os.fdopen(self._fd, "rb") as pipe:
+            raw = pipe.read()
+        _, status = os.waitpid(self._pid, 0)
+        self._pid = 0
+        if status == 0:
+            try:
+                self._results = {
+                    rel: (rel, sha, (stat[0], stat[1], stat[2], stat[3]), mtime_ns, result)
+                    for rel, sha, stat, mtime_ns, result in json.loads(raw)
+                }
+            except (ValueError, TypeError, IndexError):
+                self._results = {}
+        return self._results
