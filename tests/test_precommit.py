@@ -28,6 +28,29 @@ def pre_commit_home(tmp_path_factory):
     return tmp_path_factory.mktemp("pre-commit-home")
 
 
+@pytest.fixture(scope="module")
+def hook_repo(tmp_path_factory):
+    """This project as committed *plus* the working tree (new files included).
+
+    `try-repo` would see uncommitted edits but not new, untracked files.
+    """
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.split(b"\0")
+    target = tmp_path_factory.mktemp("hook-repo")
+    for name in filter(None, listed):
+        source = ROOT / name.decode()
+        if source.is_file():
+            (target / name.decode()).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name.decode())
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "snapshot"]):
+        subprocess.run(["git", *args], cwd=target, check=True, capture_output=True)
+    return target
+
+
 @pytest.fixture
 def ops(tmp_path, git_repo):
     root = tmp_path / "ops"
@@ -35,7 +58,7 @@ def ops(tmp_path, git_repo):
     return git_repo(root)
 
 
-def _try_repo(ops, home, hook, *files, all_files=False):
+def _try_repo(ops, home, repo, hook, *files, all_files=False):
     env = {
         "PATH": "/usr/bin:/bin",
         "HOME": str(home),
@@ -47,7 +70,7 @@ def _try_repo(ops, home, hook, *files, all_files=False):
     }
     selection = ["--all-files"] if all_files else ["--files", *files]
     return subprocess.run(
-        [PRE_COMMIT, "try-repo", str(ROOT), hook, "--verbose", "--color=never", *selection],
+        [PRE_COMMIT, "try-repo", str(repo), hook, "--verbose", "--color=never", *selection],
         cwd=ops,
         env=env,
         capture_output=True,
@@ -57,22 +80,24 @@ def _try_repo(ops, home, hook, *files, all_files=False):
     )
 
 
-def test_the_published_hooks_pass_a_good_record_and_fail_a_bad_one(ops, pre_commit_home):
-    good = _try_repo(ops, pre_commit_home, "maintain-check", BAD)
+def test_the_published_hooks_pass_a_good_record_and_fail_a_bad_one(ops, pre_commit_home, hook_repo):
+    good = _try_repo(ops, pre_commit_home, hook_repo, "maintain-check", BAD)
     assert good.returncode == 0, good.stdout + good.stderr
     assert "maintain check (changed records)" in good.stdout
     assert "Passed" in good.stdout
 
     path = ops / BAD
     path.write_text(path.read_text().replace("severity: SEV2", "severity: SEV2\nseverty: SEV1"))
-    bad = _try_repo(ops, pre_commit_home, "maintain-check", BAD)
+    bad = _try_repo(ops, pre_commit_home, hook_repo, "maintain-check", BAD)
     assert bad.returncode == 1, bad.stdout + bad.stderr
     assert f"{BAD}:10:1: error schema unknown field 'severty'" in bad.stdout
     assert "Failed" in bad.stdout
 
 
-def test_the_repository_wide_hook_catches_links_broken_by_a_deletion(ops, pre_commit_home):
+def test_the_repository_wide_hook_catches_links_broken_by_a_deletion(
+    ops, pre_commit_home, hook_repo
+):
     (ops / "records/improvements/IMP-20260302-9ZT4.yaml").unlink()
-    done = _try_repo(ops, pre_commit_home, "maintain-check-all", all_files=True)
+    done = _try_repo(ops, pre_commit_home, hook_repo, "maintain-check-all", all_files=True)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "ref-exists action_items[0] names IMP-20260302-9ZT4, which does not exist" in done.stdout
