@@ -165,3 +165,25 @@ def test_multi_line_titles_are_refused(make_repo, capsys):
     code, _, err = _new(make_repo(), "incident", "two\nlines", "owner=alice", capsys=capsys)
     assert code == 2
     assert "title: expected one line of text" in err
+
+
+def test_init_scaffolds_a_repository_that_checks_clean(tmp_path, capsys):
+    root = tmp_path / "ops"
+    assert main(["init", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert "created records/incidents/" in out
+    assert "created schemas/incident.schema.json" in out
+    assert main(["--root", str(root), "check"]) == 0
+    assert capsys.readouterr().out == "1 file checked (0 records): no problems found\n"
+    assert main(["--root", str(root), "schema", "check"]) == 0
+    code, _path, err = _new(root, "incident", "First", "owner=alice", capsys=capsys)
+    assert code == 0, err
+    assert main(["--root", str(root), "check"]) == 0
+
+
+def test_init_refuses_an_existing_repository(make_repo, capsys):
+    root = make_repo()
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
+    assert main(["init", str(root)]) == 2
+    assert "already an ops repository" in capsys.readouterr().err
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before

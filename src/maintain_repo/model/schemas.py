@@ -26,9 +26,16 @@ def schema_of(name: str, model: type[BaseModel]) -> dict[str, Any]:
 
 
 def render_all() -> dict[str, str]:
-    """File name -> exact file text, for every published schema."""
-    return {
-        f"{name}.schema.json": json.dumps(schema_of(name, model), indent=2, ensure_ascii=False)
-        + "\n"
-        for name, model in schema_models().items()
-    }
+    """File name -> exact file text, for every published schema.
+
+    Each schema is checked against the draft 2020-12 meta-schema first, so a
+    model that cannot be expressed as a valid schema never gets exported.
+    """
+    from jsonschema import Draft202012Validator
+
+    rendered = {}
+    for name, model in schema_models().items():
+        schema = schema_of(name, model)
+        Draft202012Validator.check_schema(schema)
+        rendered[f"{name}.schema.json"] = json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+    return rendered

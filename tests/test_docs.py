@@ -1,0 +1,25 @@
+"""The README stays true: its first commands, and the rule table."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from maintain_repo.rules.catalog import RULES
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+
+
+def test_readme_starts_with_the_two_commands_ci_uses():
+    block = re.search(r"```sh\n(.*?)```", README, re.S)
+    assert block is not None
+    assert README.index("```sh") < 20
+    commands = [line.split("#")[0].strip() for line in block.group(1).splitlines()]
+    assert commands == ["./scripts/maintain check", "./scripts/test"]
+    ci = (Path(__file__).resolve().parents[1] / ".ci/run").read_text()
+    assert "./scripts/test" in ci
+
+
+def test_readme_documents_every_rule():
+    rows = dict(re.findall(r"^\| `([a-z-]+)` \| (?:file|repo) \| (.+) \|$", README, re.M))
+    assert rows == {rule.id: rule.summary for rule in RULES.values()}
