@@ -219,3 +219,13 @@ def test_hostile_file_names_are_printed_inert(make_repo, capsys):
     for line in out.splitlines()[:-1]:
         assert line.startswith("::error file=records/services/evil")
         assert "%0A%3A%3Aerror%3A%3Ax.yaml" in line
+
+
+def test_an_oversized_file_is_one_finding_not_a_crash(make_repo, capsys):
+    root = make_repo({"records/services/huge.yaml": "id: huge\n" + "# padding\n" * 40_000})
+    code, out, _ = _run(root, "--format", "json", capsys=capsys)
+    findings = json.loads(out)["findings"]
+    assert code == 1
+    assert [(f["path"], f["line"], f["rule"]) for f in findings] == [
+        ("records/services/huge.yaml", 1, "yaml-too-large")
+    ]
