@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field
 
@@ -21,6 +21,7 @@ from maintain_repo.model.common import (
     Text,
     Timestamp,
     UniqueList,
+    listed,
 )
 from maintain_repo.model.facts import Reference
 from maintain_repo.model.lifecycle import Lifecycle, Transition, When, edges, fan, need
@@ -44,20 +45,22 @@ ORDER = (
     ("deployment.started_at", "deployment.finished_at"),
 )
 
+Status = Literal[
+    "draft",
+    "submitted",
+    "approved",
+    "scheduled",
+    "implementing",
+    "implemented",
+    "closed",
+    "rejected",
+    "cancelled",
+    "failed",
+    "rolled_back",
+]
+
 LIFECYCLE = Lifecycle(
-    states=(
-        "draft",
-        "submitted",
-        "approved",
-        "scheduled",
-        "implementing",
-        "implemented",
-        "closed",
-        "rejected",
-        "cancelled",
-        "failed",
-        "rolled_back",
-    ),
+    states=get_args(Status),
     initial="draft",
     transitions=(
         *edges("draft", "submitted", "approved", "scheduled", "implementing", "implemented"),
@@ -162,19 +165,7 @@ class Change(Record):
 
     id: ChangeId
     kind: Literal["change"]
-    status: Literal[
-        "draft",
-        "submitted",
-        "approved",
-        "scheduled",
-        "implementing",
-        "implemented",
-        "closed",
-        "rejected",
-        "cancelled",
-        "failed",
-        "rolled_back",
-    ]
+    status: Status
     type: Literal["standard", "normal", "emergency"]
     risk: Risk | None = None
     services: UniqueList[ServiceId] = []
@@ -195,10 +186,8 @@ class Change(Record):
 
     def references(self) -> Iterator[Reference]:
         yield from super().references()
-        for index, service in enumerate(self.services):
-            yield Reference(("services", index), service, ("service",))
-        for index, incident in enumerate(self.caused_incidents):
-            yield Reference(("caused_incidents", index), incident, ("incident",), "caused-incident")
+        yield from listed("services", self.services, "service")
+        yield from listed("caused_incidents", self.caused_incidents, "incident", "caused-incident")
 
 
 MODEL = Change

@@ -178,6 +178,14 @@ class Links(Strict):
 TRAILING = ("labels", "links", "timeline")
 
 
+def listed(
+    field: str, targets: list[str], kind: str, relation: str | None = None
+) -> Iterator[Reference]:
+    """References from each item of a list field (`services`, `action_items`, ...)."""
+    for index, target in enumerate(targets):
+        yield Reference((field, index), target, (kind,), relation)
+
+
 class Record(Strict):
     """Fields every record kind shares, in the order they are written."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import Field
 
@@ -26,7 +26,10 @@ from maintain_repo.model.lifecycle import Lifecycle, fan, need
 VulnId = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9]*-[A-Za-z0-9._:-]+$", max_length=100)]
 Cwe = Annotated[str, Field(pattern=r"^CWE-[0-9]+$")]
 
-_CLOSED_STATES = ("mitigated", "false_positive", "risk_accepted", "out_of_scope", "duplicate")
+Status = Literal[
+    "open", "mitigated", "false_positive", "risk_accepted", "out_of_scope", "duplicate"
+]
+_CLOSED_STATES = get_args(Status)[1:]
 
 # Chains of timestamps that must not go backwards, where present.
 ORDER = (
@@ -36,7 +39,7 @@ ORDER = (
 )
 
 LIFECYCLE = Lifecycle(
-    states=("open", *_CLOSED_STATES),
+    states=get_args(Status),
     initial="open",
     transitions=(
         *fan("open", *_CLOSED_STATES),
@@ -91,9 +94,7 @@ class SecurityFinding(Record):
 
     id: FindingId
     kind: Literal["finding"]
-    status: Literal[
-        "open", "mitigated", "false_positive", "risk_accepted", "out_of_scope", "duplicate"
-    ]
+    status: Status
     category: Literal["dependency", "code", "workflow", "config", "secret"]
     tool: Tool
     # sha256 of the stable parts (never the line number or installed version).

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import model_validator
 
@@ -16,6 +16,7 @@ from maintain_repo.model.common import (
     Text,
     Timestamp,
     UniqueList,
+    listed,
 )
 from maintain_repo.model.facts import Reference
 from maintain_repo.model.lifecycle import Lifecycle, edges, fan, need
@@ -26,8 +27,10 @@ SOURCE_PREFIX = {"incident": "INC", "problem": "PRB", "finding": "SF", "change":
 # Chains of timestamps that must not go backwards, where present.
 ORDER = (("started_at", "done_at"),)
 
+Status = Literal["open", "in_progress", "done", "wont_do"]
+
 LIFECYCLE = Lifecycle(
-    states=("open", "in_progress", "done", "wont_do"),
+    states=get_args(Status),
     initial="open",
     transitions=(
         *edges("open", "in_progress", "done"),
@@ -68,7 +71,7 @@ class Improvement(Record):
 
     id: ImprovementId
     kind: Literal["improvement"]
-    status: Literal["open", "in_progress", "done", "wont_do"]
+    status: Status
     source: Source
     category: Literal[
         "detect",
@@ -89,8 +92,7 @@ class Improvement(Record):
 
     def references(self) -> Iterator[Reference]:
         yield from super().references()
-        for index, service in enumerate(self.services):
-            yield Reference(("services", index), service, ("service",))
+        yield from listed("services", self.services, "service")
         if self.source.ref is not None:
             relation = "action-item" if self.source.kind == "incident" else None
             yield Reference(("source", "ref"), self.source.ref, (self.source.kind,), relation)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field
 
@@ -21,6 +21,7 @@ from maintain_repo.model.common import (
     Timestamp,
     UniqueList,
     Url,
+    listed,
 )
 from maintain_repo.model.facts import Reference
 from maintain_repo.model.lifecycle import Lifecycle, When, edges, fan, need
@@ -42,8 +43,10 @@ _ACTIVE = (need("reported_at"), need("acknowledged_at"), need("services"), _KNOW
 _RESOLVED = (*_ACTIVE, need("resolved_at"), need("resolution"))
 _MAJOR = When("severity", ("SEV1", "SEV2"))
 
+Status = Literal["triage", "active", "mitigated", "resolved", "closed", "declined", "duplicate"]
+
 LIFECYCLE = Lifecycle(
-    states=("triage", "active", "mitigated", "resolved", "closed", "declined", "duplicate"),
+    states=get_args(Status),
     initial="triage",
     transitions=(
         *edges("triage", "active", "mitigated", "resolved", "closed"),
@@ -123,7 +126,7 @@ class Incident(Record):
 
     id: IncidentId
     kind: Literal["incident"]
-    status: Literal["triage", "active", "mitigated", "resolved", "closed", "declined", "duplicate"]
+    status: Status
     severity: IncidentSeverity
     type: Literal["availability", "performance", "security", "data", "other"]
     services: UniqueList[ServiceId] = []
@@ -148,10 +151,8 @@ class Incident(Record):
 
     def references(self) -> Iterator[Reference]:
         yield from super().references()
-        for index, service in enumerate(self.services):
-            yield Reference(("services", index), service, ("service",))
-        for index, item in enumerate(self.action_items):
-            yield Reference(("action_items", index), item, ("improvement",), "action-item")
+        yield from listed("services", self.services, "service")
+        yield from listed("action_items", self.action_items, "improvement", "action-item")
         if self.problem:
             yield Reference(("problem",), self.problem, ("problem",), "problem-incident")
         if self.duplicate_of:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import AfterValidator, Field
 
@@ -16,6 +16,7 @@ from maintain_repo.model.common import (
     Text,
     Timestamp,
     UniqueList,
+    listed,
     real_date,
 )
 from maintain_repo.model.facts import Reference
@@ -30,8 +31,10 @@ _KNOWN = (need("root_cause"), need("workaround"), need("known_error_at"))
 # Chains of timestamps that must not go backwards, where present.
 ORDER = (("known_error_at", "resolved_at", "closed_at"),)
 
+Status = Literal["investigating", "known_error", "fix_in_progress", "resolved", "closed"]
+
 LIFECYCLE = Lifecycle(
-    states=("investigating", "known_error", "fix_in_progress", "resolved", "closed"),
+    states=get_args(Status),
     initial="investigating",
     transitions=(
         *edges("investigating", "known_error", "fix_in_progress", "resolved", "closed"),
@@ -55,7 +58,7 @@ class Problem(Record):
 
     id: ProblemId
     kind: Literal["problem"]
-    status: Literal["investigating", "known_error", "fix_in_progress", "resolved", "closed"]
+    status: Status
     incidents: UniqueList[IncidentId] = []
     proactive: bool = False
     services: UniqueList[ServiceId] = []
@@ -68,10 +71,8 @@ class Problem(Record):
 
     def references(self) -> Iterator[Reference]:
         yield from super().references()
-        for index, incident in enumerate(self.incidents):
-            yield Reference(("incidents", index), incident, ("incident",), "problem-incident")
-        for index, service in enumerate(self.services):
-            yield Reference(("services", index), service, ("service",))
+        yield from listed("incidents", self.incidents, "incident", "problem-incident")
+        yield from listed("services", self.services, "service")
         for index, fix in enumerate(self.permanent_fix):
             kind = "improvement" if fix.startswith("IMP-") else "change"
             yield Reference(("permanent_fix", index), fix, (kind,))

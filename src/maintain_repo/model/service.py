@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field
 
@@ -16,6 +16,7 @@ from maintain_repo.model.common import (
     Timestamp,
     UniqueList,
     Url,
+    listed,
 )
 from maintain_repo.model.facts import Reference
 from maintain_repo.model.lifecycle import Lifecycle, edges, fan, need
@@ -23,8 +24,10 @@ from maintain_repo.model.lifecycle import Lifecycle, edges, fan, need
 # Chains of timestamps that must not go backwards, where present.
 ORDER = (("created_at", "retired_at"),)
 
+Status = Literal["active", "deprecated", "retired"]
+
 LIFECYCLE = Lifecycle(
-    states=("active", "deprecated", "retired"),
+    states=get_args(Status),
     initial="active",
     transitions=(*edges("active", "deprecated", "retired"), *fan("deprecated", "active")),
     requires={"retired": (need("retired_at"),)},
@@ -44,7 +47,7 @@ class Service(Record):
 
     id: ServiceId
     kind: Literal["service"]
-    status: Literal["active", "deprecated", "retired"]
+    status: Status
     tier: TierNumber
     runbook: Url | None = None
     on_call: Handle | None = None
@@ -54,8 +57,7 @@ class Service(Record):
 
     def references(self) -> Iterator[Reference]:
         yield from super().references()
-        for index, target in enumerate(self.depends_on):
-            yield Reference(("depends_on", index), target, ("service",))
+        yield from listed("depends_on", self.depends_on, "service")
 
 
 MODEL = Service

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field, model_validator
 
@@ -25,8 +25,10 @@ from maintain_repo.model.lifecycle import Lifecycle, fan, need
 # Chains of timestamps that must not go backwards, where present.
 ORDER = (("created_at", "expires"), ("created_at", "revoked_at"))
 
+Status = Literal["active", "expired", "revoked"]
+
 LIFECYCLE = Lifecycle(
-    states=("active", "expired", "revoked"),
+    states=get_args(Status),
     initial="active",
     transitions=(*fan("active", "expired", "revoked"), *fan("expired", "active")),
     requires={"revoked": (need("revoked_at"),)},
@@ -57,7 +59,7 @@ class Waiver(Record):
 
     id: WaiverId
     kind: Literal["waiver"]
-    status: Literal["active", "expired", "revoked"]
+    status: Status
     covers: Covers
     justification: Text
     compensating_controls: Text | None = None
