@@ -229,3 +229,31 @@ def test_an_oversized_file_is_one_finding_not_a_crash(make_repo, capsys):
     assert [(f["path"], f["line"], f["rule"]) for f in findings] == [
         ("records/services/huge.yaml", 1, "yaml-too-large")
     ]
+
+
+def test_symbolic_links_are_reported_not_followed(make_repo, capsys, tmp_path):
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("id: TOKEN-abc123supersecret\n")
+    root = make_repo()
+    link = root / "records/services/leak.yaml"
+    link.symlink_to(secret)
+    for args in ([], [str(link)]):
+        code, out, _ = _run(root, "--no-cache", *args, capsys=capsys)
+        assert code == 1
+        assert "supersecret" not in out
+        assert (
+            "records/services/leak.yaml:1:1: error record-location a symbolic link is not a "
+            "record; records are regular files"
+        ) in out
+
+
+def test_a_named_pipe_in_records_does_not_hang_the_check(make_repo, capsys):
+    import os
+
+    root = make_repo()
+    os.mkfifo(root / "records/services/pipe.yaml")
+    code, out, _ = _run(root, "--no-cache", capsys=capsys)
+    assert code == 1
+    assert (
+        "records/services/pipe.yaml:1:1: error record-location a named pipe is not a record" in out
+    )

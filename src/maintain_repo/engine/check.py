@@ -22,6 +22,7 @@ from maintain_repo.model.findings import Finding, Report, Severity, Summary
 from maintain_repo.rules.references import check_repo, involving
 from maintain_repo.store.cache import CheckCache, Entry, cache_dir, fingerprint, stat_of
 from maintain_repo.store.repo import SETTINGS, Selection, policy_files, record_files, select
+from maintain_repo.store.source import NotARegularFile, read
 
 # Below this many files to check, worker start-up costs more than it saves.
 PARALLEL_THRESHOLD = 200
@@ -186,8 +187,10 @@ def _check_one(base: str, rel: str) -> Computed:
 
 
 def _read(base: str, rel: str) -> bytes:
-    with open(os.path.join(base, rel), "rb") as handle:
-        return handle.read()
+    try:
+        return read(os.path.join(base, rel))
+    except NotARegularFile as e:
+        return f"not-a-file:{e}".encode()  # never equal to a real file's hash input
 
 
 def _sha(data: bytes) -> str:
@@ -209,12 +212,12 @@ def _locate(root: Path, findings: list[Finding]) -> list[Finding]:
             located.append(finding)
             continue
         if finding.path not in documents:
-            text = decode((root / finding.path).read_bytes())
             try:
+                text = decode(read(str(root / finding.path)))
                 documents[finding.path] = (
                     parse(text, positions=True) if isinstance(text, str) else None
                 )
-            except YamlError:
+            except (YamlError, NotARegularFile, OSError):
                 documents[finding.path] = None
         document = documents[finding.path]
         line, column = document.locate(finding.pointer) if document is not None else (1, 1)

@@ -25,7 +25,7 @@ from maintain_repo.rules.schema import validate
 from maintain_repo.store.cache import stat_of
 from maintain_repo.store.problems import YamlError, YamlProblem
 from maintain_repo.store.repo import SETTINGS
-from maintain_repo.store.source import decode
+from maintain_repo.store.source import NotARegularFile, decode, read
 from maintain_repo.store.yaml import Document, parse
 
 if TYPE_CHECKING:
@@ -36,8 +36,19 @@ def check_path(base: str, rel: str) -> Computed:
     """Read and check one file; with its hash and stat signature, for the cache."""
     path = os.path.join(base, rel)
     stat, mtime_ns = stat_of(path)
-    with open(path, "rb") as handle:
-        data = handle.read()
+    try:
+        data = read(path)
+    except NotARegularFile as e:
+        finding = Finding(
+            "record-location",
+            Severity.ERROR,
+            f"{e} is not a record; records are regular files",
+            rel,
+            1,
+            1,
+        )
+        sha = hashlib.sha256(f"not-a-file:{e}".encode()).hexdigest()
+        return rel, sha, stat, mtime_ns, _result([finding], None)
     return rel, hashlib.sha256(data).hexdigest(), stat, mtime_ns, check_bytes(rel, data)
 
 

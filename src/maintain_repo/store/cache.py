@@ -86,7 +86,8 @@ def fingerprint() -> str:
 
 
 def stat_of(path: str) -> tuple[Stat, int]:
-    st = os.stat(path)
+    """The stat signature of `path` itself (a symbolic link is not followed)."""
+    st = os.lstat(path)
     return (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino), st.st_mtime_ns
 
 

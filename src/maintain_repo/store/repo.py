@@ -79,14 +79,17 @@ def select(root: Path, paths: Iterable[Path]) -> Selection:
     files: set[str] = set()
     dirs: list[str] = []
     for path in paths:
-        absolute = (path if path.is_absolute() else Path.cwd() / path).resolve()
+        # Resolve the directory but not the file itself: a symbolic link inside
+        # the repository is reported as such, not followed out of it.
+        given = path if path.is_absolute() else Path.cwd() / path
+        absolute = given.parent.resolve() / given.name if given.name else given.resolve()
         try:
             rel = absolute.relative_to(root)
         except ValueError:
             raise UsageError(f"{path} is outside the ops repository {root}") from None
-        if absolute.is_dir():
+        if absolute.is_dir() and not absolute.is_symlink():
             dirs.append(f"{rel.as_posix()}/" if rel.parts else "")
-        elif absolute.is_file():
+        elif absolute.is_file() or absolute.is_symlink():
             files.add(rel.as_posix())
         else:
             raise UsageError(f"{path}: no such file")

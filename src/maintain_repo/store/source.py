@@ -7,6 +7,9 @@ with a position, never crashes and never silently "fixed".
 from __future__ import annotations
 
 import codecs
+import errno
+import os
+import stat
 
 from maintain_repo.store.problems import BINARY, BOM, ENCODING, TOO_LARGE, YamlProblem
 
@@ -20,6 +23,49 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "UTF-16"),
     (codecs.BOM_UTF16_BE, "UTF-16"),
 )
+
+
+def read(path: str, *, max_bytes: int = MAX_BYTES) -> bytes:
+    """At most `max_bytes + 1` bytes of a regular file, never through a symbolic link.
+
+    Raises `NotARegularFile` for links, FIFOs, devices and directories: a
+    record must never make the checker read /dev/zero, block on a pipe, or
+    follow a link out of the repository (and echo what it found there).
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise NotARegularFile("a symbolic link") from None
+        raise
+    with os.fdopen(fd, "rb") as handle:
+        what = _special(os.fstat(fd).st_mode)
+        if what:
+            raise NotARegularFile(what)
+        return handle.read(max_bytes + 1)
+
+
+class NotARegularFile(Exception):
+    """The path is not a regular file; the message says what it is."""
+
+
+def special(path: str) -> str | None:
+    """What `path` is when it is not a regular file (without following links)."""
+    return _special(os.lstat(path).st_mode)
+
+
+def _special(mode: int) -> str | None:
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device"
 
 
 def decode(data: bytes, *, max_bytes: int = MAX_BYTES) -> str | YamlProblem:
