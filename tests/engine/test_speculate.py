@@ -51,3 +51,18 @@ def test_cli_results_are_the_same_with_and_without_a_child(make_repo, capsys, mo
     assert main(["--root", str(root), "check", "--format", "json", "--no-cache", str(path)]) == 1
     assert json.loads(capsys.readouterr().out) == with_child
     assert [f["rule"] for f in with_child["findings"]] == ["ref-exists"]
+
+
+def test_no_fork_while_other_threads_run(make_repo):
+    import threading
+
+    root = make_repo()
+    release = threading.Event()
+    worker = threading.Thread(target=release.wait)
+    worker.start()
+    try:
+        assert Speculation(str(root), [INCIDENT]).results() == {}
+    finally:
+        release.set()
+        worker.join()
+    assert Speculation(str(root), [INCIDENT]).results() != {}

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from maintain_repo.engine.speculate import Computed, Speculation, checkable
+from maintain_repo.engine.speculate import Computed, Speculation, checkable, fork_safe
 from maintain_repo.model.facts import RecordFacts
 from maintain_repo.model.findings import Finding, Report, Severity, Summary
 from maintain_repo.rules.references import check_repo, involving
@@ -174,8 +174,7 @@ def _compute(base: str, rels: list[str], jobs: int | None) -> list[Computed]:
     if workers < 2 or len(rels) < PARALLEL_THRESHOLD:
         return [_check_one(base, rel) for rel in rels]
     chunk = max(1, math.ceil(len(rels) / (workers * 4)))
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    context = multiprocessing.get_context("fork" if fork_safe() else "spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         return list(pool.map(_check_one, [base] * len(rels), rels, chunksize=chunk))
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -23,6 +24,14 @@ MAX_FILES = 16
 
 # What checking one file gives: path, sha256, stat signature, mtime, result.
 Computed = tuple[str, str, tuple[int, int, int, int], int, dict[str, Any]]
+
+
+def fork_safe() -> bool:
+    """True where forking is possible and safe: POSIX, and no other threads running."""
+    if not hasattr(os, "fork"):
+        return False
+    threading = sys.modules.get("threading")
+    return threading is None or threading.active_count() == 1
 
 
 def checkable(selection: Selection | None) -> list[str]:
@@ -39,9 +48,7 @@ class Speculation:
         self._pid = 0
         self._fd = -1
         self._results: dict[str, Computed] = {}
-        if not rels or len(rels) > MAX_FILES or not hasattr(os, "fork"):
-            return
-        if (os.cpu_count() or 1) < 2:
+        if not rels or len(rels) > MAX_FILES or not fork_safe() or (os.cpu_count() or 1) < 2:
             return
         read_fd, write_fd = os.pipe()
         pid = os.fork()
