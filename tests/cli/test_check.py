@@ -218,7 +218,8 @@ def test_hostile_file_names_are_printed_inert(make_repo, capsys):
     code, out, _ = _run(root, "--format", "github", capsys=capsys)
     for line in out.splitlines()[:-1]:
         assert line.startswith("::error file=records/services/evil")
-        assert "%0A%3A%3Aerror%3A%3Ax.yaml" in line
+        assert "evil\\x1b[31m\\n%3A%3Aerror%3A%3Ax.yaml" in line
+        assert "\x1b" not in line
 
 
 def test_an_oversized_file_is_one_finding_not_a_crash(make_repo, capsys):
@@ -257,3 +258,83 @@ def test_a_named_pipe_in_records_does_not_hang_the_check(make_repo, capsys):
     assert (
         "records/services/pipe.yaml:1:1: error record-location a named pipe is not a record" in out
     )
+
+
+def test_monorepo_annotations_name_files_from_the_workspace(make_repo, capsys, git_repo, tmp_path):
+    import shutil
+
+    workspace = tmp_path / "mono"
+    workspace.mkdir()
+    shutil.move(str(make_repo()), workspace / "ops")
+    git_repo(workspace)
+    root = workspace / "ops"
+    _with_unknown_field(root, 2)
+    code, out, _ = _run(root, "--format", "github", capsys=capsys)
+    assert code == 1
+    assert out.startswith(f"::error file=ops/{INCIDENT},line=2,col=1,title=schema::")
+    _, out, _ = _run(root, "--format", "sarif", capsys=capsys)
+    run = json.loads(out)["runs"][0]
+    location = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert location["uri"] == f"ops/{INCIDENT}"
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == f"file://{workspace}/"
+    _code, out, _ = _run(root, capsys=capsys)
+    assert out.startswith(f"{INCIDENT}:2:1:")  # text stays relative to the ops repository
+
+
+def test_undecodable_file_names_are_a_finding_not_a_crash(make_repo, capsys):
+    import os
+
+    root = make_repo()
+    os.rename(
+        root / "records/services/payments.yaml",
+        os.fsencode(root / "records/services") + b"/pay\xffments.yaml",
+    )
+    for fmt in ("json", "github", "sarif"):
+        code, out, _ = _run(root, "--format", fmt, capsys=capsys)
+        assert code == 1
+        out.encode("utf-8")  # no lone surrogates reach the output
+    code, out, _ = _run(root, capsys=capsys)
+    assert (
+        "records/services/pay\\xffments.yaml:1:1: error record-location the file name is not "
+        "valid UTF-8; rename the file"
+    ) in out
+
+
+def test_dot_dot_paths_select_what_they_name(make_repo, capsys, chdir):
+    root = make_repo()
+    (root / "records/services/payments.yaml").write_text("id: payments\nkind: service\n")
+    chdir(root / "records/incidents")
+    code, out, _ = _run(root, "..", capsys=capsys)
+    assert code == 1
+    assert "records/services/payments.yaml" in out
+    code, out, _ = _run(root, "../services/..", capsys=capsys)
+    assert code == 1
+
+
+def test_files_that_are_not_records_are_refused(make_repo, capsys):
+    root = make_repo({"README.md": "# ops\n", "docs/x.yaml": "a: 1\n"})
+    for name in ("README.md", "docs/x.yaml"):
+        assert main(["--root", str(root), "check", str(root / name)]) == 2
+        assert "is neither a record" in capsys.readouterr().err
+
+
+def test_an_unwritable_cache_costs_speed_not_the_report(make_repo, capsys, monkeypatch, tmp_path):
+    cache = tmp_path / "cache"
+    (cache / "check-index-v2.json").mkdir(parents=True)  # cannot be replaced by a file
+    monkeypatch.setenv("MAINTAIN_CACHE_DIR", str(cache))
+    root = make_repo()
+    _with_unknown_field(root, 2)
+    code, out, err = _run(root, capsys=capsys)
+    assert code == 1
+    assert out.startswith(f"{INCIDENT}:2:1: error schema")
+    assert err == ""
+
+
+def test_a_file_that_vanishes_during_the_run_is_simply_absent(make_repo, capsys, monkeypatch):
+    import maintain_repo.engine.check as engine
+
+    root = make_repo()
+    listed = [*engine.record_files(root), "records/services/gone.yaml"]
+    monkeypatch.setattr(engine, "record_files", lambda _root: listed)  # listed, then deleted
+    code, out, _ = _run(root, "--no-cache", capsys=capsys)
+    assert (code, out) == (0, "9 files checked (8 records): no problems found\n")

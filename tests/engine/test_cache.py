@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 
@@ -10,7 +11,14 @@ import pytest
 
 import maintain_repo.engine.files as files
 from maintain_repo.cli import main
-from maintain_repo.store.cache import DELTA, FACTS, RACY_NS, CheckCache, fingerprint
+from maintain_repo.store.cache import (
+    DELTA,
+    FACTS,
+    RACY_NS,
+    CheckCache,
+    cache_key,
+    fingerprint,
+)
 from maintain_repo.store.cache import INDEX as FILE
 
 INCIDENT = "records/incidents/INC-20260301-7K2M.yaml"
@@ -132,9 +140,9 @@ def test_a_damaged_cache_is_rebuilt_never_trusted(repo, counted, capsys, damage)
 
 
 def _resealed(raw: bytes, payload: bytes) -> bytes:
-    """A well-formed cache file (right checksum) with a payload of the wrong shape."""
+    """A cache file signed with this user's key, holding a payload of the wrong shape."""
     header = json.loads(raw.split(b"\n", 1)[0])
-    header["sha256"] = hashlib.sha256(payload).hexdigest()
+    header["hmac"] = hmac.new(cache_key(), payload, hashlib.sha256).hexdigest()
     return json.dumps(header).encode() + b"\n" + payload
 
 
@@ -187,7 +195,7 @@ def test_deleted_files_leave_the_cache(repo, capsys):
     _check(root, capsys)
     (root / "records/services/payments.yaml").unlink()
     _check(root, capsys)
-    reloaded = CheckCache(cache, fingerprint())
+    reloaded = CheckCache(cache, fingerprint(), cache_key())
     assert "records/services/payments.yaml" not in reloaded.entries
     assert "records/services/payments.yaml" not in reloaded.facts()
     assert "records/services/checkout-api.yaml" in reloaded.facts()
@@ -285,3 +293,47 @@ def test_a_delta_for_another_index_is_ignored(repo, counted, capsys):
     code, _report = _check(root, capsys)
     assert code == 1
     assert len(counted) == 9 + 1 + 9
+
+
+def test_a_forged_cache_is_rejected(repo, counted, capsys):
+    """Someone commits a cache that says a broken record is clean: it is not believed."""
+    root, cache = repo
+    _check(root, capsys)
+    clean_index = (cache / FILE).read_bytes()
+    incident = root / INCIDENT
+    incident.write_text(incident.read_text().replace("severity: SEV2", "severity: SEV9"))
+    header_line, payload = clean_index.split(b"\n", 1)
+    entries = json.loads(payload)
+    data = incident.read_bytes()
+    entries["files"][INCIDENT][0] = None  # no stat: force the content-hash path
+    entries["files"][INCIDENT][1] = hashlib.sha256(data).hexdigest()
+    forged = json.dumps(entries).encode()
+    header = json.loads(header_line)
+    header["hmac"] = hashlib.sha256(forged).hexdigest()  # without the key
+    (cache / FILE).write_bytes(json.dumps(header).encode() + b"\n" + forged)
+    for name in (DELTA,):
+        (cache / name).unlink(missing_ok=True)
+    code = main(["--root", str(root), "check", "--format", "json"])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert [f["rule"] for f in json.loads(out)["findings"]] == ["schema"]
+    assert "cache was unreadable and has been rebuilt" in err
+
+
+def test_another_users_cache_is_not_trusted(repo, counted, capsys, monkeypatch, tmp_path):
+    root, _ = repo
+    _check(root, capsys)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "someone-else"))
+    _check(root, capsys)
+    assert len(counted) == 18
+
+
+def test_no_private_place_for_the_key_means_no_cache(repo, counted, capsys, monkeypatch, tmp_path):
+    root, cache = repo
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    _check(root, capsys)
+    _check(root, capsys)
+    assert len(counted) == 18
+    assert not cache.exists()

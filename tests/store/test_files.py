@@ -48,3 +48,14 @@ def test_a_failed_write_leaves_no_temporary_file(tmp_path, monkeypatch):
         write_atomic(target, "new\n", overwrite=True)
     assert target.read_text() == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["x.yaml"]
+
+
+def test_new_files_get_the_usual_mode(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        write_atomic(tmp_path / "a.json", "{}\n", overwrite=True)
+        write_atomic(tmp_path / "b.yaml", "x\n", overwrite=False)
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "a.json").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "b.yaml").stat().st_mode & 0o777 == 0o644

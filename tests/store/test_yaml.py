@@ -90,6 +90,10 @@ def test_positions_are_only_collected_on_request():
         ("a: [1, 2\nb: 3\n", "yaml-syntax", 2, 2),
         ("a: 'open\n", "yaml-syntax", 1, 4),
         ("a: x\x07y\n", "yaml-syntax", 1, 5),
+        ("a: 1\nb: " + "9" * 5000 + "\n", "yaml-syntax", 2, 4),
+        ("a: x\u2028y\n", "yaml-syntax", 1, 5),
+        ("# pasted\u2029\nb: 1\n", "yaml-syntax", 1, 9),
+        ("a: x\x85b\n", "yaml-syntax", 1, 5),
     ],
 )
 def test_hostile_yaml_is_a_problem_with_a_position(text, rule, line, column):
@@ -161,7 +165,16 @@ def test_crlf_line_endings_keep_positions():
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("SEV2", "SEV2"), ("[a, b]", ["a", "b"]), ("true", True), ("'on'", "on"), ("3", 3)],
+    [
+        ("SEV2", "SEV2"),
+        ("[a, b]", ["a", "b"]),
+        ("true", True),
+        ("'on'", "on"),
+        ("3", 3),
+        ("line one\nline two", "line one line two"),
+        ("|\n  line one\n  line two\n", "line one\nline two\n"),
+        ('"x\\u2028y"', "x\u2028y"),
+    ],
 )
 def test_command_line_values_are_yaml(text, value):
     assert parse_value(text) == value

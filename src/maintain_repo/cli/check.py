@@ -39,21 +39,24 @@ def add_parser(commands: Any, name: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from maintain_repo.engine.speculate import Speculation, checkable
-    from maintain_repo.store.repo import select
+    from maintain_repo.engine.speculate import begin
 
     root = root_of(args)
-    selection = select(root, args.paths) if args.paths else None
     # Start checking the named files in a child now; the imports below and
     # the repository scan happen meanwhile in this process.
-    ahead = Speculation(str(root), checkable(selection))
+    selection, ahead = begin(root, args.paths)
 
     from maintain_repo.engine.check import CheckOptions, check
     from maintain_repo.report import REPORTERS
 
     result = check(
         CheckOptions(
-            root=root, paths=args.paths, use_cache=not args.no_cache, jobs=args.jobs, ahead=ahead
+            root=root,
+            paths=args.paths,
+            use_cache=not args.no_cache,
+            jobs=args.jobs,
+            selection=selection,
+            ahead=ahead,
         )
     )
     if result.cache_discarded:

@@ -16,12 +16,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from maintain_repo.engine.speculate import Computed, Speculation, checkable, fork_safe
+from maintain_repo.engine.speculate import Computed, Speculation, begin, cpus, fork_safe
 from maintain_repo.model.facts import RecordFacts
 from maintain_repo.model.findings import Finding, Report, Severity, Summary
 from maintain_repo.rules.references import check_repo, involving
-from maintain_repo.store.cache import CheckCache, Entry, cache_dir, fingerprint, stat_of
-from maintain_repo.store.repo import SETTINGS, Selection, policy_files, record_files, select
+from maintain_repo.store.cache import (
+    CheckCache,
+    Entry,
+    cache_dir,
+    cache_key,
+    fingerprint,
+    stat_of,
+)
+from maintain_repo.store.repo import SETTINGS, Selection, policy_files, record_files
 from maintain_repo.store.source import NotARegularFile, read
 
 # Below this many files to check, worker start-up costs more than it saves.
@@ -34,7 +41,9 @@ class CheckOptions:
     paths: Sequence[Path] = ()
     use_cache: bool = True
     jobs: int | None = None  # None: one per CPU
-    # Files of the selection being checked ahead (see engine.speculate).
+    # From `speculate.begin`, when the caller started checking the named files
+    # ahead (see engine.speculate); otherwise `check` does it.
+    selection: Selection | None = None
     ahead: Speculation | None = None
 
 
@@ -47,19 +56,26 @@ class CheckRun:
 def check(options: CheckOptions) -> CheckRun:
     """Check the ops repository at `options.root` (or the given paths in it)."""
     root = options.root
-    selection = select(root, options.paths) if options.paths else None
+    selection, ahead = (
+        (options.selection, options.ahead)
+        if options.ahead is not None
+        else begin(root, options.paths)
+    )
     base = str(root)
-    ahead = options.ahead or Speculation(base, checkable(selection))
-    records = record_files(root)
-    every = records + policy_files(root)
-    present = set(every)
+    records, every, unnamed = _files(root)
     directory = cache_dir(root, enabled=options.use_cache)
-    run = _Run(base, CheckCache(directory, fingerprint() if directory else ""))
+    key = cache_key() if directory is not None else None
+    run = _Run(base, CheckCache(directory, fingerprint() if key else "", key or b""))
     run.load(every, options.jobs, ahead)
+    # Files that vanished while we looked (a branch switch mid-run) are not there.
+    records = [rel for rel in records if rel in run.entries]
+    every = [rel for rel in every if rel in run.entries]
+    present = set(every)
     run.cache.forget_missing(present)
 
     chosen = [rel for rel in every if selection is None or rel in selection]
     findings = [finding for rel in chosen for finding in run.findings(rel)]
+    findings.extend(_unnamed(rel) for rel in unnamed if selection is None or rel in selection)
     repo_findings = run.repo_findings(records)
     run.cache.save(present)
     if selection is not None:
@@ -71,7 +87,24 @@ def check(options: CheckOptions) -> CheckRun:
     record_set = set(records)
     record_count = sum(1 for rel in chosen if rel in record_set)
     summary = Summary.of(findings, files=len(chosen), records=record_count)
-    return CheckRun(Report(tuple(findings), summary, str(root)), run.cache.discarded)
+    workspace = _workspace(root)
+    prefix = root.relative_to(workspace).as_posix() + "/" if workspace != root else ""
+    report = Report(tuple(findings), summary, str(root), prefix, str(workspace))
+    return CheckRun(report, run.cache.discarded)
+
+
+def _workspace(root: Path) -> Path:
+    """The directory annotations are relative to: GITHUB_WORKSPACE when the ops
+    repository is inside it, else the git work tree holding it, else itself."""
+    github = os.environ.get("GITHUB_WORKSPACE")
+    if github:
+        workspace = Path(github).resolve()
+        if root == workspace or workspace in root.parents:
+            return workspace
+    for candidate in (root, *root.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return root
 
 
 class _Run:
@@ -88,7 +121,10 @@ class _Run:
         pending: list[str] = []
         for rel in rels:
             path = os.path.join(self.base, rel)
-            stat, mtime_ns = stat_of(path)
+            try:
+                stat, mtime_ns = stat_of(path)
+            except FileNotFoundError:
+                continue
             entry = self.cache.get(rel, stat)
             if entry is None and rel in self.cache.entries:
                 entry = self.cache.get_by_hash(rel, _sha(_read(self.base, rel)), stat, mtime_ns)
@@ -106,7 +142,8 @@ class _Run:
             else:
                 still.append(rel)
         for computed in _compute(self.base, still, jobs):
-            self._store(computed)
+            if computed is not None:
+                self._store(computed)
 
     def _store(self, computed: Computed) -> dict[str, Any]:
         rel, sha, stat, mtime_ns, result = computed
@@ -117,7 +154,10 @@ class _Run:
     def _recheck(self, rel: str) -> dict[str, Any]:
         """The cache held something that is not our output: never trust it."""
         self.cache.discarded = True
-        return self._store(_check_one(self.base, rel))
+        computed = _check_one(self.base, rel)
+        if computed is None:  # gone meanwhile: report nothing about it
+            return {"findings": [], "facts": None}
+        return self._store(computed)
 
     def findings(self, rel: str) -> list[Finding]:
         try:
@@ -162,7 +202,7 @@ class _Run:
             return RecordFacts.from_json(rel, raw) if raw is not None else None
 
 
-def _compute(base: str, rels: list[str], jobs: int | None) -> list[Computed]:
+def _compute(base: str, rels: list[str], jobs: int | None) -> list[Computed | None]:
     if not rels:
         return []
     import multiprocessing
@@ -170,7 +210,7 @@ def _compute(base: str, rels: list[str], jobs: int | None) -> list[Computed]:
 
     from maintain_repo.engine import files  # noqa: F401  # models load once, before forking
 
-    workers = min(jobs or os.cpu_count() or 1, len(rels))
+    workers = min(jobs or cpus(), len(rels))
     if workers < 2 or len(rels) < PARALLEL_THRESHOLD:
         return [_check_one(base, rel) for rel in rels]
     chunk = max(1, math.ceil(len(rels) / (workers * 4)))
@@ -179,7 +219,32 @@ def _compute(base: str, rels: list[str], jobs: int | None) -> list[Computed]:
         return list(pool.map(_check_one, [base] * len(rels), rels, chunksize=chunk))
 
 
-def _check_one(base: str, rel: str) -> Computed:
+def _files(root: Path) -> tuple[list[str], list[str], list[str]]:
+    """Record files, all files to check, and files whose names are not UTF-8."""
+    records = record_files(root)
+    every = records + policy_files(root)
+    unnamed = [rel for rel in every if not _utf8(rel)]
+    if unnamed:
+        records = [rel for rel in records if _utf8(rel)]
+        every = [rel for rel in every if _utf8(rel)]
+    return records, every, unnamed
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes, kept as surrogates by os.walk
+        return False
+    return True
+
+
+def _unnamed(rel: str) -> Finding:
+    shown = os.fsencode(rel).decode("utf-8", "backslashreplace")
+    message = "the file name is not valid UTF-8; rename the file"
+    return Finding("record-location", Severity.ERROR, message, shown, 1, 1)
+
+
+def _check_one(base: str, rel: str) -> Computed | None:
     from maintain_repo.engine.files import check_path
 
     return check_path(base, rel)

@@ -32,12 +32,15 @@ if TYPE_CHECKING:
     from maintain_repo.model.settings import Settings
 
 
-def check_path(base: str, rel: str) -> Computed:
-    """Read and check one file; with its hash and stat signature, for the cache."""
+def check_path(base: str, rel: str) -> Computed | None:
+    """Read and check one file, with its hash and stat signature for the cache;
+    None when the file has vanished since it was listed."""
     path = os.path.join(base, rel)
-    stat, mtime_ns = stat_of(path)
     try:
+        stat, mtime_ns = stat_of(path)
         data = read(path)
+    except FileNotFoundError:
+        return None
     except NotARegularFile as e:
         finding = Finding(
             "record-location",

@@ -17,6 +17,9 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from pathlib import Path
+
     from maintain_repo.store.repo import Selection
 
 # Forking is worth it for a handful of files; many files use the process pool.
@@ -24,6 +27,13 @@ MAX_FILES = 16
 
 # What checking one file gives: path, sha256, stat signature, mtime, result.
 Computed = tuple[str, str, tuple[int, int, int, int], int, dict[str, Any]]
+
+
+def cpus() -> int:
+    """CPUs this process may use (a container's limit, not the host's count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
 
 
 def fork_safe() -> bool:
@@ -34,11 +44,14 @@ def fork_safe() -> bool:
     return threading is None or threading.active_count() == 1
 
 
-def checkable(selection: Selection | None) -> list[str]:
-    """The selected files worth checking ahead: records and policies."""
-    if selection is None:
-        return []
-    return sorted(rel for rel in selection.files if rel.startswith(("records/", "policies/")))
+def begin(root: Path, paths: Sequence[Path]) -> tuple[Selection | None, Speculation]:
+    """Resolve the named paths and start checking them ahead (a no-op without paths)."""
+    from maintain_repo.store.repo import select
+
+    if not paths:
+        return None, Speculation(str(root), [])
+    selection = select(root, paths)
+    return selection, Speculation(str(root), sorted(selection.files))
 
 
 class Speculation:
@@ -48,7 +61,7 @@ class Speculation:
         self._pid = 0
         self._fd = -1
         self._results: dict[str, Computed] = {}
-        if not rels or len(rels) > MAX_FILES or not fork_safe() or (os.cpu_count() or 1) < 2:
+        if not rels or len(rels) > MAX_FILES or not fork_safe() or cpus() < 2:
             return
         read_fd, write_fd = os.pipe()
         pid = os.fork()
@@ -58,7 +71,8 @@ class Speculation:
             try:
                 from maintain_repo.engine.files import check_path
 
-                payload = json.dumps([check_path(base, rel) for rel in rels]).encode()
+                done = [check_path(base, rel) for rel in rels]
+                payload = json.dumps([item for item in done if item is not None]).encode()
                 with os.fdopen(write_fd, "wb") as out:
                     out.write(payload)
                 status = 0

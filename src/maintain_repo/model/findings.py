@@ -157,7 +157,12 @@ class Report:
 
     findings: tuple[Finding, ...]
     summary: Summary
-    root: str = ""
+    root: str = ""  # the ops repository (absolute)
+    # The ops repository relative to the workspace (git work tree or
+    # GITHUB_WORKSPACE), e.g. "ops/" in a monorepo: annotations and SARIF
+    # name files relative to the workspace.
+    prefix: str = ""
+    workspace: str = ""
 
     def failed(self, threshold: Severity = Severity.ERROR) -> bool:
         return any(f.severity.rank >= threshold.rank for f in self.findings)

@@ -8,6 +8,7 @@ so a message can never end the annotation early or start a new command.
 from __future__ import annotations
 
 from maintain_repo.model.findings import Report, Severity
+from maintain_repo.report.safe import printable
 from maintain_repo.report.text import summary_line
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}
@@ -27,12 +28,13 @@ def render(report: Report) -> str:
         properties = ",".join(
             f"{name}={escape_property(str(value))}"
             for name, value in (
-                ("file", f.path),
+                ("file", printable(report.prefix + f.path)),
                 ("line", f.line or 1),
                 ("col", f.column or 1),
                 ("title", f.rule),
             )
         )
-        lines.append(f"::{_COMMAND[f.severity]} {properties}::{escape_data(f.message)}")
+        message = escape_data(printable(f.message))
+        lines.append(f"::{_COMMAND[f.severity]} {properties}::{message}")
     lines.append(escape_data(summary_line(report.summary)))
     return "\n".join(lines) + "\n"

@@ -32,10 +32,11 @@ def render(report: Report) -> str:
             }
         },
         "columnKind": "unicodeCodePoints",
-        "results": [_result(f, index) for f in report.findings],
+        "results": [_result(f, index, report.prefix) for f in report.findings],
     }
-    if report.root:
-        run["originalUriBaseIds"] = {"%SRCROOT%": {"uri": _dir_uri(report.root)}}
+    base = report.workspace or report.root
+    if base:
+        run["originalUriBaseIds"] = {"%SRCROOT%": {"uri": _dir_uri(base)}}
     document = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
@@ -53,7 +54,7 @@ def _rule(rule_id: str) -> dict[str, Any]:
     }
 
 
-def _result(finding: Finding, index: dict[str, int]) -> dict[str, Any]:
+def _result(finding: Finding, index: dict[str, int], prefix: str) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": finding.rule,
         "level": finding.severity.value,
@@ -61,7 +62,10 @@ def _result(finding: Finding, index: dict[str, int]) -> dict[str, Any]:
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": quote(finding.path), "uriBaseId": "%SRCROOT%"},
+                    "artifactLocation": {
+                        "uri": quote(prefix + finding.path),
+                        "uriBaseId": "%SRCROOT%",
+                    },
                     "region": {"startLine": finding.line or 1, "startColumn": finding.column or 1},
                 }
             }

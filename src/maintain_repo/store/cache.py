@@ -14,24 +14,29 @@ signature only saves re-reading a file whose mtime, ctime, size and inode
 are all unchanged. A warm run where nothing changed reads the index and
 stats the files, nothing more.
 
-The cache is never trusted blindly: a file whose checksum, format or
-fingerprint does not match is thrown away and rebuilt, and entries that do
-not decode are checked again.
+The cache is never trusted blindly: every file carries an HMAC made with a
+key that lives outside the repository (in the user's cache directory), so a
+cache committed to a repository, copied from elsewhere or damaged on disk
+fails verification and is rebuilt; so is one whose format or tool
+fingerprint does not match, and entries that do not decode are checked again.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import importlib.util
 import json
 import os
+import secrets
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from maintain_repo.errors import StoreError
 from maintain_repo.store.files import write_atomic
 
 CACHE_ENV = "MAINTAIN_CACHE_DIR"
@@ -63,6 +68,34 @@ def cache_dir(root: Path, *, enabled: bool) -> Path | None:
     if os.environ.get("GITHUB_ACTIONS") == "true":
         return None
     return root / DEFAULT_DIR
+
+
+def cache_key() -> bytes | None:
+    """This user's secret for signing caches, created on first use; None when
+    there is nowhere private to keep it (then nothing is cached)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    path = os.path.join(base, "maintain", "cache-key")
+    try:
+        with open(path, "rb") as handle:
+            key = handle.read()
+        if len(key) >= 32:
+            return key
+    except OSError:
+        pass
+    try:
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(secrets.token_bytes(32))
+        with open(path, "rb") as handle:
+            return handle.read()
+    except FileExistsError:  # another run created it just now
+        with contextlib.suppress(OSError), open(path, "rb") as handle:
+            key = handle.read()
+            return key if len(key) >= 32 else None
+        return None
+    except OSError:
+        return None
 
 
 def fingerprint() -> str:
@@ -107,9 +140,10 @@ class Entry:
 class CheckCache:
     """Results of checking files, keyed by path and verified by content hash."""
 
-    def __init__(self, directory: Path | None, tool: str) -> None:
-        self.directory = directory
+    def __init__(self, directory: Path | None, tool: str, key: bytes = b"") -> None:
+        self.directory = directory if key else None
         self.tool = tool
+        self._key = key
         self.entries: dict[str, Entry] = {}
         self.repo_key = ""
         self.repo_findings: list[Any] = []
@@ -123,8 +157,8 @@ class CheckCache:
         self._base = ""  # checksum of the full index the delta applies to
         self._delta: dict[str, Entry | None] = {}
         self._dirty = False
-        if directory is not None:
-            self._load_index(directory)
+        if self.directory is not None:
+            self._load_index(self.directory)
 
     def _load_index(self, directory: Path) -> None:
         loaded = self._read(directory / INDEX)
@@ -163,13 +197,14 @@ class CheckCache:
         try:
             header_line, _, payload = raw.partition(b"\n")
             header = json.loads(header_line)
-            digest = hashlib.sha256(payload).hexdigest()
+            digest = self._sign(payload)
             if (
                 not isinstance(header, dict)
                 or header.get("format") != FORMAT
-                or header.get("sha256") != digest
+                or not isinstance(header.get("hmac"), str)
+                or not hmac.compare_digest(header["hmac"], digest)
             ):
-                raise ValueError("checksum or format mismatch")
+                raise ValueError("signature or format mismatch")
             if header.get("tool") != self.tool:
                 self._dirty = self._facts_dirty = True  # stale, not corrupt
                 return None
@@ -177,6 +212,9 @@ class CheckCache:
         except ValueError:
             self._corrupt()
             return None
+
+    def _sign(self, payload: bytes) -> str:
+        return hmac.new(self._key, payload, hashlib.sha256).hexdigest()
 
     def _corrupt(self) -> None:
         self.discarded = True
@@ -254,7 +292,7 @@ class CheckCache:
         """Write what changed, atomically; failures only cost speed, never correctness."""
         if self.directory is None:
             return
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError, StoreError):
             self.directory.mkdir(parents=True, exist_ok=True)
             _mark_cache_dir(self.directory)
             if self._new_facts:
@@ -282,8 +320,8 @@ class CheckCache:
 
     def _write(self, path: Path, payload: Any, *, base: str = "") -> str:
         body = json.dumps(payload, separators=(",", ":"))
-        digest = hashlib.sha256(body.encode()).hexdigest()
-        header = {"format": FORMAT, "tool": self.tool, "sha256": digest}
+        digest = self._sign(body.encode())
+        header = {"format": FORMAT, "tool": self.tool, "hmac": digest}
         if base:
             header["base"] = base
         write_atomic(path, json.dumps(header) + "\n" + body, overwrite=True)
@@ -308,10 +346,22 @@ def _entry(value: Any) -> Entry:
         isinstance(sha, str)
         and (fhash is None or isinstance(fhash, str))
         and isinstance(findings, list)
-        and (settings is None or isinstance(settings, dict))
+        and (settings is None or _settings_shape(settings))
     ):
         raise ValueError("bad entry")
     return Entry(stat, sha, fhash, findings, settings)
+
+
+def _settings_shape(settings: Any) -> bool:
+    """`{"rules": {id: {"enabled": bool, "severity": error|warning|note|None}}}`."""
+    rules = settings.get("rules") if isinstance(settings, dict) else None
+    return isinstance(rules, dict) and all(
+        isinstance(name, str)
+        and isinstance(rule, dict)
+        and isinstance(rule.get("enabled"), bool)
+        and rule.get("severity") in (None, "error", "warning", "note")
+        for name, rule in rules.items()
+    )
 
 
 def _mark_cache_dir(directory: Path) -> None:

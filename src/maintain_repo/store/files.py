@@ -27,12 +27,14 @@ def write_atomic(path: Path, text: str, *, overwrite: bool) -> None:
             handle.write(text.encode("utf-8"))
             handle.flush()
             os.fsync(handle.fileno())
+        try:  # keep the mode of the file we replace; new files get the usual mode
+            mode = path.stat().st_mode & 0o7777 if overwrite else None
+        except FileNotFoundError:
+            mode = None
+        os.chmod(tmp, mode if mode is not None else 0o666 & ~_umask())
         if overwrite:
-            with contextlib.suppress(FileNotFoundError):
-                os.chmod(tmp, path.stat().st_mode & 0o7777)
             os.replace(tmp, path)
         else:
-            os.chmod(tmp, 0o666 & ~_umask())
             try:
                 os.link(tmp, path)
             except FileExistsError:

@@ -44,6 +44,15 @@ def record_files(root: Path) -> list[str]:
     return found
 
 
+def is_checked(rel: str) -> bool:
+    """True for the files `maintain check` checks: anything under records/, and
+    the YAML documents directly in policies/."""
+    parts = rel.split("/")
+    if parts[0] == RECORDS:
+        return len(parts) > 1
+    return len(parts) == 2 and parts[0] == POLICIES and parts[1].endswith((".yaml", ".yml"))
+
+
 def policy_files(root: Path) -> list[str]:
     """The YAML documents directly in policies/ (tests live in policies/tests/)."""
     base = root / POLICIES
@@ -70,9 +79,6 @@ class Selection:
             rel in self.files or any(rel.startswith(d) for d in self.dirs)
         )
 
-    def paths(self, candidates: Iterable[str]) -> set[str]:
-        return {rel for rel in candidates if rel in self}
-
 
 def select(root: Path, paths: Iterable[Path]) -> Selection:
     """The given paths as a selection of root-relative files and directories."""
@@ -81,7 +87,7 @@ def select(root: Path, paths: Iterable[Path]) -> Selection:
     for path in paths:
         # Resolve the directory but not the file itself: a symbolic link inside
         # the repository is reported as such, not followed out of it.
-        given = path if path.is_absolute() else Path.cwd() / path
+        given = Path(os.path.normpath(path if path.is_absolute() else Path.cwd() / path))
         absolute = given.parent.resolve() / given.name if given.name else given.resolve()
         try:
             rel = absolute.relative_to(root)
@@ -90,6 +96,11 @@ def select(root: Path, paths: Iterable[Path]) -> Selection:
         if absolute.is_dir() and not absolute.is_symlink():
             dirs.append(f"{rel.as_posix()}/" if rel.parts else "")
         elif absolute.is_file() or absolute.is_symlink():
+            if not is_checked(rel.as_posix()):
+                raise UsageError(
+                    f"{path} is neither a record (under {RECORDS}/) nor a policy file "
+                    f"({POLICIES}/*.yaml)"
+                )
             files.add(rel.as_posix())
         else:
             raise UsageError(f"{path}: no such file")

@@ -43,7 +43,7 @@ from maintain_repo.store.problems import (
     YamlProblem,
 )
 
-try:  # The C extension; its absence is reported by `maintain doctor`-style checks.
+try:  # The C extension; scripts/bootstrap and the tests insist that it is installed.
     from _ruamel_yaml import CParser as _CParser
 except ImportError:  # pragma: no cover - the package depends on ruamel.yaml.clib
     _CParser = None
@@ -114,6 +114,7 @@ class Document:
 def parse(text: str, *, positions: bool = False) -> Document:
     """Parse one YAML document; raises `YamlError` for the first problem."""
     _check_directives(text)
+    _check_breaks(text)
     if _CParser is not None:
         try:
             return _build(_c_events(text), positions)
@@ -147,6 +148,30 @@ def parse(text: str, *, positions: bool = False) -> Document:
 _DIRECTIVE = re.compile(r"^%YAML[ \t]+([0-9]+)\.([0-9]+)[ \t]*(#.*)?$", re.MULTILINE)
 
 
+# YAML 1.1 (libyaml, and ruamel's parsers) reads these as line breaks; YAML 1.2
+# does not. Raw in a file they shift every position after them and can change
+# values, so they must be written as escapes in double-quoted strings.
+_BREAKS_1_1 = {"\x85": "NEXT LINE", "\u2028": "LINE SEPARATOR", "\u2029": "PARAGRAPH SEPARATOR"}
+
+
+def _check_breaks(text: str) -> None:
+    for char, name in _BREAKS_1_1.items():
+        at = text.find(char)
+        if at >= 0:
+            line = text.count("\n", 0, at) + 1
+            column = at - (text.rfind("\n", 0, at) + 1) + 1
+            escape = f"\\u{ord(char):04x}"
+            raise YamlError(
+                YamlProblem(
+                    SYNTAX,
+                    f"raw U+{ord(char):04X} {name}: YAML parsers disagree on whether it ends a "
+                    f'line; write it as "{escape}" inside a double-quoted string',
+                    line,
+                    column,
+                )
+            )
+
+
 def _check_directives(text: str) -> None:
     """Records are YAML 1.2; a %YAML directive for any other version is a problem."""
     if "%YAML" not in text:
@@ -161,8 +186,8 @@ def _check_directives(text: str) -> None:
 
 
 def parse_value(text: str) -> Any:
-    """A single YAML value, e.g. from `--set field=VALUE` on the command line."""
-    return parse(f"value: {text}" if "\n" not in text else text).data["value"]
+    """The YAML value `text`, e.g. from `--set field=VALUE` on the command line."""
+    return parse(text).data
 
 
 def _c_events(text: str) -> Iterator[ev.Event]:
@@ -226,26 +251,11 @@ class _Builder:
                             column,
                         )
                     )
-                self._check_version(event)
             elif isinstance(event, ev.StreamEndEvent):
                 break
             elif not isinstance(event, ev.StreamStartEvent | ev.DocumentEndEvent):
                 data = self._node(event, stream, (), 0, None)
         return Document(data, self.positions or {})
-
-    @staticmethod
-    def _check_version(event: ev.DocumentStartEvent) -> None:
-        version = event.version
-        if version is not None and tuple(version) != (1, 2):
-            line, column = _mark(event)
-            raise YamlError(
-                YamlProblem(
-                    SYNTAX,
-                    f"%YAML {'.'.join(map(str, version))} directive; records are YAML 1.2",
-                    line,
-                    column,
-                )
-            )
 
     def _node(
         self,
@@ -348,7 +358,18 @@ def _scalar(event: ev.ScalarEvent, line: int, column: int) -> Any:
     tag = _tag(event)
     if tag is None or tag == "!":
         if event.implicit[0] and tag is None:
-            return resolve_plain(value)
+            try:
+                return resolve_plain(value)
+            except ValueError:  # more digits than Python converts (sys.int_info)
+                raise YamlError(
+                    YamlProblem(
+                        SYNTAX,
+                        f"a number with {len(value)} digits is too long to read; quote it if it "
+                        "is text",
+                        line,
+                        column,
+                    )
+                ) from None
         return value
     converter = _TAGGED.get(tag)
     if converter is None:
