@@ -338,3 +338,20 @@ def test_a_file_that_vanishes_during_the_run_is_simply_absent(make_repo, capsys,
     monkeypatch.setattr(engine, "record_files", lambda _root: listed)  # listed, then deleted
     code, out, _ = _run(root, "--no-cache", capsys=capsys)
     assert (code, out) == (0, "9 files checked (8 records): no problems found\n")
+
+
+def test_a_linked_directory_in_records_is_reported(make_repo, capsys, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "x.yaml").write_text("id: x\n")
+    root = make_repo()
+    (root / "records/findings/more").symlink_to(elsewhere, target_is_directory=True)
+    code, out, _ = _run(root, "--no-cache", capsys=capsys)
+    assert code == 1
+    assert "records/findings/more:1:1: error record-location a symbolic link is not a record" in out
+
+
+@pytest.mark.parametrize("jobs", ["0", "-1", "two"])
+def test_jobs_must_be_a_positive_number(make_repo, capsys, jobs):
+    assert main(["--root", str(make_repo()), "check", "--jobs", jobs]) == 2
+    assert "expected a number of processes" in capsys.readouterr().err

@@ -33,9 +33,21 @@ def add_parser(commands: Any, name: str) -> None:
         help="lowest severity that makes the exit code 1 (default: error)",
     )
     parser.add_argument(
-        "--jobs", type=int, default=None, metavar="N", help="worker processes (default: CPUs)"
+        "--jobs", type=_positive, default=None, metavar="N", help="worker processes (default: CPUs)"
     )
     parser.add_argument("--output", metavar="FILE", help="write the report to FILE")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of processes (1 or more), not {text!r}"
+        )
+    return value
 
 
 def run(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ pre-commit passes them) still sees broken links to and from the rest.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 import os
@@ -263,29 +264,26 @@ def _sha(data: bytes) -> str:
 
 def _locate(root: Path, findings: list[Finding]) -> list[Finding]:
     """Line and column for repository-wide findings, reading each file once."""
-    if all(f.line is not None or f.pointer is None for f in findings):
-        return findings
-    from maintain_repo.store.problems import YamlError
-    from maintain_repo.store.source import decode
-    from maintain_repo.store.yaml import parse
-
-    located: list[Finding] = []
-    documents: dict[str, Any] = {}
+    by_path: dict[str, list[Finding]] = {}
     for finding in findings:
-        if finding.line is not None or finding.pointer is None:
-            located.append(finding)
+        by_path.setdefault(finding.path, []).append(finding)
+    located: list[Finding] = []
+    for path, group in by_path.items():
+        if all(f.line is not None or f.pointer is None for f in group):
+            located.extend(group)
             continue
-        if finding.path not in documents:
-            try:
-                text = decode(read(str(root / finding.path)))
-                documents[finding.path] = (
-                    parse(text, positions=True) if isinstance(text, str) else None
-                )
-            except (YamlError, NotARegularFile, OSError):
-                documents[finding.path] = None
-        document = documents[finding.path]
-        line, column = document.locate(finding.pointer) if document is not None else (1, 1)
-        located.append(finding.located(line, column))
+        from maintain_repo.store.problems import YamlError
+        from maintain_repo.store.source import decode
+        from maintain_repo.store.yaml import locate_findings
+
+        try:
+            text = decode(read(str(root / path)))
+            if isinstance(text, str):
+                located.extend(locate_findings(group, text))
+                continue
+        except (YamlError, NotARegularFile, OSError):
+            pass  # the file's own findings say what is wrong with it
+        located.extend(f.located(1, 1) if f.line is None else f for f in group)
     return located
 
 
@@ -305,17 +303,7 @@ def _apply_settings(findings: list[Finding], rules: dict[str, Any]) -> list[Find
 
 
 def _relevel(finding: Finding, severity: Severity) -> Finding:
-    return Finding(
-        finding.rule,
-        severity,
-        finding.message,
-        finding.path,
-        finding.line,
-        finding.column,
-        finding.record,
-        finding.pointer,
-        finding.related,
-    )
+    return dataclasses.replace(finding, severity=severity)
 
 
 __all__ = ["CheckOptions", "CheckRun", "Selection", "check"]

@@ -26,7 +26,7 @@ from maintain_repo.store.cache import stat_of
 from maintain_repo.store.problems import YamlError, YamlProblem
 from maintain_repo.store.repo import SETTINGS
 from maintain_repo.store.source import NotARegularFile, decode, read
-from maintain_repo.store.yaml import Document, parse
+from maintain_repo.store.yaml import locate_findings, parse
 
 if TYPE_CHECKING:
     from maintain_repo.model.settings import Settings
@@ -93,7 +93,7 @@ def _check_record(rel: str, data: bytes) -> dict[str, Any]:
             facts = RecordFacts(
                 rel, kind_name, record.id, record.status, True, tuple(record.references())
             )
-    return _result(_locate(findings, text), facts)
+    return _result(locate_findings(findings, text), facts)
 
 
 def _check_policy(rel: str, data: bytes) -> dict[str, Any]:
@@ -115,7 +115,7 @@ def _check_policy(rel: str, data: bytes) -> dict[str, Any]:
                 pointer=("kind",),
             )
         )
-        return _result(_locate(findings, text), None)
+        return _result(locate_findings(findings, text), None)
     validated, errors = validate(model, content, path=rel, record=None)
     findings.extend(errors)
     settings = None
@@ -127,7 +127,7 @@ def _check_policy(rel: str, data: bytes) -> dict[str, Any]:
                 for name, s in cast("Settings", validated).rules.items()
             }
         }
-    return _result(_locate(findings, text), None, settings=settings)
+    return _result(locate_findings(findings, text), None, settings=settings)
 
 
 def _settings_findings(rel: str, settings: Settings) -> list[Finding]:
@@ -177,17 +177,6 @@ def _load(rel: str, data: bytes, findings: list[Finding]) -> tuple[str, dict[str
 
 def _problem(rel: str, problem: YamlProblem) -> Finding:
     return Finding(problem.rule, Severity.ERROR, problem.message, rel, problem.line, problem.column)
-
-
-def _locate(findings: list[Finding], text: str) -> list[Finding]:
-    """Give findings that only know their field (pointer) a line and column."""
-    if all(f.line is not None or f.pointer is None for f in findings):
-        return findings
-    document: Document = parse(text, positions=True)
-    return [
-        f.located(*document.locate(f.pointer)) if f.line is None and f.pointer is not None else f
-        for f in findings
-    ]
 
 
 def _result(

@@ -143,10 +143,11 @@ def _validate(kind: Kind, data: dict[str, Any], rel: str) -> None:
         for rule in RECORD_RULES.values():
             findings.extend(rule(kind, model, rel))  # type: ignore[arg-type]  # a Record model
     if findings:
+        missing = any(f.message.startswith("missing required field") for f in findings)
         raise UsageError(
             f"the new {kind.name} would not pass `maintain check`; nothing was written:\n"
             + "\n".join(f"  {_describe(f)}" for f in findings),
-            hint="supply the missing values with --set FIELD=VALUE",
+            hint="supply the missing values with --set FIELD=VALUE" if missing else "",
         )
 
 

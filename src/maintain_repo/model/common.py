@@ -24,8 +24,6 @@ from pydantic import (
 
 from maintain_repo.model.facts import Reference
 
-SCHEMA_VERSION = 1
-
 # Patterns are written with [0-9] and without look-behind so that Python's
 # `re`, ECMAScript (editors, check-jsonschema) and other validators agree.
 CROCKFORD = "0-9A-HJKMNP-TV-Z"
@@ -223,7 +221,8 @@ PATTERN_HELP: dict[str, str] = {
     r"^[a-z][a-z0-9_]*$": "a lowercase word like acknowledged or staging",
     r"^[0-9a-f]{7,64}$": "a git commit sha (hex)",
     **{
-        record_id_pattern(prefix): f"a {name} id like {prefix}-{_EXAMPLE_SUFFIX}"
+        record_id_pattern(prefix): f"{'an' if name[0] in 'aeiou' else 'a'} {name} id like "
+        f"{prefix}-{_EXAMPLE_SUFFIX}"
         for prefix, name in (
             ("INC", "incident"),
             ("PRB", "problem"),

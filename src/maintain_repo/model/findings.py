@@ -9,12 +9,21 @@ into line and column by re-reading the file, so rules never touch files.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 Pointer = tuple[str | int, ...]
+
+
+def dotted(pointer: Pointer) -> str:
+    """`("timeline", 0, "at")` -> `timeline[0].at`, as messages name fields."""
+    out = ""
+    for part in pointer:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
 
 
 class Severity(enum.Enum):
@@ -49,17 +58,7 @@ class Finding:
     related: tuple[str, ...] = field(default=())
 
     def located(self, line: int, column: int) -> Finding:
-        return Finding(
-            self.rule,
-            self.severity,
-            self.message,
-            self.path,
-            line,
-            column,
-            self.record,
-            self.pointer,
-            self.related,
-        )
+        return dataclasses.replace(self, line=line, column=column)
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.path, self.line or 0, self.column or 0, self.rule, self.message)

@@ -150,7 +150,6 @@ RULES: dict[str, Rule] = {
             "settings-rule",
             "Settings name a rule that does not exist.",
             "Use one of the rule ids listed by `maintain rules`.",
-            scope="repo",
         ),
     )
 }

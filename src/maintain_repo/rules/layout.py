@@ -7,8 +7,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from maintain_repo.model.findings import Finding, Severity
-
-RECORDS = "records"
+from maintain_repo.store.repo import RECORDS
 
 
 def folder_of(rel: str, folders: Mapping[str, str]) -> str | None:

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 
 from maintain_repo.model.facts import RecordFacts, Reference
-from maintain_repo.model.findings import Finding, Severity
+from maintain_repo.model.findings import Finding, Severity, dotted
 from maintain_repo.model.relations import FIX_DONE, PROBLEM_FIXED, RELATIONS
 
 
@@ -53,9 +53,10 @@ def _references(
     unique: dict[str, RecordFacts],
 ) -> Iterator[Finding]:
     for ref in fact.references:
+        field = dotted(ref.pointer)
         if ref.target not in by_id:
             yield _finding(
-                "ref-exists", fact, ref, f"{_field(ref)} names {ref.target}, which does not exist"
+                "ref-exists", fact, ref, f"{field} names {ref.target}, which does not exist"
             )
             continue
         target = unique.get(ref.target)
@@ -67,7 +68,7 @@ def _references(
                 "ref-exists",
                 fact,
                 ref,
-                f"{_field(ref)} names {ref.target}, which is {_a(target.kind or 'record')}, "
+                f"{field} names {ref.target}, which is {_a(target.kind or 'record')}, "
                 f"not {expected}",
                 target,
             )
@@ -91,7 +92,7 @@ def _backlink(fact: RecordFacts, ref: Reference, target: RecordFacts) -> Finding
         "ref-backlink",
         fact,
         ref,
-        f"{_field(ref)} names {ref.target}, but {ref.target} does not name {fact.id} "
+        f"{dotted(ref.pointer)} names {ref.target}, but {ref.target} does not name {fact.id} "
         f"back in its {back_field}",
         target,
     )
@@ -114,13 +115,6 @@ def _fix_done(fact: RecordFacts, ref: Reference, target: RecordFacts) -> Iterato
 
 def _a(word: str) -> str:
     return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
-
-
-def _field(ref: Reference) -> str:
-    out = ""
-    for part in ref.pointer:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out
 
 
 def _finding(

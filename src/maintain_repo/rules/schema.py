@@ -1,9 +1,11 @@
 """Schema validation: a document against its kind's model, errors as findings.
 
 The JSON Schemas in `schemas/` are generated from these same models, so a
-record that passes here passes any JSON Schema validator and vice versa (a
-test holds the two to agreement). Messages name the field, say what was
-expected in words, and suggest the closest field name for typos.
+record that passes here passes any JSON Schema validator (a test holds the
+two to agreement on broken records too). The models check a little more than
+a schema can say: real dates inside ids, whole numbers, timestamp parsing.
+Messages name the field, say what was expected in words, and suggest the
+closest field name for typos.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from maintain_repo.model.common import PATTERN_HELP
-from maintain_repo.model.findings import Finding, Pointer, Severity
+from maintain_repo.model.findings import Finding, Pointer, Severity, dotted
 
 RULE = "schema"
 
@@ -64,13 +66,6 @@ def describe(model: type[BaseModel], kind: str, pointer: Pointer, item: Any) -> 
     if kind != "value_error" and not isinstance(got, dict | list):
         message += f" (got {shorten(got)})"
     return f"{where}: {message}" if where else message
-
-
-def dotted(pointer: Pointer) -> str:
-    out = ""
-    for part in pointer:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out
 
 
 def shorten(value: object, limit: int = 60) -> str:

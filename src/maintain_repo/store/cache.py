@@ -115,6 +115,11 @@ def fingerprint() -> str:
         for location in locations or ():
             with contextlib.suppress(OSError):
                 digest.update((Path(location) / file_name).read_bytes())
+    clib = importlib.util.find_spec("_ruamel_yaml")  # the C parser; identify it cheaply
+    if clib is not None and clib.origin:
+        with contextlib.suppress(OSError):
+            st = os.stat(clib.origin)
+            digest.update(f"{clib.origin}:{st.st_size}:{st.st_mtime_ns}".encode())
     return digest.hexdigest()
 
 

@@ -40,6 +40,11 @@ def record_files(root: Path) -> list[str]:
         subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
         rel_dir = Path(directory).relative_to(root).as_posix()
         found.extend(f"{rel_dir}/{name}" for name in files if not name.startswith("."))
+        # os.walk does not descend into linked directories; list the link so
+        # it is reported instead of silently skipped.
+        found.extend(
+            f"{rel_dir}/{name}" for name in subdirs if os.path.islink(os.path.join(directory, name))
+        )
     found.sort()
     return found
 

@@ -49,11 +49,6 @@ class NotARegularFile(Exception):
     """The path is not a regular file; the message says what it is."""
 
 
-def special(path: str) -> str | None:
-    """What `path` is when it is not a regular file (without following links)."""
-    return _special(os.lstat(path).st_mode)
-
-
 def _special(mode: int) -> str | None:
     if stat.S_ISREG(mode):
         return None

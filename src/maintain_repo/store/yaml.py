@@ -29,7 +29,7 @@ from ruamel.yaml import events as ev
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.reader import ReaderError
 
-from maintain_repo.model.findings import Pointer
+from maintain_repo.model.findings import Finding, Pointer
 from maintain_repo.store.problems import (
     ALIAS,
     DEPTH,
@@ -109,6 +109,18 @@ class Document:
             if position is not None:
                 return position
         return 1, 1
+
+
+def locate_findings(findings: list[Finding], text: str) -> list[Finding]:
+    """Give findings that only know their field (pointer) the line and column of it
+    in `text`; parses only when some finding needs it."""
+    if all(f.line is not None or f.pointer is None for f in findings):
+        return findings
+    document = parse(text, positions=True)
+    return [
+        f.located(*document.locate(f.pointer)) if f.line is None and f.pointer is not None else f
+        for f in findings
+    ]
 
 
 def parse(text: str, *, positions: bool = False) -> Document:
