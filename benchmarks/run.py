@@ -14,7 +14,11 @@ processes on the same files:
       record inside the repository (cache warm), against check-jsonschema on
       that one file;                                     target <= 1.0x
 - P3' as P3, but the edit changes a link, so the repository-wide rules run
-      again (reported for transparency; same target).
+      again over every record (reported for transparency; PERFORMANCE.md
+      sets no separate target for it).
+
+The P1/P2 anchor needs one check-jsonschema run per kind (one schema each);
+the extra start-ups are subtracted so the comparison does not favour us.
 
 Each figure is the best of --repeat runs. Exit status 1 when a target is missed.
 """
@@ -58,12 +62,17 @@ def best(runs: int, action) -> float:
 
 
 def anchor_all(root: Path, env: dict[str, str]) -> float:
+    """check-jsonschema over every record: one run per kind (one schema each)."""
     total = 0.0
     for kind, folder in KIND_FOLDERS.items():
         files = sorted(str(p) for p in (root / "records" / folder).glob("*.yaml"))
         schema = str(root / "schemas" / f"{kind}.schema.json")
         total += timed([str(BIN / "check-jsonschema"), "--schemafile", schema, *files], env)
     return total
+
+
+def startup(env: dict[str, str]) -> float:
+    return best(3, lambda: timed([str(BIN / "check-jsonschema"), "--version"], env))
 
 
 def age(root: Path) -> None:
@@ -90,7 +99,10 @@ def main() -> int:
     print(f"corpus: {sum(counts.values())} records in {root} {counts}")
     print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
 
-    anchor = best(args.anchor_repeat, lambda: anchor_all(root, env))
+    raw_anchor = best(args.anchor_repeat, lambda: anchor_all(root, env))
+    # One schema per kind means seven start-ups where one would do; take the
+    # six extra start-ups off the anchor so it is not in our favour.
+    anchor = raw_anchor - (len(KIND_FOLDERS) - 1) * startup(env)
     p1 = best(args.repeat, lambda: timed([*maintain, "--no-cache"], env))
     timed(maintain, env)  # fill the cache
     p2 = best(args.repeat, lambda: timed(maintain, env))
@@ -122,19 +134,23 @@ def main() -> int:
         ("P1", "check, cold (no cache)", p1, anchor, 0.30),
         ("P2", "check, warm (nothing changed)", p2, anchor, 0.05),
         ("P3", "hook on 1 edited record", p3, anchor_one, 1.0),
-        ("P3'", "hook on 1 record, links changed", p3_links, anchor_one, 1.0),
+        ("P3'", "hook on 1 record, links changed", p3_links, anchor_one, None),
     ]
+    print(
+        f"anchor for P1/P2: {raw_anchor:.3f}s in {len(KIND_FOLDERS)} runs, "
+        f"{anchor:.3f}s without the extra start-ups (used below)"
+    )
     print()
     print(f"{'id':<5}{'what':<34}{'maintain':>10}{'check-jsonschema':>18}{'ratio':>8}{'target':>9}")
     missed = False
     for ident, what, ours, theirs, target in rows:
         ratio = ours / theirs
-        ok = ratio <= target
-        missed |= not ok
-        print(
-            f"{ident:<5}{what:<34}{ours:>9.3f}s{theirs:>17.3f}s{ratio:>7.3f}x"
-            f"{'<= ' + format(target, '.2f'):>9} {'ok' if ok else 'MISSED'}"
-        )
+        if target is None:
+            verdict, goal = "(informational)", "-"
+        else:
+            verdict, goal = ("ok" if ratio <= target else "MISSED"), f"<= {target:.2f}"
+            missed |= ratio > target
+        print(f"{ident:<5}{what:<34}{ours:>9.3f}s{theirs:>17.3f}s{ratio:>7.3f}x{goal:>9} {verdict}")
     return 1 if missed else 0
 
 
