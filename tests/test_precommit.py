@@ -68,7 +68,7 @@ def _try_repo(ops, home, repo, hook, *files, all_files=False):
         "GIT_COMMITTER_NAME": "t",
         "GIT_COMMITTER_EMAIL": "t@example.invalid",
     }
-    selection = ["--all-files"] if all_files else ["--files", *files]
+    selection = ["--all-files"] if all_files else (["--files", *files] if files else [])
     return subprocess.run(
         [PRE_COMMIT, "try-repo", str(repo), hook, "--verbose", "--color=never", *selection],
         cwd=ops,
@@ -100,4 +100,16 @@ def test_the_repository_wide_hook_catches_links_broken_by_a_deletion(
     (ops / "records/improvements/IMP-20260302-9ZT4.yaml").unlink()
     done = _try_repo(ops, pre_commit_home, hook_repo, "maintain-check-all", all_files=True)
     assert done.returncode == 1, done.stdout + done.stderr
+    assert "ref-exists action_items[0] names IMP-20260302-9ZT4, which does not exist" in done.stdout
+
+
+def test_a_commit_that_only_deletes_a_record_still_runs_the_repository_hook(
+    ops, pre_commit_home, hook_repo
+):
+    subprocess.run(
+        ["git", "rm", "-q", "records/improvements/IMP-20260302-9ZT4.yaml"], cwd=ops, check=True
+    )
+    done = _try_repo(ops, pre_commit_home, hook_repo, "maintain-check-all")  # staged files only
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "(no files to check)" not in done.stdout
     assert "ref-exists action_items[0] names IMP-20260302-9ZT4, which does not exist" in done.stdout
