@@ -46,8 +46,9 @@ def hook_repo(tmp_path_factory):
         if source.is_file():
             (target / name.decode()).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target / name.decode())
+    identity = ["-c", "user.name=maintain tests", "-c", "user.email=tests@example.invalid"]
     for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "snapshot"]):
-        subprocess.run(["git", *args], cwd=target, check=True, capture_output=True)
+        subprocess.run(["git", *identity, *args], cwd=target, check=True, capture_output=True)
     return target
 
 
