@@ -8,8 +8,9 @@ import pytest
 
 import maintain_repo.store.yaml as yaml_module
 from maintain_repo.store.problems import YamlError
+from maintain_repo.store.scalars import resolve_plain
 from maintain_repo.store.source import MAX_BYTES, decode
-from maintain_repo.store.yaml import parse, parse_value, resolve_plain
+from maintain_repo.store.yaml import parse, parse_value
 
 
 @pytest.mark.parametrize(

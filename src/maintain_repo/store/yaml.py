@@ -18,9 +18,8 @@ Round-trip editing lives in `maintain_repo.store.roundtrip`.
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +41,7 @@ from maintain_repo.store.problems import (
     YamlError,
     YamlProblem,
 )
+from maintain_repo.store.scalars import CORE, TAGGED, resolve_plain, type_name
 
 try:  # The C extension; scripts/bootstrap and the tests insist that it is installed.
     from _ruamel_yaml import CParser as _CParser
@@ -49,48 +49,6 @@ except ImportError:  # pragma: no cover - the package depends on ruamel.yaml.cli
     _CParser = None
 
 MAX_DEPTH = 32
-
-# YAML 1.2 core schema (https://yaml.org/spec/1.2.2/#1032-tag-resolution).
-_NULL = frozenset({"", "~", "null", "Null", "NULL"})
-_TRUE = frozenset({"true", "True", "TRUE"})
-_FALSE = frozenset({"false", "False", "FALSE"})
-_INT = re.compile(r"[-+]?[0-9]+")
-_OCT = re.compile(r"0o[0-7]+")
-_HEX = re.compile(r"0x[0-9a-fA-F]+")
-_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
-_INF = re.compile(r"[-+]?\.(inf|Inf|INF)")
-_NAN = frozenset({".nan", ".NaN", ".NAN"})
-# Plain scalars starting with anything else are strings without further tests.
-_MAYBE_NOT_STR = frozenset("0123456789-+.~nNtTfF")
-
-_CORE = "tag:yaml.org,2002:"
-
-
-def resolve_plain(value: str) -> Any:
-    """The value of a plain (unquoted, untagged) scalar under the 1.2 core schema."""
-    if not value:
-        return None
-    if value[0] not in _MAYBE_NOT_STR:
-        return value
-    if value in _NULL:
-        return None
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    if _INT.fullmatch(value):
-        return int(value)
-    if _OCT.fullmatch(value):
-        return int(value[2:], 8)
-    if _HEX.fullmatch(value):
-        return int(value[2:], 16)
-    if _FLOAT.fullmatch(value):
-        return float(value)
-    if _INF.fullmatch(value):
-        return -math.inf if value[0] == "-" else math.inf
-    if value in _NAN:
-        return math.nan
-    return value
 
 
 @dataclass(slots=True)
@@ -309,7 +267,7 @@ class _Builder:
     @staticmethod
     def _collection_tag(event: ev.Event, core: str, line: int, column: int) -> None:
         tag = _tag(event)
-        if tag is not None and tag not in ("!", _CORE + core):
+        if tag is not None and tag not in ("!", CORE + core):
             raise YamlError(YamlProblem(TAG, f"tag {tag} is not allowed in records", line, column))
 
     def _sequence(self, stream: Iterator[ev.Event], pointer: Pointer, depth: int) -> list[Any]:
@@ -338,7 +296,7 @@ class _Builder:
                 raise YamlError(
                     YamlProblem(
                         KEY,
-                        f"key {event.value!r} is read as {_type_name(key)}; keys must be "
+                        f"key {event.value!r} is read as {type_name(key)}; keys must be "
                         "strings (quote it)",
                         line,
                         column,
@@ -383,49 +341,15 @@ def _scalar(event: ev.ScalarEvent, line: int, column: int) -> Any:
                     )
                 ) from None
         return value
-    converter = _TAGGED.get(tag)
+    converter = TAGGED.get(tag)
     if converter is None:
         raise YamlError(YamlProblem(TAG, f"tag {tag} is not allowed in records", line, column))
     try:
         return converter(value)
     except ValueError:
         raise YamlError(
-            YamlProblem(TAG, f"{value!r} is not a valid {tag[len(_CORE) :]}", line, column)
+            YamlProblem(TAG, f"{value!r} is not a valid {tag[len(CORE) :]}", line, column)
         ) from None
-
-
-def _strict(kind: type) -> Callable[[str], Any]:
-    def convert(value: str) -> Any:
-        resolved = resolve_plain(value)
-        if type(resolved) is not kind:
-            raise ValueError(value)
-        return resolved
-
-    return convert
-
-
-def _number(value: str) -> int | float:
-    resolved = resolve_plain(value)
-    if type(resolved) not in (int, float):
-        raise ValueError(value)
-    return resolved  # type: ignore[no-any-return]  # narrowed just above
-
-
-_TAGGED: dict[str, Callable[[str], Any]] = {
-    _CORE + "str": str,
-    _CORE + "int": _strict(int),
-    _CORE + "float": lambda v: float(
-        _strict(float)(v) if "." in v or "e" in v.lower() else _strict(int)(v)
-    ),
-    _CORE + "bool": _strict(bool),
-    _CORE + "null": _strict(type(None)),
-}
-
-
-def _type_name(value: object) -> str:
-    if value is None:
-        return "null"
-    return {bool: "a boolean", int: "a number", float: "a number"}.get(type(value), "text")
 
 
 def _build(events: Iterable[ev.Event], positions: bool) -> Document:
