@@ -21,5 +21,5 @@ def test_readme_starts_with_the_two_commands_ci_uses():
 
 
 def test_readme_documents_every_rule():
-    rows = dict(re.findall(r"^\| `([a-z-]+)` \| (?:file|repo) \| (.+) \|$", README, re.M))
+    rows = dict(re.findall(r"^\| `([a-z-]+)` \| (?:file|repo|base) \| (.+) \|$", README, re.M))
     assert rows == {rule.id: rule.summary for rule in RULES.values()}

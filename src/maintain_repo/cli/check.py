@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,16 @@ def add_parser(commands: Any, name: str) -> None:
         "--jobs", type=_positive, default=None, metavar="N", help="worker processes (default: CPUs)"
     )
     parser.add_argument("--output", metavar="FILE", help="write the report to FILE")
+    parser.add_argument(
+        "--base",
+        metavar="REF",
+        help="also compare records with this git ref, e.g. origin/main (default in a pull "
+        "request workflow: origin/$GITHUB_BASE_REF): deleted records, reused ids, status "
+        "moves, edited timelines, edited closed records",
+    )
+    parser.add_argument(
+        "--no-base", action="store_true", help="do not compare with GITHUB_BASE_REF's branch"
+    )
 
 
 def _positive(text: str) -> int:
@@ -61,6 +72,10 @@ def run(args: argparse.Namespace) -> int:
     from maintain_repo.engine.check import CheckOptions, check
     from maintain_repo.report import REPORTERS
 
+    base = args.base
+    if base is None and not args.no_base and os.environ.get("GITHUB_BASE_REF"):
+        base = f"origin/{os.environ['GITHUB_BASE_REF']}"
+
     result = check(
         CheckOptions(
             root=root,
@@ -69,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
             jobs=args.jobs,
             selection=selection,
             ahead=ahead,
+            base=base,
         )
     )
     if result.cache_discarded:

@@ -46,6 +46,8 @@ class CheckOptions:
     # ahead (see engine.speculate); otherwise `check` does it.
     selection: Selection | None = None
     ahead: Speculation | None = None
+    # Compare with this git ref (a pull request's base): the git-aware rules.
+    base: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +80,8 @@ def check(options: CheckOptions) -> CheckRun:
     findings = [finding for rel in chosen for finding in run.findings(rel)]
     findings.extend(_unnamed(rel) for rel in unnamed if selection is None or rel in selection)
     repo_findings = run.repo_findings(records)
+    if options.base is not None:
+        repo_findings.extend(_base_findings(root, options.base, set(records), run))
     run.cache.save(present)
     if selection is not None:
         repo_findings = involving(repo_findings, set(chosen))
@@ -92,6 +96,13 @@ def check(options: CheckOptions) -> CheckRun:
     prefix = root.relative_to(workspace).as_posix() + "/" if workspace != root else ""
     report = Report(tuple(findings), summary, str(root), prefix, str(workspace))
     return CheckRun(report, run.cache.discarded)
+
+
+def _base_findings(root: Path, ref: str, present: set[str], run: _Run) -> list[Finding]:
+    from maintain_repo.engine.base import base_findings
+    from maintain_repo.git.snapshot import snapshot
+
+    return base_findings(root, snapshot(root, ref), present, run.facts)
 
 
 def _workspace(root: Path) -> Path:
@@ -183,6 +194,10 @@ class _Run:
         for rel in records:
             digest.update(f"{rel}\0{self.entries[rel].facts_hash}\n".encode())
         return digest.hexdigest()
+
+    def facts(self, rel: str) -> RecordFacts | None:
+        """The record facts of `rel` (decoded from the cache or just computed)."""
+        return self._facts(rel) if rel in self.entries else None
 
     def _facts(self, rel: str) -> RecordFacts | None:
         entry = self.entries[rel]

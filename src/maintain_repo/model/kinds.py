@@ -63,18 +63,23 @@ KINDS: dict[str, Kind] = {
 
 FOLDERS: dict[str, str] = {kind.folder: kind.name for kind in KINDS.values()}
 
-# Documents in policies/ that have a schema: kind -> module defining MODEL.
-DOCUMENTS: dict[str, str] = {"Settings": "settings"}
+# Documents in policies/ that have a schema: kind -> (module, class, schema file stem).
+DOCUMENTS: dict[str, tuple[str, str, str]] = {
+    "Settings": ("settings", "Settings", "settings"),
+    "RecordPolicy": ("policies", "RecordPolicy", "record-policy"),
+    "SLAPolicy": ("policies", "SLAPolicy", "sla-policy"),
+    "FreezeWindow": ("policies", "FreezeWindow", "freeze-window"),
+}
 
 
 def document_model(kind: str) -> type[BaseModel] | None:
-    module = DOCUMENTS.get(kind)
-    return _module(module).MODEL if module else None
+    entry = DOCUMENTS.get(kind)
+    return getattr(_module(entry[0]), entry[1]) if entry else None
 
 
 def schema_models() -> dict[str, type[BaseModel]]:
     """Schema file stem -> model, for every schema we publish."""
     models: dict[str, type[BaseModel]] = {k.name: k.model for k in KINDS.values()}
-    for module in DOCUMENTS.values():
-        models[module] = _module(module).MODEL
+    for module, name, stem in DOCUMENTS.values():
+        models[stem] = getattr(_module(module), name)
     return models

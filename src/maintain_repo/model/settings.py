@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field
 
 from maintain_repo.model.common import Line, SchemaVersion, Strict, TierNumber, UniqueList
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def _known_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{value!r} is not an IANA time zone (e.g. Europe/Berlin)") from None
+    return value
+
+
+TimeZoneName = Annotated[str, AfterValidator(_known_zone)]
 
 
 class GitHubSettings(Strict):
@@ -51,21 +62,12 @@ class Settings(Strict):
     github: GitHubSettings | None = None
     severities: list[SeverityLevel] = Field(default=_DEFAULT_SEVERITIES, min_length=1)
     tiers: list[Tier] = []
-    time_zone: str = "UTC"
+    time_zone: TimeZoneName = "UTC"
     business_days: UniqueList[Weekday] = ["mon", "tue", "wed", "thu", "fri"]
     state_branch: str = Field(
         default="maintain-state", pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$"
     )
     rules: dict[str, RuleSetting] = {}
-
-    @field_validator("time_zone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not an IANA time zone (e.g. Europe/Berlin)") from None
-        return value
 
 
 MODEL = Settings

@@ -16,13 +16,17 @@ from maintain_repo.model.findings import Severity
 class Rule:
     id: str
     severity: Severity
-    scope: Literal["file", "repo"]
+    scope: Literal["file", "repo", "base"]
     summary: str
     help: str
 
 
 def _rule(
-    rule_id: str, summary: str, help_text: str, *, scope: Literal["file", "repo"] = "file"
+    rule_id: str,
+    summary: str,
+    help_text: str,
+    *,
+    scope: Literal["file", "repo", "base"] = "file",
 ) -> Rule:
     return Rule(rule_id, Severity.ERROR, scope, summary, help_text)
 
@@ -145,6 +149,36 @@ RULES: dict[str, Rule] = {
             "A resolved problem has permanent fixes that are not done.",
             "Finish the fixes (improvement done, change implemented) or reopen the problem.",
             scope="repo",
+        ),
+        _rule(
+            "record-deleted",
+            "A record that exists on the base was deleted.",
+            "Records are the audit trail: move it to a final status instead of deleting it.",
+            scope="base",
+        ),
+        _rule(
+            "id-reused",
+            "A new record takes an id that another record has (or had) on the base.",
+            "Give the new record its own id (`maintain new` makes one).",
+            scope="base",
+        ),
+        _rule(
+            "status-transition",
+            "A status changed along a move its lifecycle does not allow.",
+            "Move through the intermediate states (e.g. active -> mitigated -> resolved).",
+            scope="base",
+        ),
+        _rule(
+            "timeline-append-only",
+            "A timeline entry that exists on the base was edited or removed.",
+            "Leave past entries as they are; add a new entry that corrects them.",
+            scope="base",
+        ),
+        _rule(
+            "closed-immutable",
+            "A record in a final status changed outside its labels, links and timeline.",
+            "Reopen the record along a lifecycle edge first, or leave it as it was.",
+            scope="base",
         ),
         _rule(
             "settings-rule",

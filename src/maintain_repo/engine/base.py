@@ -1,0 +1,99 @@
+"""`maintain check --base REF`: compare the working tree's records with the base.
+
+Only files git reports as changed since the base are read twice (once from
+the base blob, once from disk); deletions and id collisions come from the
+two listings. The comparisons themselves are the pure rules of
+`maintain_repo.rules.gitaware`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from maintain_repo.git.snapshot import Snapshot
+from maintain_repo.model.facts import RecordFacts
+from maintain_repo.model.findings import Finding
+from maintain_repo.model.kinds import FOLDERS, KINDS
+from maintain_repo.rules.gitaware import Revision, compare, deleted, reused
+from maintain_repo.rules.layout import folder_of
+from maintain_repo.store.problems import YamlError
+from maintain_repo.store.source import NotARegularFile, decode, read
+from maintain_repo.store.yaml import locate_findings, parse
+
+
+def base_findings(
+    root: Path,
+    base: Snapshot,
+    present: set[str],
+    fact_of: Callable[[str], RecordFacts | None],
+) -> list[Finding]:
+    """Findings of the git-aware rules, located in the working-tree files."""
+    findings: list[Finding] = []
+    changed = {rel: fact for rel in sorted(base.changed & present) if (fact := fact_of(rel))}
+    ids_now = {PurePosixPath(rel).stem for rel in present} | {
+        fact.id for fact in changed.values() if fact.id
+    }
+    for rel in base.deleted(present):
+        record = PurePosixPath(rel).stem
+        if record not in ids_now:  # not moved to another file: really gone
+            findings.append(deleted(rel, record))
+    base_ids = {PurePosixPath(rel).stem: rel for rel in base.records}
+    for rel, fact in changed.items():
+        if rel in base.records:
+            findings.extend(_compared(root, base, rel, fact))
+        elif fact.id in base_ids and base_ids[fact.id] != rel:
+            finding = _collision(root, base, rel, fact, base_ids[fact.id], present)
+            if finding is not None:
+                findings.append(finding)
+    return findings
+
+
+def _compared(root: Path, base: Snapshot, rel: str, fact: RecordFacts) -> list[Finding]:
+    kind = folder_of(rel, FOLDERS)
+    before = _data(base.read(rel))
+    text = _text(root / rel)
+    after = _data(text.encode()) if text is not None else None
+    if kind is None or before is None or after is None or text is None:
+        return []  # unreadable now or then: the file's own findings say why
+    revision = Revision(rel, fact.id, KINDS[kind].lifecycle, before, after)
+    return locate_findings(list(compare(revision)), text)
+
+
+def _collision(
+    root: Path, base: Snapshot, rel: str, fact: RecordFacts, base_rel: str, present: set[str]
+) -> Finding | None:
+    record = fact.id or ""
+    if base_rel in present:
+        finding = reused(rel, record, base_rel, moved=False)
+    else:
+        # The base file is gone: a move keeps the record (same creation time);
+        # anything else is a new record taking an old id.
+        before = _data(base.read(base_rel))
+        text = _text(root / rel)
+        after = _data(text.encode()) if text is not None else None
+        if before is None or after is None or before.get("created_at") == after.get("created_at"):
+            return None
+        finding = reused(rel, record, base_rel, moved=True)
+    text = _text(root / rel)
+    return locate_findings([finding], text)[0] if text is not None else finding.located(1, 1)
+
+
+def _text(path: Path) -> str | None:
+    try:
+        text = decode(read(str(path)))
+    except (NotARegularFile, OSError):
+        return None
+    return text if isinstance(text, str) else None
+
+
+def _data(raw: bytes) -> dict[str, Any] | None:
+    text = decode(raw)
+    if not isinstance(text, str):
+        return None
+    try:
+        data = parse(text).data
+    except YamlError:
+        return None
+    return data if isinstance(data, dict) else None

@@ -1,0 +1,99 @@
+"""The ops repository as it is on a base ref (a pull request's target branch).
+
+Gathered with git plumbing through GitPython: the base tree's listing of
+`records/` and `policies/`, the paths that differ between the base and the
+working tree (`git diff --name-only`, which uses git's own stat cache, plus
+untracked files), and base blob contents on demand through one long-lived
+`git cat-file --batch`. Nothing walks history commit by commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from maintain_repo.errors import ConfigError, UsageError
+
+RECORDS = "records"
+POLICIES = "policies"
+
+
+@dataclass
+class Snapshot:
+    """What the base ref holds, and which working-tree files differ from it."""
+
+    ref: str
+    sha: str
+    # Root-relative paths of record files on the base, and their blobs.
+    records: dict[str, Any]
+    # Root-relative paths of policy documents on the base, and their blobs.
+    policies: dict[str, Any]
+    # Working-tree record files added or modified since the base.
+    changed: set[str] = field(default_factory=set)
+
+    def deleted(self, present: set[str]) -> list[str]:
+        """Base record files that are gone from the working tree."""
+        return sorted(rel for rel in self.records if rel not in present)
+
+    def read(self, rel: str) -> bytes:
+        """The content of `rel` on the base (a record or a policy document)."""
+        blob = self.records.get(rel) or self.policies.get(rel)
+        if blob is None:
+            raise KeyError(rel)
+        data: bytes = blob.data_stream.read()
+        return data
+
+
+def snapshot(root: Path, ref: str) -> Snapshot:
+    """The base `ref` of the git repository holding the ops repository at `root`."""
+    import git  # GitPython is slow to import; only --base needs it
+
+    try:
+        repo = git.Repo(root, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise ConfigError(
+            f"{root} is not inside a git repository; --base needs one",
+            hint="run without --base, or inside a git clone",
+        ) from None
+    try:
+        commit = repo.commit(ref)
+    except (git.BadName, ValueError):
+        raise UsageError(
+            f"--base {ref}: no such commit, branch or tag",
+            hint="in a shallow CI checkout, fetch the base branch first (fetch-depth: 0)",
+        ) from None
+    top = Path(repo.working_tree_dir or root).resolve()
+    prefix = root.resolve().relative_to(top).as_posix()
+    prefix = "" if prefix == "." else prefix + "/"
+    records = _blobs(commit.tree, prefix, RECORDS, recursive=True)
+    policies = {
+        rel: blob
+        for rel, blob in _blobs(commit.tree, prefix, POLICIES, recursive=False).items()
+        if rel.endswith((".yaml", ".yml"))
+    }
+    changed = _changed(repo, commit.hexsha, prefix)
+    return Snapshot(ref, commit.hexsha, records, policies, changed)
+
+
+def _blobs(tree: Any, prefix: str, folder: str, *, recursive: bool) -> dict[str, Any]:
+    try:
+        subtree = tree / (prefix + folder)
+    except KeyError:
+        return {}
+    items = subtree.traverse() if recursive else subtree.blobs
+    cut = len(prefix)
+    return {item.path[cut:]: item for item in items if item.type == "blob"}
+
+
+def _changed(repo: Any, sha: str, prefix: str) -> set[str]:
+    """Record files that differ from the base in the working tree (or are new)."""
+    where = prefix + RECORDS
+    diff = repo.git.diff("--name-only", "-z", "--no-renames", sha, "--", where)
+    untracked = repo.git.ls_files("--others", "--exclude-standard", "-z", "--", where)
+    cut = len(prefix)
+    return {
+        PurePosixPath(path).as_posix()[cut:]
+        for path in (diff + "\0" + untracked).split("\0")
+        if path
+    }

@@ -1,0 +1,165 @@
+"""Rules that compare records with the base of a pull request (`--base REF`).
+
+Records are an audit trail: they are never deleted, ids are never reused,
+statuses move only along lifecycle edges, timelines are append-only, and a
+record that reached a final state changes only in its labels, links and
+timeline (unless it is reopened along a lifecycle edge). The engine gathers
+both versions with git; these functions only compare plain data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from maintain_repo.model.findings import Finding, Pointer, Severity, dotted
+from maintain_repo.model.lifecycle import Lifecycle
+
+# Fields that may change after a record reached a final state.
+EDITABLE_WHEN_FINAL = frozenset({"labels", "links", "timeline"})
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """One record file as it is on the base and in the working tree."""
+
+    path: str
+    record: str | None
+    lifecycle: Lifecycle
+    before: Mapping[str, Any]
+    after: Mapping[str, Any]
+
+
+def compare(revision: Revision) -> Iterator[Finding]:
+    """Findings about how a record changed since the base."""
+    if revision.before.get("created_at") != revision.after.get("created_at"):
+        # Not an edit: another record has taken this file and its id.
+        yield _finding(
+            "id-reused",
+            revision,
+            ("created_at",),
+            f"created_at changed from {revision.before.get('created_at')}: this is a different "
+            f"record reusing id {revision.record}; give it a new id and keep the old record",
+        )
+        return
+    yield from _transition(revision)
+    yield from _timeline(revision)
+    yield from _final(revision)
+
+
+def deleted(path: str, record: str) -> Finding:
+    return Finding(
+        "record-deleted",
+        Severity.ERROR,
+        f"record {record} was deleted; records are never deleted (move it to a final status "
+        "such as closed, declined, retired or wont_do instead)",
+        path,
+        1,
+        1,
+        record=record,
+    )
+
+
+def reused(path: str, record: str, base_path: str, moved: bool) -> Finding:
+    detail = (
+        f"it belonged to {base_path}, a different record deleted in this change"
+        if moved
+        else f"{base_path} has it on the base"
+    )
+    return Finding(
+        "id-reused",
+        Severity.ERROR,
+        f"id {record} is already taken: {detail}; give this record a new id",
+        path,
+        record=record,
+        pointer=("id",),
+        related=(base_path,),
+    )
+
+
+def _transition(revision: Revision) -> Iterator[Finding]:
+    before, after = revision.before.get("status"), revision.after.get("status")
+    if not (isinstance(before, str) and isinstance(after, str)) or before == after:
+        return
+    if revision.lifecycle.allows(before, after, revision.after):
+        return
+    nexts = sorted({t.target for t in revision.lifecycle.transitions if t.source == before})
+    yield _finding(
+        "status-transition",
+        revision,
+        ("status",),
+        f"status moved from {before} to {after}, which is not a lifecycle edge "
+        f"(from {before}: {', '.join(nexts) or 'nowhere'})",
+    )
+
+
+def _timeline(revision: Revision) -> Iterator[Finding]:
+    before = revision.before.get("timeline") or []
+    after = revision.after.get("timeline") or []
+    if not isinstance(before, list) or not isinstance(after, list):
+        return
+    for index, entry in enumerate(before):
+        if index >= len(after):
+            yield _finding(
+                "timeline-append-only",
+                revision,
+                ("timeline",),
+                f"timeline entry {index + 1} (and any after it) was removed; timelines are "
+                "append-only",
+            )
+            return
+        if after[index] != entry:
+            yield _finding(
+                "timeline-append-only",
+                revision,
+                ("timeline", index),
+                f"timeline entry {index + 1} was edited; timelines are append-only (add a "
+                "new entry that corrects it)",
+            )
+            return
+
+
+def _final(revision: Revision) -> Iterator[Finding]:
+    status = revision.before.get("status")
+    lifecycle = revision.lifecycle
+    if status not in lifecycle.final:
+        return
+    new_status = revision.after.get("status")
+    if new_status != status and isinstance(new_status, str):
+        return  # reopened; _transition judges whether that move is allowed
+    for key in sorted(set(revision.before) | set(revision.after)):
+        if key in EDITABLE_WHEN_FINAL:
+            continue
+        if revision.before.get(key) != revision.after.get(key):
+            changed = _first_difference(revision.before.get(key), revision.after.get(key), (key,))
+            yield _finding(
+                "closed-immutable",
+                revision,
+                changed if key in revision.after else (),
+                f"{dotted(changed)} changed in a {status} record; only labels, links and new "
+                "timeline entries may change (reopen it along a lifecycle edge first)",
+            )
+
+
+def _first_difference(before: Any, after: Any, pointer: Pointer) -> Pointer:
+    """The deepest pointer at which two values first differ (for the position)."""
+    if isinstance(before, Mapping) and isinstance(after, Mapping):
+        for key in list(after) + [k for k in before if k not in after]:
+            if before.get(key) != after.get(key):
+                if key not in after:
+                    return pointer
+                return _first_difference(before.get(key), after[key], (*pointer, key))
+    if isinstance(before, list) and isinstance(after, list):
+        for index, item in enumerate(after):
+            if index >= len(before) or before[index] != item:
+                return _first_difference(
+                    before[index] if index < len(before) else None, item, (*pointer, index)
+                )
+    return pointer
+
+
+def _finding(rule: str, revision: Revision, pointer: Pointer, message: str) -> Finding:
+    return Finding(
+        rule, Severity.ERROR, message, revision.path, record=revision.record, pointer=pointer
+    )

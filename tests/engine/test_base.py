@@ -1,0 +1,139 @@
+"""Git-aware rules (`maintain check --base REF`) on real git repositories."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from maintain_repo.cli import main
+
+INCIDENT = "records/incidents/INC-20260301-7K2M.yaml"
+IMPROVEMENT = "records/improvements/IMP-20260302-9ZT4.yaml"
+
+
+def git(root, *args):
+    return subprocess.run(
+        ["git", *args], cwd=root, check=True, capture_output=True, text=True
+    ).stdout
+
+
+@pytest.fixture
+def repo(make_repo, git_repo):
+    return git_repo(make_repo())
+
+
+def _check(root, capsys, *args):
+    code = main(["--root", str(root), "check", "--no-cache", "--format", "json", *args])
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    return code, {(f["path"], f["line"], f["rule"]) for f in findings}, findings
+
+
+def _edit(root, rel, old, new):
+    path = root / rel
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_no_changes_no_findings(repo, capsys):
+    assert _check(repo, capsys, "--base", "main")[:2] == (0, set())
+
+
+def test_a_deleted_record_is_reported(repo, capsys):
+    (repo / IMPROVEMENT).unlink()
+    code, found, _ = _check(repo, capsys, "--base", "main")
+    assert code == 1
+    assert (IMPROVEMENT, 1, "record-deleted") in found
+    # Without --base only the dangling link is visible.
+    assert (IMPROVEMENT, 1, "record-deleted") not in _check(repo, capsys)[1]
+
+
+def test_a_committed_deletion_on_a_branch_is_reported(repo, capsys):
+    git(repo, "checkout", "-q", "-b", "feature")
+    git(repo, "rm", "-q", IMPROVEMENT)
+    git(repo, "commit", "-q", "-m", "drop it")
+    assert (IMPROVEMENT, 1, "record-deleted") in _check(repo, capsys, "--base", "main")[1]
+
+
+def test_a_status_move_off_the_lifecycle(repo, capsys):
+    _edit(repo, INCIDENT, "status: closed", "status: mitigated")
+    code, found, findings = _check(repo, capsys, "--base", "main")
+    assert code == 1
+    assert (INCIDENT, 6, "status-transition") in found
+    message = next(f["message"] for f in findings if f["rule"] == "status-transition")
+    assert message == (
+        "status moved from closed to mitigated, which is not a lifecycle edge (from closed: active)"
+    )
+
+
+def test_reopening_along_an_edge_is_allowed(repo, capsys):
+    _edit(repo, INCIDENT, "status: closed", "status: active")
+    found = _check(repo, capsys, "--base", "main")[1]
+    assert not {rule for _, _, rule in found} & {"status-transition", "closed-immutable"}
+
+
+def test_an_edited_timeline_entry(repo, capsys):
+    _edit(repo, INCIDENT, "text: checkout-health failed three times in a row", "text: it broke")
+    assert (INCIDENT, 40, "timeline-append-only") in _check(repo, capsys, "--base", "main")[1]
+
+
+def test_a_removed_timeline_entry(repo, capsys):
+    _edit(repo, INCIDENT, "  - at: 2026-03-01T10:40:00Z\n    by: alice\n    event: mitigated\n", "")
+    assert (INCIDENT, 39, "timeline-append-only") in _check(repo, capsys, "--base", "main")[1]
+
+
+def test_a_closed_record_edited_outside_its_allowed_fields(repo, capsys):
+    _edit(repo, INCIDENT, "resolution: Rolled back", "resolution: Reverted")
+    code, found, _ = _check(repo, capsys, "--base", "main")
+    assert code == 1
+    assert found == {(INCIDENT, 27, "closed-immutable")}
+
+
+def test_labels_links_and_new_timeline_entries_may_change_when_closed(repo, capsys):
+    path = repo / INCIDENT
+    path.write_text(
+        path.read_text().replace("problem: PRB", "labels:\n  - reviewed\nproblem: PRB")
+        + "  - at: 2026-03-09T09:00:00Z\n    by: alice\n    event: note\n    text: Follow-up.\n"
+    )
+    assert _check(repo, capsys, "--base", "main")[:2] == (0, set())
+
+
+def test_an_id_reused_by_a_new_record(repo, capsys):
+    _edit(repo, IMPROVEMENT, "created_at: 2026-03-02T08:00:00Z", "created_at: 2026-04-01T08:00:00Z")
+    assert (IMPROVEMENT, 8, "id-reused") in _check(repo, capsys, "--base", "main")[1]
+
+
+def test_an_id_colliding_with_another_file_on_the_base(repo, capsys):
+    text = (repo / "records/services/payments.yaml").read_text()
+    (repo / "records/services/payments-eu.yaml").write_text(text)
+    found = _check(repo, capsys, "--base", "main")[1]
+    assert ("records/services/payments-eu.yaml", 2, "id-reused") in found
+
+
+def test_a_moved_record_is_not_deleted(repo, capsys):
+    git(repo, "mv", "records/services/payments.yaml", "records/services/pay.yaml")
+    found = _check(repo, capsys, "--base", "main")[1]
+    assert not {rule for _, _, rule in found} & {"record-deleted", "id-reused"}
+
+
+def test_the_pull_request_base_is_the_default_in_actions(repo, capsys, tmp_path, monkeypatch):
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(repo), str(clone)], check=True)
+    (clone / IMPROVEMENT).unlink()
+    monkeypatch.setenv("GITHUB_BASE_REF", "main")
+    assert (IMPROVEMENT, 1, "record-deleted") in _check(clone, capsys)[1]
+    assert (IMPROVEMENT, 1, "record-deleted") not in _check(clone, capsys, "--no-base")[1]
+
+
+def test_an_unknown_base_is_a_usage_error(repo, capsys):
+    assert main(["--root", str(repo), "check", "--base", "no-such-branch"]) == 2
+    err = capsys.readouterr().err
+    assert "--base no-such-branch: no such commit, branch or tag" in err
+    assert "fetch-depth: 0" in err
+
+
+def test_base_outside_git_is_a_configuration_error(make_repo, capsys):
+    assert main(["--root", str(make_repo()), "check", "--base", "main"]) == 2
+    assert "is not inside a git repository" in capsys.readouterr().err
