@@ -41,10 +41,10 @@ from maintain_repo.store.files import write_atomic
 
 CACHE_ENV = "MAINTAIN_CACHE_DIR"
 DEFAULT_DIR = ".maintain-cache"
-INDEX = "check-index-v2.json"
-DELTA = "check-index-v2.delta.json"
-FACTS = "check-facts-v2.json"
-FORMAT = 2
+INDEX = "check-index.json"
+DELTA = "check-index.delta.json"
+FACTS = "check-facts.json"
+FORMAT = 3
 # A file modified this recently may change again within the same mtime
 # tick; its stat signature is not recorded (git calls this "racy").
 RACY_NS = 2_000_000_000
@@ -202,17 +202,16 @@ class CheckCache:
         try:
             header_line, _, payload = raw.partition(b"\n")
             header = json.loads(header_line)
-            digest = self._sign(payload)
-            if (
-                not isinstance(header, dict)
-                or header.get("format") != FORMAT
-                or not isinstance(header.get("hmac"), str)
-                or not hmac.compare_digest(header["hmac"], digest)
-            ):
-                raise ValueError("signature or format mismatch")
-            if header.get("tool") != self.tool:
-                self._dirty = self._facts_dirty = True  # stale, not corrupt
+            if not isinstance(header, dict):
+                raise ValueError("no header")
+            if header.get("format") != FORMAT or header.get("tool") != self.tool:
+                self._dirty = self._facts_dirty = True  # another version's: stale, not corrupt
                 return None
+            digest = self._sign(payload)
+            if not isinstance(header.get("hmac"), str) or not hmac.compare_digest(
+                header["hmac"], digest
+            ):
+                raise ValueError("signature mismatch")
             return json.loads(payload), digest, header
         except ValueError:
             self._corrupt()
