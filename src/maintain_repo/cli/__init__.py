@@ -13,10 +13,17 @@ import sys
 from collections.abc import Sequence
 
 from maintain_repo import __version__
-from maintain_repo.cli import check, init, new, rules, schema
+from maintain_repo.cli import check, history, init, new, rules, schema
 from maintain_repo.cli.errors import handle_errors
 
-COMMANDS = {"check": check, "new": new, "init": init, "schema": schema, "rules": rules}
+COMMANDS = {
+    "check": check,
+    "new": new,
+    "history": history,
+    "init": init,
+    "schema": schema,
+    "rules": rules,
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
