@@ -34,8 +34,11 @@ def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
 def make_repo(tmp_path: Path) -> Callable[..., Path]:
     """A copy of the valid base ops repository, with files added or replaced."""
 
+    made: list[Path] = []
+
     def make(overlay: dict[str, str | bytes] | Path | None = None, *, base: bool = True) -> Path:
-        root = tmp_path / "ops"
+        root = tmp_path / ("ops" if not made else f"ops-{len(made) + 1}")
+        made.append(root)
         if base:
             shutil.copytree(BASE, root)
         else:

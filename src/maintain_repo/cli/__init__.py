@@ -13,13 +13,14 @@ import sys
 from collections.abc import Sequence
 
 from maintain_repo import __version__
-from maintain_repo.cli import check, history, init, new, rules, schema
+from maintain_repo.cli import check, history, init, new, rules, schema, sla
 from maintain_repo.cli.errors import handle_errors
 
 COMMANDS = {
     "check": check,
     "new": new,
     "history": history,
+    "sla": sla,
     "init": init,
     "schema": schema,
     "rules": rules,

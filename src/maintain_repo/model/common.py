@@ -49,7 +49,7 @@ class Strict(BaseModel):
     )
 
 
-def _timestamp(value: object) -> datetime:
+def parse_timestamp(value: object) -> datetime:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("timestamp needs a UTC offset, e.g. 2026-03-01T10:02:00Z")
@@ -69,7 +69,7 @@ def _timestamp(value: object) -> datetime:
 
 Timestamp = Annotated[
     datetime,
-    BeforeValidator(_timestamp),
+    BeforeValidator(parse_timestamp),
     WithJsonSchema({"type": "string", "format": "date-time", "pattern": RFC3339}),
 ]
 

@@ -1,0 +1,31 @@
+"""`maintain sla`: open obligations (acknowledge, resolve, postmortem, ...) and their state."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from maintain_repo.cli.common import add_now, now_of, root_of
+
+
+def add_parser(commands: Any, name: str) -> None:
+    parser = commands.add_parser(
+        name,
+        help="list open obligations with due times: ok, at_risk or breached",
+        description="Every open obligation (acknowledge, resolve, postmortem, action item, "
+        "finding remediation, waiver expiry) with its due time from the SLA policy.",
+    )
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    add_now(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from maintain_repo.engine.sla import open_obligations
+    from maintain_repo.report.sla import render_json, render_text
+
+    now = now_of(args)
+    items = open_obligations(root_of(args), now)
+    render = render_json if args.format == "json" else render_text
+    sys.stdout.write(render(items, now))
+    return 0

@@ -1,0 +1,103 @@
+"""Loading validated records and policy documents for the commands that need them.
+
+`maintain check` has its own cached per-file pipeline; `maintain sla` and
+policy evaluation need typed records and the repository's policies, read
+here. Files that do not validate are skipped: `maintain check` reports them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from maintain_repo.model.common import Record
+from maintain_repo.model.durations import Calendar
+from maintain_repo.model.kinds import FOLDERS, KINDS, document_model
+from maintain_repo.model.policies import FreezeWindow, RecordPolicy, SLAPolicy
+from maintain_repo.model.settings import Settings
+from maintain_repo.rules.layout import folder_of
+from maintain_repo.store.problems import YamlError
+from maintain_repo.store.repo import policy_files, record_files
+from maintain_repo.store.source import NotARegularFile, decode, read
+from maintain_repo.store.yaml import parse
+
+
+@dataclass
+class Policies:
+    """The repository's policy documents, by kind (invalid ones left out)."""
+
+    settings: Settings
+    sla: SLAPolicy | None = None
+    records: list[tuple[str, RecordPolicy]] = field(default_factory=list)
+    freezes: list[tuple[str, FreezeWindow]] = field(default_factory=list)
+
+    @property
+    def calendar(self) -> Calendar:
+        return Calendar(self.settings.time_zone, tuple(self.settings.business_days))
+
+
+def load_policies(files: Iterable[tuple[str, bytes]]) -> Policies:
+    """Policies from (path, content) pairs: the working tree's or a base ref's."""
+    policies = Policies(Settings(kind="Settings", schema_version=1))
+    for rel, raw in sorted(files):
+        data = _data(raw)
+        kind = data.get("kind") if isinstance(data, dict) else None
+        model = document_model(kind) if isinstance(kind, str) else None
+        if model is None:
+            continue
+        try:
+            document = model.model_validate(data)
+        except ValueError:
+            continue  # `maintain check` reports it
+        if isinstance(document, Settings):
+            policies.settings = document
+        elif isinstance(document, SLAPolicy):
+            policies.sla = policies.sla or document
+        elif isinstance(document, RecordPolicy):
+            policies.records.append((rel, document))
+        elif isinstance(document, FreezeWindow):
+            policies.freezes.append((rel, document))
+    return policies
+
+
+def worktree_policies(root: Path) -> Policies:
+    return load_policies((rel, _bytes(root / rel)) for rel in policy_files(root))
+
+
+def load_records(
+    root: Path, kinds: Iterable[str] | None = None, *, reader: Callable[[str], bytes] | None = None
+) -> list[tuple[str, Record]]:
+    """Valid records of the given kinds (all kinds by default), with their paths."""
+    wanted = set(kinds) if kinds is not None else set(KINDS)
+    loaded = []
+    for rel in record_files(root):
+        kind = folder_of(rel, FOLDERS)
+        if kind not in wanted or not rel.endswith(".yaml"):
+            continue
+        data = _data(reader(rel) if reader else _bytes(root / rel))
+        if not isinstance(data, dict):
+            continue
+        try:
+            loaded.append((rel, KINDS[kind].model.model_validate(data)))
+        except ValueError:
+            continue
+    return loaded
+
+
+def _bytes(path: Path) -> bytes:
+    try:
+        return read(str(path))
+    except (NotARegularFile, OSError):
+        return b""
+
+
+def _data(raw: bytes) -> Any:
+    text = decode(raw)
+    if not isinstance(text, str):
+        return None
+    try:
+        return parse(text).data
+    except YamlError:
+        return None
