@@ -26,7 +26,9 @@ def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
     monkeypatch.setenv("GIT_COMMITTER_NAME", "Test Author")
     monkeypatch.setenv("GIT_COMMITTER_EMAIL", "test-author@users.noreply.github.com")
     monkeypatch.setenv("MAINTAIN_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-    for name in ("GITHUB_ACTIONS", "GITHUB_TOKEN", "CI", "NO_COLOR"):
+    # Waivers and SLAs depend on the time; tests pin it (and pass --now to vary it).
+    monkeypatch.setenv("MAINTAIN_NOW", "2026-04-01T00:00:00Z")
+    for name in ("GITHUB_ACTIONS", "GITHUB_BASE_REF", "GITHUB_TOKEN", "CI", "NO_COLOR"):
         monkeypatch.delenv(name, raising=False)
 
 

@@ -40,7 +40,10 @@ def test_unknown_field_is_reported_at_its_line_in_every_format(make_repo, capsys
     assert text.splitlines()[0] == (
         f"{INCIDENT}:{line_no}:1: error schema unknown field 'severty'; did you mean 'severity'?"
     )
-    assert text.splitlines()[-1] == "9 files checked (8 records): 1 error in 1 file"
+    assert (
+        text.splitlines()[-1]
+        == "9 files checked (8 records): 8 passed, 1 failed, 0 waived (1 error)"
+    )
 
     code, out, _ = _run(root, "--format", "json", capsys=capsys)
     document = json.loads(out)
@@ -94,7 +97,11 @@ def test_sarif_output_is_valid_sarif_2_1_0(make_repo, capsys):
 
 def test_clean_repository_exits_zero(make_repo, capsys):
     code, out, err = _run(make_repo(), capsys=capsys)
-    assert (code, out, err) == (0, "9 files checked (8 records): no problems found\n", "")
+    assert (code, out, err) == (
+        0,
+        "9 files checked (8 records): 9 passed, 0 failed, 0 waived\n",
+        "",
+    )
 
 
 def test_warnings_fail_only_with_fail_on_warning(make_repo, capsys):
@@ -125,7 +132,7 @@ def test_paths_limit_validation_but_links_still_follow_the_repository(make_repo,
     assert out.splitlines() == [
         f"{INCIDENT}:37:5: error ref-exists action_items[0] names IMP-20260302-9ZT4, "
         "which does not exist",
-        "1 file checked (1 record): 1 error in 1 file",
+        "1 file checked (1 record): 0 passed, 1 failed, 0 waived (1 error)",
     ]
 
 
@@ -206,7 +213,7 @@ def test_console_script_and_module_entry_points(make_repo, maintain_exe):
             [*argv, "--root", str(root), "check"], capture_output=True, text=True, check=False
         )
         assert done.returncode == 0, done.stderr
-        assert done.stdout.endswith("no problems found\n")
+        assert done.stdout.endswith("9 passed, 0 failed, 0 waived\n")
 
 
 def test_hostile_file_names_are_printed_inert(make_repo, capsys):
@@ -337,7 +344,7 @@ def test_a_file_that_vanishes_during_the_run_is_simply_absent(make_repo, capsys,
     listed = [*engine.record_files(root), "records/services/gone.yaml"]
     monkeypatch.setattr(engine, "record_files", lambda _root: listed)  # listed, then deleted
     code, out, _ = _run(root, "--no-cache", capsys=capsys)
-    assert (code, out) == (0, "9 files checked (8 records): no problems found\n")
+    assert (code, out) == (0, "9 files checked (8 records): 9 passed, 0 failed, 0 waived\n")
 
 
 def test_a_linked_directory_in_records_is_reported(make_repo, capsys, tmp_path):

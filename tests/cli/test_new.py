@@ -45,6 +45,12 @@ def test_every_kind_can_be_created_and_passes_check(make_repo, capsys, chdir, ki
     text = (root / path).read_text()
     assert text.startswith(f"# yaml-language-server: $schema=../../schemas/{kind}.schema.json\n")
     assert path.startswith("records/")
+    if kind == "waiver":
+        # It covers a violation that does not exist: reported as orphaned, by design.
+        assert main(["check", "--format", "json"]) == 1
+        findings = json.loads(capsys.readouterr().out)["findings"]
+        assert [f["rule"] for f in findings] == ["waiver-orphaned"]
+        return
     assert main(["check", "--format", "json"]) == 0, capsys.readouterr().out
     capsys.readouterr()
     assert main(["check", path]) == 0
@@ -174,7 +180,7 @@ def test_init_scaffolds_a_repository_that_checks_clean(tmp_path, capsys):
     assert "created records/incidents/" in out
     assert "created schemas/incident.schema.json" in out
     assert main(["--root", str(root), "check"]) == 0
-    assert capsys.readouterr().out == "1 file checked (0 records): no problems found\n"
+    assert capsys.readouterr().out == "1 file checked (0 records): 1 passed, 0 failed, 0 waived\n"
     assert main(["--root", str(root), "schema", "check"]) == 0
     code, _path, err = _new(root, "incident", "First", "owner=alice", capsys=capsys)
     assert code == 0, err

@@ -30,9 +30,9 @@ def counted(monkeypatch):
     calls: list[str] = []
     real = files.check_bytes
 
-    def spy(rel, data):
+    def spy(rel, data, *rest):
         calls.append(rel)
-        return real(rel, data)
+        return real(rel, data, *rest)
 
     monkeypatch.setattr(files, "check_bytes", spy)
     return calls
@@ -195,7 +195,9 @@ def test_deleted_files_leave_the_cache(repo, capsys):
     _check(root, capsys)
     (root / "records/services/payments.yaml").unlink()
     _check(root, capsys)
-    reloaded = CheckCache(cache, fingerprint(), cache_key())
+    tool = json.loads((cache / FILE).read_bytes().split(b"\n", 1)[0])["tool"]
+    assert tool.startswith(fingerprint() + ":")  # the code, and the policies in effect
+    reloaded = CheckCache(cache, tool, cache_key())
     assert "records/services/payments.yaml" not in reloaded.entries
     assert "records/services/payments.yaml" not in reloaded.facts()
     assert "records/services/checkout-api.yaml" in reloaded.facts()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 from maintain_repo.cli import main
 from maintain_repo.engine.check import CheckOptions, check
@@ -35,7 +36,8 @@ def test_a_result_for_bytes_that_changed_since_is_not_used(make_repo):
     assert INCIDENT in ahead.results()  # the child read the file; now it changes
     path = root / INCIDENT
     path.write_text(path.read_text().replace("severity: SEV2", "severity: SEV9"))
-    run = check(CheckOptions(root=root, paths=[path], use_cache=False, ahead=ahead))
+    now = datetime(2026, 4, 1, tzinfo=UTC)
+    run = check(CheckOptions(root=root, paths=[path], use_cache=False, ahead=ahead, now=now))
     assert [(f.rule, f.line) for f in run.report.findings] == [("schema", 9)]
 
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from maintain_repo.cli.common import root_of
+from maintain_repo.cli.common import add_now, now_of, root_of
 from maintain_repo.model.findings import Severity
 
 FORMATS = ("text", "json", "github", "sarif")
@@ -47,6 +47,7 @@ def add_parser(commands: Any, name: str) -> None:
     parser.add_argument(
         "--no-base", action="store_true", help="do not compare with GITHUB_BASE_REF's branch"
     )
+    add_now(parser)
 
 
 def _positive(text: str) -> int:
@@ -85,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
             selection=selection,
             ahead=ahead,
             base=base,
+            now=now_of(args),
         )
     )
     if result.cache_discarded:

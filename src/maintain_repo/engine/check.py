@@ -14,12 +14,15 @@ import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from maintain_repo.engine.context import policies_for, policy_key, use_policies
 from maintain_repo.engine.speculate import Computed, Speculation, begin, cpus, fork_safe
 from maintain_repo.model.facts import RecordFacts
 from maintain_repo.model.findings import Finding, Report, Severity, Summary
+from maintain_repo.policy.waivers import apply_waivers, from_facts, waiver_lengths
 from maintain_repo.rules.references import check_repo, involving
 from maintain_repo.store.cache import (
     CheckCache,
@@ -31,6 +34,9 @@ from maintain_repo.store.cache import (
 )
 from maintain_repo.store.repo import SETTINGS, Selection, policy_files, record_files
 from maintain_repo.store.source import NotARegularFile, read
+
+if TYPE_CHECKING:
+    from maintain_repo.git.snapshot import Snapshot
 
 # Below this many files to check, worker start-up costs more than it saves.
 PARALLEL_THRESHOLD = 200
@@ -48,6 +54,10 @@ class CheckOptions:
     ahead: Speculation | None = None
     # Compare with this git ref (a pull request's base): the git-aware rules.
     base: str | None = None
+    # The time waivers are judged at (default: now).
+    now: datetime | None = None
+    # With `base`, enforce the working tree's policies instead of the base's.
+    policies_from_worktree: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +75,20 @@ def check(options: CheckOptions) -> CheckRun:
         else begin(root, options.paths)
     )
     base = str(root)
+    snapshot = _snapshot(root, options.base)
+    documents = _policy_documents(root, snapshot, options.policies_from_worktree)
+    if snapshot is not None and not options.policies_from_worktree:
+        from maintain_repo.engine.load import load_policies
+
+        # A pull request cannot weaken the policies that judge it: the base's apply.
+        use_policies(base, load_policies(documents))
+        ahead.results()  # the child judged by the working tree's policies: not used
+        ahead = Speculation(base, [])
     records, every, unnamed = _files(root)
     directory = cache_dir(root, enabled=options.use_cache)
     key = cache_key() if directory is not None else None
-    run = _Run(base, CheckCache(directory, fingerprint() if key else "", key or b""))
+    tool = f"{fingerprint()}:{policy_key(documents)}" if key else ""
+    run = _Run(base, CheckCache(directory, tool, key or b""))
     run.load(every, options.jobs, ahead)
     # Files that vanished while we looked (a branch switch mid-run) are not there.
     records = [rel for rel in records if rel in run.entries]
@@ -79,30 +99,51 @@ def check(options: CheckOptions) -> CheckRun:
     chosen = [rel for rel in every if selection is None or rel in selection]
     findings = [finding for rel in chosen for finding in run.findings(rel)]
     findings.extend(_unnamed(rel) for rel in unnamed if selection is None or rel in selection)
-    repo_findings = run.repo_findings(records)
-    if options.base is not None:
-        repo_findings.extend(_base_findings(root, options.base, set(records), run))
+    repo_findings, covers = run.repo_findings(records)
+    if snapshot is not None:
+        from maintain_repo.engine.base import base_findings
+
+        repo_findings.extend(base_findings(root, snapshot, set(records), run.facts))
     run.cache.save(present)
+    findings.extend(repo_findings)
+    # Waivers depend on the time of the run, so they are applied to every
+    # finding afresh (never cached).
+    waivers, security = from_facts(covers)
+    applied = apply_waivers(findings, waivers, security, options.now or datetime.now(UTC))
+    findings = applied.findings
     if selection is not None:
-        repo_findings = involving(repo_findings, set(chosen))
-    findings.extend(_locate(root, repo_findings))
+        findings = involving(findings, set(chosen))
+    findings = _locate(root, findings)
     settings = run.entries[SETTINGS].settings if SETTINGS in run.entries else None
     findings = _apply_settings(findings, (settings or {}).get("rules", {}))
     findings.sort(key=Finding.sort_key)
     record_set = set(records)
     record_count = sum(1 for rel in chosen if rel in record_set)
-    summary = Summary.of(findings, files=len(chosen), records=record_count)
+    kept = [(f, w) for f, w in applied.waived if selection is None or f.path in set(chosen)]
+    located = _locate(root, [f for f, _ in kept])
+    waived = [(finding, waiver) for finding, (_, waiver) in zip(located, kept, strict=True)]
+    summary = Summary.of(findings, files=len(chosen), records=record_count, waived=len(waived))
     workspace = _workspace(root)
     prefix = root.relative_to(workspace).as_posix() + "/" if workspace != root else ""
-    report = Report(tuple(findings), summary, str(root), prefix, str(workspace))
+    report = Report(tuple(findings), summary, str(root), prefix, str(workspace), tuple(waived))
     return CheckRun(report, run.cache.discarded)
 
 
-def _base_findings(root: Path, ref: str, present: set[str], run: _Run) -> list[Finding]:
-    from maintain_repo.engine.base import base_findings
+def _snapshot(root: Path, ref: str | None) -> Snapshot | None:
+    if ref is None:
+        return None
     from maintain_repo.git.snapshot import snapshot
 
-    return base_findings(root, snapshot(root, ref), present, run.facts)
+    return snapshot(root, ref)
+
+
+def _policy_documents(
+    root: Path, snapshot: Snapshot | None, from_worktree: bool
+) -> list[tuple[str, bytes]]:
+    """The policy documents in effect, as (path, bytes): the base's with --base."""
+    if snapshot is not None and not from_worktree:
+        return [(rel, snapshot.read(rel)) for rel in sorted(snapshot.policies)]
+    return [(rel, _read(str(root), rel)) for rel in policy_files(root)]
 
 
 def _workspace(root: Path) -> Path:
@@ -177,17 +218,28 @@ class _Run:
         except (ValueError, KeyError, TypeError):
             return [Finding.from_json(f) for f in self._recheck(rel)["findings"]]
 
-    def repo_findings(self, records: list[str]) -> list[Finding]:
-        """Findings of the repository-wide rules; reused while no record's facts change."""
+    def repo_findings(self, records: list[str]) -> tuple[list[Finding], list[RecordFacts]]:
+        """Findings of the repository-wide rules, and the facts of waivers and security
+        findings (for applying waivers at this run's now); reused while no record's
+        facts change."""
         if self._repo_key(records) == self.cache.repo_key:
             try:
-                return [Finding.from_json(f) for f in self.cache.repo_findings]
-            except (ValueError, KeyError, TypeError):
+                findings = [Finding.from_json(f) for f in self.cache.repo_findings]
+                covers = self.cache.repo_extra.get("covers", {})
+                return findings, [RecordFacts.from_json(rel, raw) for rel, raw in covers.items()]
+            except (ValueError, KeyError, TypeError, AttributeError):
                 self.cache.discarded = True
         facts = [fact for rel in records if (fact := self._facts(rel)) is not None]
         findings = check_repo(facts)
-        self.cache.set_repo(self._repo_key(records), [f.to_json() for f in findings])
-        return findings
+        covers = [f for f in facts if f.kind in ("waiver", "finding") and f.valid]
+        policies = policies_for(self.base)
+        findings.extend(waiver_lengths(covers, policies.sla, policies.calendar))
+        self.cache.set_repo(
+            self._repo_key(records),
+            [f.to_json() for f in findings],
+            {"covers": {f.path: f.to_json() for f in covers}},
+        )
+        return findings, covers
 
     def _repo_key(self, records: list[str]) -> str:
         digest = hashlib.sha256()
@@ -278,28 +330,32 @@ def _sha(data: bytes) -> str:
 
 
 def _locate(root: Path, findings: list[Finding]) -> list[Finding]:
-    """Line and column for repository-wide findings, reading each file once."""
-    by_path: dict[str, list[Finding]] = {}
-    for finding in findings:
-        by_path.setdefault(finding.path, []).append(finding)
-    located: list[Finding] = []
-    for path, group in by_path.items():
-        if all(f.line is not None or f.pointer is None for f in group):
-            located.extend(group)
-            continue
-        from maintain_repo.store.problems import YamlError
-        from maintain_repo.store.source import decode
-        from maintain_repo.store.yaml import locate_findings
-
-        try:
-            text = decode(read(str(root / path)))
-            if isinstance(text, str):
-                located.extend(locate_findings(group, text))
-                continue
-        except (YamlError, NotARegularFile, OSError):
-            pass  # the file's own findings say what is wrong with it
-        located.extend(f.located(1, 1) if f.line is None else f for f in group)
+    """Line and column for findings that know only their field, reading each file
+    once; the order of `findings` is kept."""
+    by_path: dict[str, list[int]] = {}
+    for index, finding in enumerate(findings):
+        if finding.line is None and finding.pointer is not None:
+            by_path.setdefault(finding.path, []).append(index)
+    located = list(findings)
+    for path, indexes in by_path.items():
+        group = [findings[i] for i in indexes]
+        for index, finding in zip(indexes, _located_in(root, path, group), strict=True):
+            located[index] = finding
     return located
+
+
+def _located_in(root: Path, path: str, group: list[Finding]) -> list[Finding]:
+    from maintain_repo.store.problems import YamlError
+    from maintain_repo.store.source import decode
+    from maintain_repo.store.yaml import locate_findings
+
+    try:
+        text = decode(read(str(root / path)))
+        if isinstance(text, str):
+            return locate_findings(group, text)
+    except (YamlError, NotARegularFile, OSError):
+        pass  # the file's own findings say what is wrong with it
+    return [f.located(1, 1) for f in group]
 
 
 def _apply_settings(findings: list[Finding], rules: dict[str, Any]) -> list[Finding]:

@@ -13,6 +13,7 @@ import os
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, cast
 
+from maintain_repo.engine.context import policies_for
 from maintain_repo.engine.speculate import Computed
 from maintain_repo.model.common import Record
 from maintain_repo.model.facts import RecordFacts
@@ -30,6 +31,7 @@ from maintain_repo.store.yaml import locate_findings, parse
 
 if TYPE_CHECKING:
     from maintain_repo.model.settings import Settings
+    from maintain_repo.policy.policyset import Policies
 
 
 def check_path(base: str, rel: str) -> Computed | None:
@@ -52,17 +54,18 @@ def check_path(base: str, rel: str) -> Computed | None:
         )
         sha = hashlib.sha256(f"not-a-file:{e}".encode()).hexdigest()
         return rel, sha, stat, mtime_ns, _result([finding], None)
-    return rel, hashlib.sha256(data).hexdigest(), stat, mtime_ns, check_bytes(rel, data)
+    result = check_bytes(rel, data, policies_for(base))
+    return rel, hashlib.sha256(data).hexdigest(), stat, mtime_ns, result
 
 
-def check_bytes(rel: str, data: bytes) -> dict[str, Any]:
+def check_bytes(rel: str, data: bytes, policies: Policies | None = None) -> dict[str, Any]:
     """The result of checking the file at root-relative `rel` with content `data`."""
     if rel.startswith("policies/"):
         return _check_policy(rel, data)
-    return _check_record(rel, data)
+    return _check_record(rel, data, policies)
 
 
-def _check_record(rel: str, data: bytes) -> dict[str, Any]:
+def _check_record(rel: str, data: bytes, policies: Policies | None) -> dict[str, Any]:
     findings = list(location_findings(rel, FOLDERS))
     kind_name = folder_of(rel, FOLDERS)
     if not rel.endswith(".yaml"):
@@ -90,8 +93,11 @@ def _check_record(rel: str, data: bytes) -> dict[str, Any]:
             record = cast(Record, model)
             for rule in RECORD_RULES.values():
                 findings.extend(rule(kind, record, rel))
+            if policies is not None:
+                findings.extend(policies.findings(rel, record, content))
+            references = tuple(record.references())
             facts = RecordFacts(
-                rel, kind_name, record.id, record.status, True, tuple(record.references())
+                rel, kind_name, record.id, record.status, True, references, record.extra_facts()
             )
     return _result(locate_findings(findings, text), facts)
 

@@ -8,34 +8,19 @@ here. Files that do not validate are skipped: `maintain check` reports them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from maintain_repo.model.common import Record
-from maintain_repo.model.durations import Calendar
 from maintain_repo.model.kinds import FOLDERS, KINDS, document_model
 from maintain_repo.model.policies import FreezeWindow, RecordPolicy, SLAPolicy
 from maintain_repo.model.settings import Settings
+from maintain_repo.policy.policyset import Policies
 from maintain_repo.rules.layout import folder_of
 from maintain_repo.store.problems import YamlError
 from maintain_repo.store.repo import policy_files, record_files
 from maintain_repo.store.source import NotARegularFile, decode, read
 from maintain_repo.store.yaml import parse
-
-
-@dataclass
-class Policies:
-    """The repository's policy documents, by kind (invalid ones left out)."""
-
-    settings: Settings
-    sla: SLAPolicy | None = None
-    records: list[tuple[str, RecordPolicy]] = field(default_factory=list)
-    freezes: list[tuple[str, FreezeWindow]] = field(default_factory=list)
-
-    @property
-    def calendar(self) -> Calendar:
-        return Calendar(self.settings.time_zone, tuple(self.settings.business_days))
 
 
 def load_policies(files: Iterable[tuple[str, bytes]]) -> Policies:

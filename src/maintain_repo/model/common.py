@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import date, datetime
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -199,6 +199,10 @@ class Record(Strict):
     links: Links = Links()
     timeline: list[TimelineEntry] = []
 
+    def extra_facts(self) -> dict[str, Any] | None:
+        """Kind-specific values the repository-wide stage needs (see RecordFacts.extra)."""
+        return None
+
     def references(self) -> Iterator[Reference]:
         """Every other record this one names, with where it names it."""
         for index, target in enumerate(self.links.related):
@@ -211,6 +215,7 @@ _EXAMPLE_SUFFIX = "20260301-7K2M"
 PATTERN_HELP: dict[str, str] = {
     RFC3339: "an RFC 3339 timestamp with an offset, e.g. 2026-03-01T10:02:00Z",
     SLUG: "a lowercase slug like checkout-api",
+    r"^[1-9][0-9]{0,5}(m|h|d|w|bd)$": "a duration like 15m, 4h, 5d, 2w or 5bd (business days)",
     r"^@?[A-Za-z0-9][A-Za-z0-9-]{0,38}(/[A-Za-z0-9][A-Za-z0-9_.-]{0,99})?$": (
         "a GitHub login or org/team, e.g. alice or acme/payments"
     ),

@@ -11,10 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
 from zoneinfo import ZoneInfo
-
-from pydantic import AfterValidator, Field
 
 DURATION = r"^[1-9][0-9]{0,5}(m|h|d|w|bd)$"
 _DURATION = re.compile(DURATION)
@@ -25,15 +22,6 @@ _UNITS = {
     "w": timedelta(weeks=1),
 }
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def _valid(text: str) -> str:
-    if not _DURATION.match(text):
-        raise ValueError(f"{text!r} is not a duration like 15m, 4h, 5d, 2w or 5bd")
-    return text
-
-
-DurationText = Annotated[str, Field(pattern=DURATION), AfterValidator(_valid)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,19 +53,24 @@ class RecordFacts(NamedTuple):
     status: str | None
     valid: bool  # the record passed its schema
     references: tuple[Reference, ...] = ()
+    # A few kind-specific values the repository-wide stage needs (waivers:
+    # status, dates and covers; findings: severity and waiver), as JSON.
+    extra: dict[str, Any] | None = None
 
     def to_json(self) -> list[Any]:
         """Compact form (the path is the key it is stored under)."""
         refs = [r.to_json() for r in self.references]
-        return [self.kind, self.id, self.status, self.valid, refs]
+        return [self.kind, self.id, self.status, self.valid, refs, self.extra]
 
     @classmethod
     def from_json(cls, path: str, data: Any) -> RecordFacts:
-        kind, id_, status, valid, refs = data
+        kind, id_, status, valid, refs, extra = data
         if not (
             all(v is None or isinstance(v, str) for v in (kind, id_, status))
             and isinstance(valid, bool)
             and isinstance(refs, list)
+            and (extra is None or isinstance(extra, dict))
         ):
             raise ValueError("malformed record facts")
-        return cls(path, kind, id_, status, valid, tuple(Reference.from_json(r) for r in refs))
+        references = tuple(Reference.from_json(r) for r in refs)
+        return cls(path, kind, id_, status, valid, references, extra)

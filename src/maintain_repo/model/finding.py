@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import Field
 
@@ -117,6 +117,9 @@ class SecurityFinding(Record):
     duplicate_of: FindingId | None = None
     justification: Text | None = None
     decided_by: Handle | None = None
+
+    def extra_facts(self) -> dict[str, Any] | None:
+        return {"severity": self.severity, "waiver": self.waiver}
 
     def references(self) -> Iterator[Reference]:
         yield from super().references()

@@ -122,9 +122,21 @@ class Summary:
     warnings: int
     notes: int
     files_with_findings: int
+    waived: int = 0
+
+    @property
+    def failed(self) -> int:
+        """Files with at least one finding that counts (not waived)."""
+        return self.files_with_findings
+
+    @property
+    def passed(self) -> int:
+        return max(self.files - self.files_with_findings, 0)
 
     @classmethod
-    def of(cls, findings: Iterable[Finding], *, files: int, records: int) -> Summary:
+    def of(
+        cls, findings: Iterable[Finding], *, files: int, records: int, waived: int = 0
+    ) -> Summary:
         counts = dict.fromkeys(Severity, 0)
         paths: set[str] = set()
         for finding in findings:
@@ -137,12 +149,16 @@ class Summary:
             warnings=counts[Severity.WARNING],
             notes=counts[Severity.NOTE],
             files_with_findings=len(paths),
+            waived=waived,
         )
 
     def to_json(self) -> dict[str, int]:
         return {
             "files": self.files,
             "records": self.records,
+            "passed": self.passed,
+            "failed": self.failed,
+            "waived": self.waived,
             "errors": self.errors,
             "warnings": self.warnings,
             "notes": self.notes,
@@ -162,6 +178,8 @@ class Report:
     # name files relative to the workspace.
     prefix: str = ""
     workspace: str = ""
+    # Findings a live waiver covers, with the waiver's id: reported, not counted.
+    waived: tuple[tuple[Finding, str], ...] = ()
 
     def failed(self, threshold: Severity = Severity.ERROR) -> bool:
         return any(f.severity.rank >= threshold.rank for f in self.findings)

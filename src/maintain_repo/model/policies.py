@@ -21,9 +21,10 @@ from maintain_repo.model.common import (
     Timestamp,
     UniqueList,
 )
-from maintain_repo.model.durations import DurationText
+from maintain_repo.model.durations import DURATION
 from maintain_repo.model.settings import TimeZoneName, Weekday
 
+DurationText = Annotated[str, Field(pattern=DURATION)]
 PolicyName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,99}$")]
 Expression = Annotated[str, Field(min_length=1, max_length=4000)]
 KindName = Literal["service", "incident", "problem", "change", "improvement", "finding", "waiver"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from pydantic import Field, model_validator
 
@@ -67,6 +67,14 @@ class Waiver(Record):
     approved_in: PositiveInt | None = None
     expires: Timestamp
     revoked_at: Timestamp | None = None
+
+    def extra_facts(self) -> dict[str, Any] | None:
+        return {
+            "created_at": self.created_at.isoformat(),
+            "expires": self.expires.isoformat(),
+            "findings": list(self.covers.findings),
+            "policies": [[cover.policy, list(cover.records)] for cover in self.covers.policies],
+        }
 
     def references(self) -> Iterator[Reference]:
         yield from super().references()

@@ -18,6 +18,7 @@ from maintain_repo.model.change import Change
 from maintain_repo.model.common import Record
 from maintain_repo.model.durations import Calendar
 from maintain_repo.model.finding import SecurityFinding
+from maintain_repo.model.findings import Finding, Pointer, Severity, dotted
 from maintain_repo.model.improvement import Improvement
 from maintain_repo.model.incident import Incident
 from maintain_repo.model.policies import SLAPolicy
@@ -163,3 +164,46 @@ def state_of(start: datetime, due: datetime, now: datetime, at_risk_after: float
 
 def _stamp(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
+
+
+def due_findings(
+    path: str, record: Record, policy: SLAPolicy, calendar: Calendar
+) -> Iterator[Finding]:
+    """A due date a record states that is later than the SLA policy allows."""
+    for pointer, start, stated, target, what in _stated_dues(record, policy):
+        if start is None or stated is None or target is None:
+            continue
+        latest = calendar.add(start, target)
+        if stated > latest:
+            yield Finding(
+                "sla-due",
+                Severity.ERROR,
+                f"{dotted(pointer)} is {_stamp(stated)}, later than the SLA policy allows for "
+                f"{what} ({target} after {_stamp(start)}: {_stamp(latest)})",
+                path,
+                record=record.id,
+                pointer=pointer,
+            )
+
+
+def _stated_dues(
+    record: Record, policy: SLAPolicy
+) -> Iterator[tuple[Pointer, datetime | None, datetime | None, str | None, str]]:
+    if isinstance(record, Improvement):
+        target = policy.improvement.get(record.priority)
+        yield ("due",), record.created_at, record.due, target, f"a {record.priority} improvement"
+    elif isinstance(record, SecurityFinding) and record.sla is not None:
+        target = policy.finding.get(record.severity)
+        what = f"a {record.severity} finding"
+        yield ("sla", "due"), record.sla.start, record.sla.due, target, what
+    elif isinstance(record, Incident) and record.postmortem is not None:
+        severity = record.severity if record.severity != "unknown" else "SEV1"
+        target = policy.incident.postmortem.get(severity)
+        start = record.resolved_at
+        yield (
+            ("postmortem", "due"),
+            start,
+            record.postmortem.due,
+            target,
+            f"a {severity} postmortem",
+        )

@@ -32,7 +32,8 @@ def render(report: Report) -> str:
             }
         },
         "columnKind": "unicodeCodePoints",
-        "results": [_result(f, index, report.prefix) for f in report.findings],
+        "results": [_result(f, index, report.prefix) for f in report.findings]
+        + [_suppressed(_result(f, index, report.prefix), waiver) for f, waiver in report.waived],
     }
     base = report.workspace or report.root
     if base:
@@ -77,6 +78,12 @@ def _result(finding: Finding, index: dict[str, int], prefix: str) -> dict[str, A
     if finding.record:
         result["properties"] = {"record": finding.record}
     return result
+
+
+def _suppressed(result: dict[str, Any], waiver: str) -> dict[str, Any]:
+    """A waived result: SARIF's external, accepted suppression (code scanning hides it)."""
+    suppression = {"kind": "external", "status": "accepted", "justification": f"waiver {waiver}"}
+    return result | {"suppressions": [suppression]}
 
 
 def _fingerprint(finding: Finding) -> str:

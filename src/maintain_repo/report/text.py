@@ -12,14 +12,18 @@ def render(report: Report) -> str:
         f"{printable(f.message)}"
         for f in report.findings
     ]
+    lines.extend(
+        f"{printable(f.path)}:{f.line or 1}:{f.column or 1}: waived {f.rule} "
+        f"{printable(f.message)} (waiver {waiver})"
+        for f, waiver in report.waived
+    )
     lines.append(summary_line(report.summary))
     return "\n".join(lines) + "\n"
 
 
 def summary_line(summary: Summary) -> str:
     checked = f"{_n(summary.files, 'file')} checked ({_n(summary.records, 'record')})"
-    if not (summary.errors or summary.warnings or summary.notes):
-        return f"{checked}: no problems found"
+    outcome = f"{summary.passed} passed, {summary.failed} failed, {summary.waived} waived"
     counts = [
         _n(count, name)
         for count, name in (
@@ -29,7 +33,7 @@ def summary_line(summary: Summary) -> str:
         )
         if count
     ]
-    return f"{checked}: {', '.join(counts)} in {_n(summary.files_with_findings, 'file')}"
+    return f"{checked}: {outcome}" + (f" ({', '.join(counts)})" if counts else "")
 
 
 def _n(count: int, noun: str) -> str:

@@ -151,6 +151,35 @@ RULES: dict[str, Rule] = {
             scope="repo",
         ),
         _rule(
+            "sla-due",
+            "A due date a record states is later than the SLA policy allows.",
+            "Bring the due date forward, or waive this record's sla-due with a reason.",
+        ),
+        _rule(
+            "freeze-window",
+            "A change is scheduled inside a freeze window (or outside every allowed window).",
+            "Reschedule it; an emergency change needs freeze_override with a justification and "
+            "an approver the window accepts.",
+        ),
+        _rule(
+            "waiver-expired",
+            "A waiver is past its expiry date, or something still relies on it.",
+            "Renew the waiver (a new expires, approved in a pull request) or end what it covers.",
+            scope="repo",
+        ),
+        _rule(
+            "waiver-orphaned",
+            "A waiver covers something that needs no waiver.",
+            "Remove the cover (the violation is fixed, or the finding is no longer accepted).",
+            scope="repo",
+        ),
+        _rule(
+            "waiver-too-long",
+            "A waiver runs longer than the SLA policy allows for what it covers.",
+            "Shorten it; renew it when it expires if the reason still holds.",
+            scope="repo",
+        ),
+        _rule(
             "record-deleted",
             "A record that exists on the base was deleted.",
             "Records are the audit trail: move it to a final status instead of deleting it.",

@@ -152,6 +152,7 @@ class CheckCache:
         self.entries: dict[str, Entry] = {}
         self.repo_key = ""
         self.repo_findings: list[Any] = []
+        self.repo_extra: dict[str, Any] = {}
         self.discarded = False  # an unusable cache file was found and ignored
         self._facts: dict[str, Any] | None = None
         self._new_facts: dict[str, Any] = {}
@@ -184,14 +185,19 @@ class CheckCache:
                         self.entries[rel] = entry
                 self._set_repo(delta[0]["repo"])
         except (ValueError, TypeError, KeyError, AttributeError):
-            self.entries, self.repo_key, self.repo_findings = {}, "", []
+            self.entries, self.repo_key, self.repo_findings, self.repo_extra = {}, "", [], {}
             self._base, self._delta = "", {}
             self._corrupt()
 
     def _set_repo(self, repo: Any) -> None:
-        if not isinstance(repo["key"], str) or not isinstance(repo["findings"], list):
+        if not (
+            isinstance(repo["key"], str)
+            and isinstance(repo["findings"], list)
+            and isinstance(repo.get("extra", {}), dict)
+        ):
             raise ValueError("bad repository result")
         self.repo_key, self.repo_findings = repo["key"], repo["findings"]
+        self.repo_extra = repo.get("extra", {})
 
     def _read(self, path: Path) -> tuple[Any, str, dict[str, Any]] | None:
         """Payload, checksum and header of a cache file, or None (missing, stale, corrupt)."""
@@ -288,8 +294,8 @@ class CheckCache:
             return stored[1]
         return None
 
-    def set_repo(self, key: str, findings: list[Any]) -> None:
-        self.repo_key, self.repo_findings = key, findings
+    def set_repo(self, key: str, findings: list[Any], extra: dict[str, Any]) -> None:
+        self.repo_key, self.repo_findings, self.repo_extra = key, findings, extra
         self._dirty = True
 
     def save(self, present: set[str]) -> None:
@@ -311,7 +317,7 @@ class CheckCache:
                 self._dirty = False
 
     def _save_index(self, directory: Path) -> None:
-        repo = {"key": self.repo_key, "findings": self.repo_findings}
+        repo = {"key": self.repo_key, "findings": self.repo_findings, "extra": self.repo_extra}
         if self._base and len(self._delta) <= max(DELTA_MIN, len(self.entries) // 10):
             files = {rel: _row(e) if e is not None else None for rel, e in self._delta.items()}
             self._write(directory / DELTA, {"files": files, "repo": repo}, base=self._base)
