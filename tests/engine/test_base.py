@@ -137,3 +137,40 @@ def test_an_unknown_base_is_a_usage_error(repo, capsys):
 def test_base_outside_git_is_a_configuration_error(make_repo, capsys):
     assert main(["--root", str(make_repo()), "check", "--base", "main"]) == 2
     assert "is not inside a git repository" in capsys.readouterr().err
+
+
+STRICT = "kind: SLAPolicy\nname: sla\nimprovement: {P2: 30d}\n"
+RELAXED = "kind: SLAPolicy\nname: sla\nimprovement: {P2: 90d}\n"
+NEW_IMPROVEMENT = "records/improvements/IMP-20260325-N3W1.yaml"
+LATE_IMPROVEMENT = """\
+id: IMP-20260325-N3W1
+kind: improvement
+schema_version: 1
+title: Load-test the payments pool before each release
+status: open
+owner: bob
+created_at: 2026-03-25T09:00:00Z
+source:
+  kind: product
+category: prevent
+priority: P2
+services: [payments]
+due: 2026-05-20T17:00:00Z
+"""
+
+
+def test_a_pull_request_cannot_relax_the_policy_that_judges_it(make_repo, git_repo, capsys):
+    repo = git_repo(make_repo({"policies/sla.yaml": STRICT}))
+    git(repo, "checkout", "-q", "-b", "relax")
+    (repo / "policies/sla.yaml").write_text(RELAXED)
+    (repo / NEW_IMPROVEMENT).write_text(LATE_IMPROVEMENT)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "Relax the SLA and add an improvement due in two months")
+
+    code, found, findings = _check(repo, capsys, "--base", "main")
+    assert code == 1
+    assert found == {(NEW_IMPROVEMENT, 13, "sla-due")}
+    assert "(30d after 2026-03-25T09:00:00Z" in findings[0]["message"]
+    # Judged by the pull request's own (relaxed) policy, it would pass:
+    assert _check(repo, capsys, "--base", "main", "--policies-from-worktree")[:2] == (0, set())
+    assert _check(repo, capsys)[:2] == (0, set())

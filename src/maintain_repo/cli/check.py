@@ -47,6 +47,12 @@ def add_parser(commands: Any, name: str) -> None:
     parser.add_argument(
         "--no-base", action="store_true", help="do not compare with GITHUB_BASE_REF's branch"
     )
+    parser.add_argument(
+        "--policies-from-worktree",
+        action="store_true",
+        help="with --base, enforce the working tree's policies instead of the base's (by "
+        "default a pull request cannot weaken the policies that judge it)",
+    )
     add_now(parser)
 
 
@@ -87,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
             ahead=ahead,
             base=base,
             now=now_of(args),
+            policies_from_worktree=args.policies_from_worktree,
         )
     )
     if result.cache_discarded:
