@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from maintain_repo.engine.context import policies_for, policy_key, use_policies
+from maintain_repo.engine.context import policies_for, policy_key, use_documents
 from maintain_repo.engine.speculate import Computed, Speculation, begin, cpus, fork_safe
 from maintain_repo.model.facts import RecordFacts
 from maintain_repo.model.findings import Finding, Report, Severity, Summary
@@ -77,11 +77,9 @@ def check(options: CheckOptions) -> CheckRun:
     base = str(root)
     snapshot = _snapshot(root, options.base)
     documents = _policy_documents(root, snapshot, options.policies_from_worktree)
+    use_documents(base, documents)
     if snapshot is not None and not options.policies_from_worktree:
-        from maintain_repo.engine.load import load_policies
-
         # A pull request cannot weaken the policies that judge it: the base's apply.
-        use_policies(base, load_policies(documents))
         ahead.results()  # the child judged by the working tree's policies: not used
         ahead = Speculation(base, [])
     records, every, unnamed = _files(root)
@@ -89,7 +87,7 @@ def check(options: CheckOptions) -> CheckRun:
     key = cache_key() if directory is not None else None
     tool = f"{fingerprint()}:{policy_key(documents)}" if key else ""
     run = _Run(base, CheckCache(directory, tool, key or b""))
-    run.load(every, options.jobs, ahead)
+    run.load(every, options.jobs, ahead, documents)
     # Files that vanished while we looked (a branch switch mid-run) are not there.
     records = [rel for rel in records if rel in run.entries]
     every = [rel for rel in every if rel in run.entries]
@@ -169,7 +167,13 @@ class _Run:
         self.entries: dict[str, Entry] = {}
         self.fresh: dict[str, dict[str, Any]] = {}
 
-    def load(self, rels: list[str], jobs: int | None, ahead: Speculation) -> None:
+    def load(
+        self,
+        rels: list[str],
+        jobs: int | None,
+        ahead: Speculation,
+        documents: Sequence[tuple[str, bytes]],
+    ) -> None:
         """Take each file's entry from the cache, or check the file."""
         pending: list[str] = []
         for rel in rels:
@@ -194,7 +198,7 @@ class _Run:
                 self._store(computed)
             else:
                 still.append(rel)
-        for computed in _compute(self.base, still, jobs):
+        for computed in _compute(self.base, still, jobs, documents):
             if computed is not None:
                 self._store(computed)
 
@@ -270,7 +274,9 @@ class _Run:
             return RecordFacts.from_json(rel, raw) if raw is not None else None
 
 
-def _compute(base: str, rels: list[str], jobs: int | None) -> list[Computed | None]:
+def _compute(
+    base: str, rels: list[str], jobs: int | None, documents: Sequence[tuple[str, bytes]]
+) -> list[Computed | None]:
     if not rels:
         return []
     import multiprocessing
@@ -283,7 +289,13 @@ def _compute(base: str, rels: list[str], jobs: int | None) -> list[Computed | No
         return [_check_one(base, rel) for rel in rels]
     chunk = max(1, math.ceil(len(rels) / (workers * 4)))
     context = multiprocessing.get_context("fork" if fork_safe() else "spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    # Spawned workers start empty: tell them which policies apply.
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=use_documents,
+        initargs=(base, list(documents)),
+    ) as pool:
         return list(pool.map(_check_one, [base] * len(rels), rels, chunksize=chunk))
 
 

@@ -1,34 +1,41 @@
 """Which policies a check enforces: the working tree's, or a base ref's.
 
 Per-file checking (in this process, a forked worker or the speculation
-child) asks `policies_for(root)`; a `--base` run registers the base ref's
-policies first with `use_policies`, so a pull request cannot weaken the
-policies that judge it. Loading is lazy: a warm run never parses them.
+child) asks `policies_for(root)`. Each check registers the documents it
+enforces first (`use_documents`): the working tree's, or with `--base` the
+base ref's, so a pull request cannot weaken the policies that judge it.
+Parsing is lazy: a warm run never needs the policies at all.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from maintain_repo.policy.policyset import Policies
 
-_IN_USE: dict[str, Policies] = {}
+_DOCUMENTS: dict[str, Sequence[tuple[str, bytes]]] = {}
+_PARSED: dict[str, Policies] = {}
 
 
-def use_policies(root: str, policies: Policies) -> None:
-    _IN_USE[root] = policies
+def use_documents(root: str, documents: Sequence[tuple[str, bytes]]) -> None:
+    """Enforce these policy documents (path, bytes) when checking files under `root`."""
+    _DOCUMENTS[root] = documents
+    _PARSED.pop(root, None)
 
 
 def policies_for(root: str) -> Policies:
-    if root not in _IN_USE:
-        from maintain_repo.engine.load import worktree_policies
+    if root not in _PARSED:
+        from maintain_repo.engine.load import load_policies, worktree_documents
 
-        _IN_USE[root] = worktree_policies(Path(root))
-    return _IN_USE[root]
+        documents = _DOCUMENTS.get(root)
+        if documents is None:
+            documents = worktree_documents(Path(root))
+        _PARSED[root] = load_policies(documents)
+    return _PARSED[root]
 
 
 def policy_key(documents: Iterable[tuple[str, bytes]]) -> str:

@@ -47,8 +47,13 @@ def load_policies(files: Iterable[tuple[str, bytes]]) -> Policies:
     return policies
 
 
+def worktree_documents(root: Path) -> list[tuple[str, bytes]]:
+    """The policy documents of the working tree, as (path, bytes)."""
+    return [(rel, _bytes(root / rel)) for rel in policy_files(root)]
+
+
 def worktree_policies(root: Path) -> Policies:
-    return load_policies((rel, _bytes(root / rel)) for rel in policy_files(root))
+    return load_policies(worktree_documents(root))
 
 
 def load_records(
