@@ -46,7 +46,8 @@ def test_invalid_case_reports_exactly_the_expected_findings(case, make_repo, cap
     got_columns = {(f["path"], f["line"], f["column"], f["rule"]) for f in findings}
     assert got == {(p, ln, None, r) for p, ln, _, r in expected}, findings
     assert with_columns <= got_columns, findings
-    assert case.parent.name in {f["rule"] for f in findings}, "the folder names the rule it tests"
+    if case.parent.name != "record-policy":  # those are named after the policy they test
+        assert case.parent.name in {f["rule"] for f in findings}, "the folder names its rule"
     assert code == 1
 
 

@@ -104,10 +104,12 @@ def check(options: CheckOptions) -> CheckRun:
         repo_findings.extend(base_findings(root, snapshot, set(records), run.facts))
     run.cache.save(present)
     findings.extend(repo_findings)
+    now = options.now or datetime.now(UTC)
+    findings.extend(_dynamic(root, base, documents, records, run, now))
     # Waivers depend on the time of the run, so they are applied to every
     # finding afresh (never cached).
     waivers, security = from_facts(covers)
-    applied = apply_waivers(findings, waivers, security, options.now or datetime.now(UTC))
+    applied = apply_waivers(findings, waivers, security, now)
     findings = applied.findings
     if selection is not None:
         findings = involving(findings, set(chosen))
@@ -125,6 +127,26 @@ def check(options: CheckOptions) -> CheckRun:
     prefix = root.relative_to(workspace).as_posix() + "/" if workspace != root else ""
     report = Report(tuple(findings), summary, str(root), prefix, str(workspace), tuple(waived))
     return CheckRun(report, run.cache.discarded)
+
+
+def _dynamic(
+    root: Path,
+    base: str,
+    documents: Sequence[tuple[str, bytes]],
+    records: list[str],
+    run: _Run,
+    now: datetime,
+) -> list[Finding]:
+    """Findings of policies that read the clock or other records (never cached)."""
+    from maintain_repo.engine.dynamic import dynamic_findings, may_be_dynamic
+
+    if not may_be_dynamic(documents):
+        return []
+    policies = policies_for(base)
+    if not policies.dynamic:
+        return []
+    facts = [fact for rel in records if (fact := run.facts(rel)) is not None]
+    return dynamic_findings(root, policies, facts, now)
 
 
 def _snapshot(root: Path, ref: str | None) -> Snapshot | None:

@@ -30,6 +30,7 @@ from maintain_repo.store.source import NotARegularFile, decode, read
 from maintain_repo.store.yaml import locate_findings, parse
 
 if TYPE_CHECKING:
+    from maintain_repo.model.policies import RecordPolicy
     from maintain_repo.model.settings import Settings
     from maintain_repo.policy.policyset import Policies
 
@@ -133,6 +134,10 @@ def _check_policy(rel: str, data: bytes) -> dict[str, Any]:
                 for name, s in cast("Settings", validated).rules.items()
             }
         }
+    if doc_kind == "RecordPolicy" and validated is not None:
+        from maintain_repo.policy.records import compile_policy
+
+        findings.extend(compile_policy(rel, cast("RecordPolicy", validated))[1])
     return _result(locate_findings(findings, text), None, settings=settings)
 
 

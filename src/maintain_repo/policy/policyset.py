@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from maintain_repo.model.change import Change
@@ -12,7 +14,11 @@ from maintain_repo.model.findings import Finding
 from maintain_repo.model.policies import FreezeWindow, RecordPolicy, SLAPolicy
 from maintain_repo.model.settings import Settings
 from maintain_repo.policy.freeze import freeze_findings
+from maintain_repo.policy.records import CompiledPolicy, compile_policy, evaluate_all
 from maintain_repo.policy.sla import due_findings
+
+# Static policies never read `now`; their context still needs a value.
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -28,11 +34,35 @@ class Policies:
     def calendar(self) -> Calendar:
         return Calendar(self.settings.time_zone, tuple(self.settings.business_days))
 
+    @cached_property
+    def settings_map(self) -> dict[str, Any]:
+        return self.settings.model_dump(mode="json")
+
+    @cached_property
+    def compiled(self) -> list[CompiledPolicy]:
+        """Record policies that compile (broken ones are reported at their own file)."""
+        compiled = (compile_policy(path, policy)[0] for path, policy in self.records)
+        return [policy for policy in compiled if policy is not None]
+
+    @cached_property
+    def static(self) -> list[CompiledPolicy]:
+        return [p for p in self.compiled if not p.dynamic]
+
+    @cached_property
+    def dynamic(self) -> list[CompiledPolicy]:
+        """Policies that read `now` or other records: evaluated on every run."""
+        return [p for p in self.compiled if p.dynamic]
+
     def findings(self, path: str, record: Record, data: dict[str, Any]) -> list[Finding]:
-        """What the policies find in one valid record."""
+        """What the policies find in one valid record (all but the dynamic ones)."""
         found: list[Finding] = []
         if isinstance(record, Change):
             found.extend(freeze_findings(path, record, self.freezes))
         if self.sla is not None:
             found.extend(due_findings(path, record, self.sla, self.calendar))
+        if any(p.applies_to(record.kind) for p in self.static):
+            from maintain_repo.policy.cel import Context
+
+            context = Context.of(data, _EPOCH, self.settings_map, lambda _: None)
+            found.extend(evaluate_all(self.static, path, record.kind, data, context))
         return found

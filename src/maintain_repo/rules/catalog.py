@@ -151,6 +151,12 @@ RULES: dict[str, Rule] = {
             scope="repo",
         ),
         _rule(
+            "policy-error",
+            "A record policy cannot be applied: its CEL does not compile, is not a boolean, "
+            "or fails on a record.",
+            "Fix the expression at the position given; guard optional fields with has() or ?.",
+        ),
+        _rule(
             "sla-due",
             "A due date a record states is later than the SLA policy allows.",
             "Bring the due date forward, or waive this record's sla-due with a reason.",

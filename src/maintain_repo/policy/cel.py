@@ -1,0 +1,140 @@
+"""CEL for policies, through cel-expr-python (Google's C++ CEL engine).
+
+One environment for every expression: `record` (the record's fields as
+written in YAML; timestamps are text, so write `timestamp(record.x)`), `now`
+(a timestamp), `settings` (policies/settings.yaml as a map), and
+`lookup(id)`, which returns another record's `id`, `kind`, `status`, `title`
+and `path` (or null for an unknown id). The optional-field syntax
+(`record.?roles.?commander.orValue('')`) and the string extension functions
+are enabled.
+
+Expressions are parsed and type-checked once. Evaluation is bounded by the
+engine: at most 10,000 comprehension iterations per evaluation (nested loops
+included), so a pathological expression fails in milliseconds instead of
+hanging a check. Errors carry the line and column inside the expression.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+_POSITION = re.compile(r"<input>:(-?\d+):(-?\d+):")
+_STATUS = re.compile(r"^[A-Z_]+: (ERROR: <input>:-?\d+:-?\d+: )?")
+# An expression that reads the clock or other records gives a different
+# answer without its record changing: it is evaluated on every run.
+_DYNAMIC = re.compile(r"\bnow\b|\blookup\s*\(")
+
+
+class CelError(Exception):
+    """An expression that does not compile, or failed on a record."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+@dataclass(frozen=True, slots=True)
+class Expression:
+    source: str
+    program: Any
+    returns: str  # the type the checker inferred: BOOL, STRING, DYN, ...
+
+    @property
+    def dynamic(self) -> bool:
+        return bool(_DYNAMIC.search(self.source))
+
+
+Lookup = Callable[[str], Mapping[str, Any] | None]
+
+
+@cache
+def _environment() -> Any:
+    from cel_expr_python import cel
+    from cel_expr_python.ext import ext_optional, ext_strings
+
+    types = cel.Type
+    lookup = cel.FunctionDecl("lookup", [cel.Overload("lookup_string", types.DYN, [types.STRING])])
+    return cel.NewEnv(
+        variables={
+            "record": types.Map(types.STRING, types.DYN),
+            "now": types.TIMESTAMP,
+            "settings": types.Map(types.STRING, types.DYN),
+        },
+        extensions=[
+            ext_optional.ExtOptional(),
+            ext_strings.ExtStrings(),
+            cel.CelExtension("maintain", [lookup]),
+        ],
+    )
+
+
+def compile_expression(source: str) -> Expression:
+    """Parse and type-check `source`; raises CelError with the position."""
+    try:
+        program = _environment().compile(source)
+    except RuntimeError as e:
+        raise _error(str(e)) from None
+    return Expression(source, program, str(program.return_type()))
+
+
+@dataclass
+class Context:
+    """One record's variables, built once and shared by every expression on it."""
+
+    activation: Any
+
+    @classmethod
+    def of(
+        cls,
+        record: Mapping[str, Any],
+        now: datetime,
+        settings: Mapping[str, Any],
+        lookup: Lookup,
+    ) -> Context:
+        from cel_expr_python import cel
+
+        function = cel.Function("lookup", [cel.Type.STRING], False, lambda rid: lookup(rid))
+        variables = {"record": record, "now": now, "settings": settings}
+        return cls(_environment().Activation(variables, functions=[function]))
+
+
+def evaluate(expression: Expression, context: Context) -> Any:
+    """The value of `expression` on the record; raises CelError when it fails."""
+    from cel_expr_python import cel
+
+    try:
+        value = expression.program.eval(context.activation)
+    except RuntimeError as e:
+        text = str(e)
+        if "Iteration budget exceeded" in text:
+            raise CelError(
+                "evaluation stopped after 10,000 loop iterations (nested macros over long "
+                "lists); simplify the expression"
+            ) from None
+        raise _error(text) from None
+    if value.type() == cel.Type.ERROR:
+        raise CelError(_clean(str(value.value())))
+    return value.plain_value()
+
+
+def _error(text: str) -> CelError:
+    position = _POSITION.search(text)
+    first = _clean(text.splitlines()[0])
+    if position is None:
+        return CelError(first)
+    return CelError(first, int(position.group(1)), int(position.group(2)) + 1)
+
+
+def _clean(text: str) -> str:
+    """`INVALID_ARGUMENT: ERROR: <input>:1:2: Syntax error: ...` -> `Syntax error: ...`."""
+    text = _STATUS.sub("", text.strip())
+    text = re.sub(r"\s*\[[A-Z_]+\]$", "", text)
+    text = re.sub(r" expecting \{[^}]*\}", "", text)  # ANTLR's list of every possible token
+    return text.replace(" (in container '')", "")

@@ -1,0 +1,189 @@
+"""Record policies: CEL conditions and validations over records of some kinds.
+
+Semantics follow Kubernetes ValidatingAdmissionPolicy: a policy applies to
+records of its `match.kinds` for which `match.condition` (if any) is true;
+every validation must then be true. The message is `messageExpression` when
+it yields one line of text, else `message`, else the failed expression.
+
+A broken policy (an expression that does not compile or is not a boolean)
+is a `policy-error` at the policy's own file and field, distinct from a
+violation, and the policy is not applied. An expression that fails on a
+record (a missing field read without `has()`) is a `policy-error` at that
+record. Violations are findings whose rule id is the policy's name, so a
+waiver can name it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from maintain_repo.model.findings import Finding, Pointer, Severity, dotted
+from maintain_repo.model.policies import RecordPolicy, Validation
+from maintain_repo.policy.cel import CelError, Context, Expression, compile_expression, evaluate
+
+ERROR_RULE = "policy-error"
+_BOOLEAN = ("BOOL", "DYN")
+_TEXT = ("STRING", "DYN")
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    index: int
+    validation: Validation
+    expression: Expression
+    message: Expression | None
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledPolicy:
+    path: str
+    policy: RecordPolicy
+    condition: Expression | None
+    checks: tuple[Check, ...]
+
+    @property
+    def dynamic(self) -> bool:
+        """Reads the clock or other records: evaluated afresh on every run."""
+        expressions = [c.expression for c in self.checks] + [
+            c.message for c in self.checks if c.message is not None
+        ]
+        if self.condition is not None:
+            expressions.append(self.condition)
+        return any(e.dynamic for e in expressions)
+
+    def applies_to(self, kind: str) -> bool:
+        return kind in self.policy.match.kinds
+
+
+def compile_policy(path: str, policy: RecordPolicy) -> tuple[CompiledPolicy | None, list[Finding]]:
+    """The compiled policy, or None and the `policy-error` findings that prevent it."""
+    errors: list[Finding] = []
+
+    def build(source: str | None, pointer: Pointer, returns: tuple[str, ...]) -> Expression | None:
+        if source is None:
+            return None
+        try:
+            expression = compile_expression(source)
+        except CelError as e:
+            errors.append(_policy_error(path, policy, pointer, _at(e)))
+            return None
+        if expression.returns not in returns:
+            wanted = "a boolean" if returns == _BOOLEAN else "text"
+            actual = expression.returns.lower()
+            article = "an" if actual[:1] in "aeiou" else "a"
+            message = f"must be {wanted}, but this expression is {article} {actual}"
+            errors.append(_policy_error(path, policy, pointer, message))
+            return None
+        return expression
+
+    condition = build(policy.match.condition, ("match", "condition"), _BOOLEAN)
+    checks = []
+    for index, validation in enumerate(policy.validations):
+        expression = build(validation.expression, ("validations", index, "expression"), _BOOLEAN)
+        message = build(
+            validation.messageExpression, ("validations", index, "messageExpression"), _TEXT
+        )
+        if expression is not None:
+            checks.append(Check(index, validation, expression, message))
+    if errors:
+        return None, errors
+    return CompiledPolicy(path, policy, condition, tuple(checks)), []
+
+
+def evaluate_policy(
+    compiled: CompiledPolicy, path: str, record_id: str | None, context: Context
+) -> Iterator[Finding]:
+    """Violations of one policy by one record (and policy errors on it)."""
+    policy = compiled.policy
+    if compiled.condition is not None:
+        try:
+            if not _boolean(evaluate(compiled.condition, context)):
+                return
+        except CelError as e:
+            yield _record_error(compiled, path, record_id, "match.condition", e)
+            return
+    for check in compiled.checks:
+        try:
+            passed = _boolean(evaluate(check.expression, context))
+        except CelError as e:
+            yield _record_error(compiled, path, record_id, f"validations[{check.index}]", e)
+            continue
+        if passed:
+            continue
+        yield Finding(
+            policy.name,
+            Severity(policy.severity),
+            _message(check, context),
+            path,
+            record=record_id,
+            pointer=(),
+        )
+
+
+def evaluate_all(
+    policies: Sequence[CompiledPolicy],
+    path: str,
+    kind: str,
+    record: Mapping[str, Any],
+    context: Context,
+) -> list[Finding]:
+    record_id = record.get("id") if isinstance(record.get("id"), str) else None
+    return [
+        finding
+        for compiled in policies
+        if compiled.applies_to(kind)
+        for finding in evaluate_policy(compiled, path, record_id, context)
+    ]
+
+
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise CelError(f"gave {type(value).__name__} {value!r:.40}, not a boolean")
+
+
+def _message(check: Check, context: Context) -> str:
+    if check.message is not None:
+        try:
+            text = evaluate(check.message, context)
+        except CelError:
+            text = None
+        if isinstance(text, str) and text.strip() and "\n" not in text and len(text) <= 500:
+            return text.strip()
+    if check.validation.message:
+        return check.validation.message
+    return f"failed expression: {check.validation.expression}"
+
+
+def _at(error: CelError) -> str:
+    if error.line is None:
+        return error.message
+    return f"{error.message} (line {error.line}, column {error.column} of the expression)"
+
+
+def _policy_error(path: str, policy: RecordPolicy, pointer: Pointer, message: str) -> Finding:
+    return Finding(
+        ERROR_RULE,
+        Severity.ERROR,
+        f"policy {policy.name}: {dotted(pointer)} {message}",
+        path,
+        record=None,
+        pointer=pointer,
+    )
+
+
+def _record_error(
+    compiled: CompiledPolicy, path: str, record_id: str | None, where: str, error: CelError
+) -> Finding:
+    return Finding(
+        ERROR_RULE,
+        Severity.ERROR,
+        f"policy {compiled.policy.name} ({compiled.path}): {where} failed on this record: "
+        f"{error.message} (guard optional fields with has() or ?.)",
+        path,
+        record=record_id,
+        pointer=(),
+        related=(compiled.path,),
+    )
