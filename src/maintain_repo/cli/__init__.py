@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from maintain_repo import __version__
-from maintain_repo.cli import check, history, init, new, rules, schema, sla
+from maintain_repo.cli import check, history, init, new, policy, rules, schema, sla
 from maintain_repo.cli.errors import handle_errors
 
 COMMANDS = {
@@ -21,6 +21,7 @@ COMMANDS = {
     "new": new,
     "history": history,
     "sla": sla,
+    "policy": policy,
     "init": init,
     "schema": schema,
     "rules": rules,

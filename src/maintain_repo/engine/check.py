@@ -113,14 +113,14 @@ def check(options: CheckOptions) -> CheckRun:
     findings = applied.findings
     if selection is not None:
         findings = involving(findings, set(chosen))
-    findings = _locate(root, findings)
+    findings = locate(root, findings)
     settings = run.entries[SETTINGS].settings if SETTINGS in run.entries else None
     findings = _apply_settings(findings, (settings or {}).get("rules", {}))
     findings.sort(key=Finding.sort_key)
     record_set = set(records)
     record_count = sum(1 for rel in chosen if rel in record_set)
     kept = [(f, w) for f, w in applied.waived if selection is None or f.path in set(chosen)]
-    located = _locate(root, [f for f, _ in kept])
+    located = locate(root, [f for f, _ in kept])
     waived = [(finding, waiver) for finding, (_, waiver) in zip(located, kept, strict=True)]
     summary = Summary.of(findings, files=len(chosen), records=record_count, waived=len(waived))
     workspace = _workspace(root)
@@ -363,7 +363,7 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _locate(root: Path, findings: list[Finding]) -> list[Finding]:
+def locate(root: Path, findings: list[Finding]) -> list[Finding]:
     """Line and column for findings that know only their field, reading each file
     once; the order of `findings` is kept."""
     by_path: dict[str, list[int]] = {}

@@ -123,15 +123,17 @@ class Summary:
     notes: int
     files_with_findings: int
     waived: int = 0
+    files_with_errors: int = 0
 
     @property
     def failed(self) -> int:
-        """Files with at least one finding that counts (not waived)."""
-        return self.files_with_findings
+        """Files with at least one error that is not waived."""
+        return self.files_with_errors
 
     @property
     def passed(self) -> int:
-        return max(self.files - self.files_with_findings, 0)
+        """Files without errors (warnings and notes are counted, not failed)."""
+        return max(self.files - self.files_with_errors, 0)
 
     @classmethod
     def of(
@@ -139,9 +141,12 @@ class Summary:
     ) -> Summary:
         counts = dict.fromkeys(Severity, 0)
         paths: set[str] = set()
+        failing: set[str] = set()
         for finding in findings:
             counts[finding.severity] += 1
             paths.add(finding.path)
+            if finding.severity is Severity.ERROR:
+                failing.add(finding.path)
         return cls(
             files=files,
             records=records,
@@ -150,6 +155,7 @@ class Summary:
             notes=counts[Severity.NOTE],
             files_with_findings=len(paths),
             waived=waived,
+            files_with_errors=len(failing),
         )
 
     def to_json(self) -> dict[str, int]:

@@ -1,0 +1,250 @@
+"""`maintain policy validate` and `maintain policy test`.
+
+`validate` checks the policy documents on their own: schemas, expressions
+that compile to booleans, unique names, and waivers and tests that name
+policies which exist. `test` runs the cases in `policies/tests/*.yaml`:
+records (from the repository, optionally changed, or inline) go through
+the per-record checks and every policy, and the findings must be exactly
+the expected ones.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, cast
+
+from maintain_repo.engine.check import CheckOptions, check, locate
+from maintain_repo.engine.load import load_records, worktree_policies
+from maintain_repo.model.common import Record
+from maintain_repo.model.findings import Finding, Severity
+from maintain_repo.model.kinds import KINDS
+from maintain_repo.model.policies import PolicyTest, TestRecord
+from maintain_repo.policy.cel import Context
+from maintain_repo.policy.policyset import Policies
+from maintain_repo.policy.records import evaluate_all
+from maintain_repo.rules.catalog import RULES
+from maintain_repo.rules.records import RECORD_RULES
+from maintain_repo.rules.schema import validate
+from maintain_repo.store.problems import YamlError, YamlProblem
+from maintain_repo.store.repo import POLICIES
+from maintain_repo.store.source import NotARegularFile, decode, read
+from maintain_repo.store.yaml import parse
+
+TESTS = f"{POLICIES}/tests"
+
+
+def validate_policies(root: Path, now: datetime) -> list[Finding]:
+    """Problems with the policy documents (and the names waivers and tests use)."""
+    findings: list[Finding] = []
+    if (root / POLICIES).is_dir():
+        run = check(CheckOptions(root=root, paths=[root / POLICIES], use_cache=False, now=now))
+        findings.extend(run.report.findings)
+    policies = worktree_policies(root)
+    findings.extend(_duplicates(policies))
+    known = {name for _, p in policies.records for name in [p.name]} | set(RULES)
+    for path, test in _tests(root, findings):
+        for index, expected in enumerate(test.expect):
+            if expected.rule not in known:
+                findings.append(
+                    _at(
+                        path,
+                        ("expect", index, "rule"),
+                        f"no policy or rule is called {expected.rule!r}",
+                    )
+                )
+    return _located(root, findings)
+
+
+def _duplicates(policies: Policies) -> list[Finding]:
+    seen: dict[str, str] = {}
+    found = []
+    for path, policy in policies.records:
+        if policy.name in seen:
+            found.append(
+                _at(
+                    path,
+                    ("name",),
+                    f"another RecordPolicy is named {policy.name!r} ({seen[policy.name]})",
+                )
+            )
+        seen.setdefault(policy.name, path)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    path: str
+    name: str
+    passed: bool
+    diff: str  # unified diff, expected -> actual, when it failed
+
+
+def run_tests(root: Path, now: datetime) -> tuple[list[Outcome], list[Finding]]:
+    """Every policy test's outcome, and problems with the test files themselves."""
+    problems: list[Finding] = []
+    policies = worktree_policies(root)
+    outcomes = []
+    known = _repository_records(root)
+    for path, test in _tests(root, problems):
+        records = [
+            _record(root, path, index, item, problems) for index, item in enumerate(test.records)
+        ]
+        given = [r for r in records if r is not None]
+        actual = _findings(policies, given, known, test.now or now)
+        expected = sorted(_expected_lines(test))
+        got = sorted(_actual_lines(actual, test))
+        passed = expected == got
+        diff = (
+            ""
+            if passed
+            else "\n".join(difflib.unified_diff(expected, got, "expected", "actual", lineterm=""))
+        )
+        outcomes.append(Outcome(path, test.name, passed, diff))
+    return outcomes, _located(root, problems)
+
+
+def _repository_records(root: Path) -> dict[str, dict[str, Any]]:
+    """What `lookup()` answers in a test about the repository's own records."""
+    return {
+        record.id: {"id": record.id, "kind": record.kind, "status": record.status, "path": path}
+        for path, record in load_records(root)
+    }
+
+
+def _findings(
+    policies: Policies,
+    records: list[tuple[str, dict[str, Any]]],
+    known: dict[str, dict[str, Any]],
+    now: datetime,
+) -> list[Finding]:
+    # lookup() sees the test's records first, then the repository's.
+    table = dict(known)
+    table.update(
+        (
+            str(data.get("id")),
+            {
+                "id": data.get("id"),
+                "kind": data.get("kind"),
+                "status": data.get("status"),
+                "path": path,
+            },
+        )
+        for path, data in records
+    )
+    found: list[Finding] = []
+    for path, data in records:
+        kind = KINDS.get(str(data.get("kind")))
+        if kind is None:
+            found.append(
+                Finding(
+                    "record-kind", Severity.ERROR, "unknown kind", path, record=str(data.get("id"))
+                )
+            )
+            continue
+        model, errors = validate(kind.model, data, path=path, record=str(data.get("id")))
+        found.extend(errors)
+        if model is None:
+            continue
+        record = cast(Record, model)
+        for rule in RECORD_RULES.values():
+            found.extend(rule(kind, record, path))
+        found.extend(policies.findings(path, record, data))
+        context = Context.of(data, now, policies.settings_map, table.get)
+        found.extend(evaluate_all(policies.dynamic, path, kind.name, data, context))
+    return found
+
+
+def _expected_lines(test: PolicyTest) -> Iterable[str]:
+    for item in test.expect:
+        yield f"{item.rule} {item.record}" + (f": {item.message}" if item.message else "")
+
+
+def _actual_lines(findings: list[Finding], test: PolicyTest) -> Iterable[str]:
+    with_message = {(e.rule, e.record) for e in test.expect if e.message}
+    for finding in findings:
+        line = f"{finding.rule} {finding.record}"
+        yield line + (
+            f": {finding.message}" if (finding.rule, finding.record) in with_message else ""
+        )
+
+
+def _record(
+    root: Path, path: str, index: int, item: TestRecord, problems: list[Finding]
+) -> tuple[str, dict[str, Any]] | None:
+    if item.record is not None:
+        return f"{path}#records[{index}]", dict(item.record)
+    assert item.path is not None
+    data = _data(root / item.path)
+    if data is None:
+        problems.append(
+            _at(path, ("records", index, "path"), f"{item.path} is not a readable record")
+        )
+        return None
+    for dotted, value in item.set.items():
+        target: Any = data
+        parts = dotted.split(".")
+        for part in parts[:-1]:
+            target = target.setdefault(part, {})
+            if not isinstance(target, dict):
+                problems.append(
+                    _at(path, ("records", index, "set", dotted), f"{part} is not a group of fields")
+                )
+                return None
+        target[parts[-1]] = value
+    return item.path, data
+
+
+def _tests(root: Path, problems: list[Finding]) -> list[tuple[str, PolicyTest]]:
+    directory = root / TESTS
+    tests = []
+    for file in sorted(directory.glob("*.yaml")) if directory.is_dir() else []:
+        rel = file.relative_to(root).as_posix()
+        data, problem = _test_data(file)
+        if problem is not None:
+            problems.append(
+                Finding(
+                    problem.rule, Severity.ERROR, problem.message, rel, problem.line, problem.column
+                )
+            )
+            continue
+        model, errors = validate(PolicyTest, data, path=rel, record=None)
+        problems.extend(errors)
+        if model is not None:
+            tests.append((rel, cast(PolicyTest, model)))
+    return tests
+
+
+def _test_data(path: Path) -> tuple[dict[str, Any], YamlProblem | None]:
+    try:
+        text = decode(read(str(path)))
+        if not isinstance(text, str):
+            return {}, text
+        data = parse(text).data
+    except (NotARegularFile, OSError) as e:
+        return {}, YamlProblem("yaml-syntax", f"cannot read the file: {e}", 1, 1)
+    except YamlError as e:
+        return {}, e.problem
+    if not isinstance(data, dict):
+        return {}, YamlProblem("schema", "expected a mapping with kind: PolicyTest", 1, 1)
+    return data, None
+
+
+def _data(path: Path) -> dict[str, Any] | None:
+    try:
+        text = decode(read(str(path)))
+        data = parse(text).data if isinstance(text, str) else None
+    except (NotARegularFile, OSError, YamlError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _at(path: str, pointer: tuple[str | int, ...], message: str) -> Finding:
+    return Finding("policy-error", Severity.ERROR, message, path, pointer=pointer)
+
+
+def _located(root: Path, findings: list[Finding]) -> list[Finding]:
+    return sorted(locate(root, findings), key=Finding.sort_key)
