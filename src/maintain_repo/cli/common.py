@@ -42,7 +42,7 @@ def now_of(args: argparse.Namespace) -> datetime:
     text = getattr(args, "now", None) or os.environ.get("MAINTAIN_NOW")
     if not text:
         return datetime.now(UTC)
-    from maintain_repo.model.common import parse_timestamp
+    from maintain_repo.model.timestamps import parse_timestamp
 
     try:
         return parse_timestamp(text)

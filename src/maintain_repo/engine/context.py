@@ -10,6 +10,7 @@ Parsing is lazy: a warm run never needs the policies at all.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,3 +45,12 @@ def policy_key(documents: Iterable[tuple[str, bytes]]) -> str:
     for rel, raw in sorted(documents):
         digest.update(rel.encode() + b"\0" + hashlib.sha256(raw).digest())
     return digest.hexdigest()[:32]
+
+
+_HINT = re.compile(rb"\bnow\b|\blookup\s*\(")
+
+
+def may_be_dynamic(documents: Sequence[tuple[str, bytes]]) -> bool:
+    """Whether any policy may read the clock or other records (a cheap test on the raw
+    documents, so a warm run parses none of them)."""
+    return any(_HINT.search(raw) for _, raw in documents)

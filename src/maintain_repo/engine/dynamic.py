@@ -7,7 +7,6 @@ evaluated, with `lookup` answering from the facts of every record.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -20,13 +19,6 @@ from maintain_repo.policy.records import evaluate_all
 from maintain_repo.store.problems import YamlError
 from maintain_repo.store.source import NotARegularFile, decode, read
 from maintain_repo.store.yaml import parse
-
-_HINT = re.compile(rb"\bnow\b|\blookup\s*\(")
-
-
-def may_be_dynamic(documents: Sequence[tuple[str, bytes]]) -> bool:
-    """Cheap test on the raw policy documents, so a warm run parses none of them."""
-    return any(_HINT.search(raw) for _, raw in documents)
 
 
 def dynamic_findings(

@@ -8,7 +8,6 @@ the schema does not know, is an error rather than a silent coercion.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, TypeVar
@@ -23,15 +22,11 @@ from pydantic import (
 )
 
 from maintain_repo.model.facts import Reference
+from maintain_repo.model.timestamps import RFC3339, parse_timestamp
 
 # Patterns are written with [0-9] and without look-behind so that Python's
 # `re`, ECMAScript (editors, check-jsonschema) and other validators agree.
 CROCKFORD = "0-9A-HJKMNP-TV-Z"
-RFC3339 = (
-    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
-    r"([Zz]|[+-][0-9]{2}:[0-9]{2})$"
-)
-_RFC3339 = re.compile(RFC3339)
 
 
 class Strict(BaseModel):
@@ -47,24 +42,6 @@ class Strict(BaseModel):
         # incident should not pay for every model.
         defer_build=True,
     )
-
-
-def parse_timestamp(value: object) -> datetime:
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError("timestamp needs a UTC offset, e.g. 2026-03-01T10:02:00Z")
-        return value
-    if not isinstance(value, str):
-        raise ValueError("expected an RFC 3339 timestamp with an offset, e.g. 2026-03-01T10:02:00Z")
-    if not _RFC3339.match(value):
-        raise ValueError(
-            f"{value!r} is not an RFC 3339 timestamp with an offset "
-            "(e.g. 2026-03-01T10:02:00Z or 2026-03-01T12:02:00+02:00)"
-        )
-    try:
-        return datetime.fromisoformat(value.upper())
-    except ValueError as e:
-        raise ValueError(f"{value!r} is not a real date and time: {e}") from None
 
 
 Timestamp = Annotated[
