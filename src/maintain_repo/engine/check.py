@@ -22,7 +22,7 @@ from maintain_repo.engine.context import policies_for, policy_key, use_documents
 from maintain_repo.engine.speculate import Computed, Speculation, begin, cpus, fork_safe
 from maintain_repo.model.facts import RecordFacts
 from maintain_repo.model.findings import Finding, Report, Severity, Summary
-from maintain_repo.policy.waivers import apply_waivers, from_facts, waiver_lengths
+from maintain_repo.policy.waivers import apply_waivers, from_facts, relevant, waiver_lengths
 from maintain_repo.rules.references import check_repo, involving
 from maintain_repo.store.cache import (
     CheckCache,
@@ -86,7 +86,8 @@ def check(options: CheckOptions) -> CheckRun:
     directory = cache_dir(root, enabled=options.use_cache)
     key = cache_key() if directory is not None else None
     tool = f"{fingerprint()}:{policy_key(documents)}" if key else ""
-    run = _Run(base, CheckCache(directory, tool, key or b""))
+    has_sla = any(b"SLAPolicy" in raw for _, raw in documents)
+    run = _Run(base, CheckCache(directory, tool, key or b""), has_sla)
     run.load(every, options.jobs, ahead, documents)
     # Files that vanished while we looked (a branch switch mid-run) are not there.
     records = [rel for rel in records if rel in run.entries]
@@ -138,10 +139,12 @@ def _dynamic(
     now: datetime,
 ) -> list[Finding]:
     """Findings of policies that read the clock or other records (never cached)."""
-    from maintain_repo.engine.dynamic import dynamic_findings, may_be_dynamic
+    from maintain_repo.engine.context import may_be_dynamic
 
     if not may_be_dynamic(documents):
         return []
+    from maintain_repo.engine.dynamic import dynamic_findings
+
     policies = policies_for(base)
     if not policies.dynamic:
         return []
@@ -183,9 +186,12 @@ def _workspace(root: Path) -> Path:
 class _Run:
     """One check: the cache entry of every file, and the results made fresh."""
 
-    def __init__(self, base: str, cache: CheckCache) -> None:
+    def __init__(self, base: str, cache: CheckCache, has_sla: bool = True) -> None:
         self.base = base
         self.cache = cache
+        # Whether waiver lengths can be limited at all (no SLA policy: no limit, and
+        # the policies need not be parsed).
+        self.has_sla = has_sla
         self.entries: dict[str, Entry] = {}
         self.fresh: dict[str, dict[str, Any]] = {}
 
@@ -257,9 +263,10 @@ class _Run:
                 self.cache.discarded = True
         facts = [fact for rel in records if (fact := self._facts(rel)) is not None]
         findings = check_repo(facts)
-        covers = [f for f in facts if f.kind in ("waiver", "finding") and f.valid]
-        policies = policies_for(self.base)
-        findings.extend(waiver_lengths(covers, policies.sla, policies.calendar))
+        covers = relevant(facts)
+        if any(fact.kind == "waiver" for fact in covers) and self.has_sla:
+            policies = policies_for(self.base)
+            findings.extend(waiver_lengths(covers, policies.sla, policies.calendar))
         self.cache.set_repo(
             self._repo_key(records),
             [f.to_json() for f in findings],

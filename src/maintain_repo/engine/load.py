@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from maintain_repo.model.common import Record
 from maintain_repo.model.kinds import FOLDERS, KINDS, document_model
-from maintain_repo.model.policies import FreezeWindow, RecordPolicy, SLAPolicy
 from maintain_repo.model.settings import Settings
 from maintain_repo.policy.policyset import Policies
 from maintain_repo.rules.layout import folder_of
@@ -21,6 +19,10 @@ from maintain_repo.store.problems import YamlError
 from maintain_repo.store.repo import policy_files, record_files
 from maintain_repo.store.source import NotARegularFile, decode, read
 from maintain_repo.store.yaml import parse
+
+if TYPE_CHECKING:
+    from maintain_repo.model.common import Record
+    from maintain_repo.model.policies import FreezeWindow, RecordPolicy, SLAPolicy
 
 
 def load_policies(files: Iterable[tuple[str, bytes]]) -> Policies:
@@ -36,14 +38,15 @@ def load_policies(files: Iterable[tuple[str, bytes]]) -> Policies:
             document = model.model_validate(data)
         except ValueError:
             continue  # `maintain check` reports it
-        if isinstance(document, Settings):
-            policies.settings = document
-        elif isinstance(document, SLAPolicy):
-            policies.sla = policies.sla or document
-        elif isinstance(document, RecordPolicy):
-            policies.records.append((rel, document))
-        elif isinstance(document, FreezeWindow):
-            policies.freezes.append((rel, document))
+        # By kind name: the models of kinds a repository does not use stay unimported.
+        if kind == "Settings":
+            policies.settings = cast(Settings, document)
+        elif kind == "SLAPolicy":
+            policies.sla = policies.sla or cast("SLAPolicy", document)
+        elif kind == "RecordPolicy":
+            policies.records.append((rel, cast("RecordPolicy", document)))
+        elif kind == "FreezeWindow":
+            policies.freezes.append((rel, cast("FreezeWindow", document)))
     return policies
 
 

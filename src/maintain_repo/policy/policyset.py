@@ -1,21 +1,25 @@
-"""The policies in effect for a check, and what they find in one record."""
+"""The policies in effect for a check, and what they find in one record.
+
+The modules behind each kind of policy are imported when a repository has
+that kind: a pre-commit run starts faster without what it does not use.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from maintain_repo.model.change import Change
-from maintain_repo.model.common import Record
 from maintain_repo.model.durations import Calendar
 from maintain_repo.model.findings import Finding
-from maintain_repo.model.policies import FreezeWindow, RecordPolicy, SLAPolicy
-from maintain_repo.model.settings import Settings
-from maintain_repo.policy.freeze import freeze_findings
-from maintain_repo.policy.records import CompiledPolicy, compile_policy, evaluate_all
-from maintain_repo.policy.sla import due_findings
+
+if TYPE_CHECKING:
+    from maintain_repo.model.change import Change
+    from maintain_repo.model.common import Record
+    from maintain_repo.model.policies import FreezeWindow, RecordPolicy, SLAPolicy
+    from maintain_repo.model.settings import Settings
+    from maintain_repo.policy.records import CompiledPolicy
 
 # Static policies never read `now`; their context still needs a value.
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -41,6 +45,8 @@ class Policies:
     @cached_property
     def compiled(self) -> list[CompiledPolicy]:
         """Record policies that compile (broken ones are reported at their own file)."""
+        from maintain_repo.policy.records import compile_policy
+
         compiled = (compile_policy(path, policy)[0] for path, policy in self.records)
         return [policy for policy in compiled if policy is not None]
 
@@ -56,12 +62,17 @@ class Policies:
     def findings(self, path: str, record: Record, data: dict[str, Any]) -> list[Finding]:
         """What the policies find in one valid record (all but the dynamic ones)."""
         found: list[Finding] = []
-        if isinstance(record, Change):
-            found.extend(freeze_findings(path, record, self.freezes))
+        if record.kind == "change" and self.freezes:
+            from maintain_repo.policy.freeze import freeze_findings
+
+            found.extend(freeze_findings(path, cast("Change", record), self.freezes))
         if self.sla is not None:
+            from maintain_repo.policy.sla import due_findings
+
             found.extend(due_findings(path, record, self.sla, self.calendar))
-        if any(p.applies_to(record.kind) for p in self.static):
+        if self.records and any(p.applies_to(record.kind) for p in self.static):
             from maintain_repo.policy.cel import Context
+            from maintain_repo.policy.records import evaluate_all
 
             context = Context.of(data, _EPOCH, self.settings_map, lambda _: None)
             found.extend(evaluate_all(self.static, path, record.kind, data, context))

@@ -78,6 +78,26 @@ def from_facts(facts: Iterable[RecordFacts]) -> tuple[list[Waiver], dict[str, Se
     return waivers, findings
 
 
+def relevant(facts: Iterable[RecordFacts]) -> list[RecordFacts]:
+    """The facts the waiver stage reads: every valid waiver, and the security findings a
+    waiver names or that are accepted under one (the rest never matter to it)."""
+    waivers, findings = [], []
+    named: set[str] = set()
+    for fact in facts:
+        if not fact.valid:
+            continue
+        if fact.kind == "waiver":
+            waivers.append(fact)
+            named.update((fact.extra or {}).get("findings", []))
+        elif fact.kind == "finding":
+            findings.append(fact)
+    return waivers + [
+        fact
+        for fact in findings
+        if fact.id in named or (fact.extra or {}).get("waiver") is not None
+    ]
+
+
 @dataclass
 class Waived:
     """The findings that still count, the ones waivers cover, and the waivers' own."""
