@@ -3,8 +3,8 @@
 One environment for every expression: `record` (the record's fields as
 written in YAML; timestamps are text, so write `timestamp(record.x)`), `now`
 (a timestamp), `settings` (policies/settings.yaml as a map), and
-`lookup(id)`, which returns another record's `id`, `kind`, `status`, `title`
-and `path` (or null for an unknown id). The optional-field syntax
+`lookup(id)`, which returns another record's `id`, `kind`, `status` and
+`path` (or null for an unknown id). The optional-field syntax
 (`record.?roles.?commander.orValue('')`) and the string extension functions
 are enabled.
 
@@ -129,7 +129,7 @@ def _error(text: str) -> CelError:
     first = _clean(text.splitlines()[0])
     if position is None:
         return CelError(first)
-    return CelError(first, int(position.group(1)), int(position.group(2)) + 1)
+    return CelError(first, int(position.group(1)), int(position.group(2)))  # 1-based already
 
 
 def _clean(text: str) -> str:
