@@ -176,8 +176,14 @@ def test_no_ops_repository_exits_two_with_a_hint(tmp_path, capsys, chdir):
     assert "hint: run inside an ops repository" in err
 
 
-def test_an_internal_error_exits_three_and_asks_for_a_report(make_repo, capsys, monkeypatch):
+def test_an_internal_error_exits_three_and_asks_for_a_report(
+    make_repo, capsys, monkeypatch, tmp_path
+):
+    import tempfile
+
     import maintain_repo.rules.references as references
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the log goes here, not to /tmp
 
     def broken(facts):
         raise RuntimeError("simulated bug")
@@ -190,8 +196,9 @@ def test_an_internal_error_exits_three_and_asks_for_a_report(make_repo, capsys, 
     err = capsys.readouterr().err
     assert code == 3
     assert "internal error; this is a bug in maintain, please report it with the log at" in err
-    log = err.rsplit(" ", 1)[-1].strip()
-    assert "RuntimeError: simulated bug" in Path(log).read_text()
+    log = Path(err.rsplit(" ", 1)[-1].strip())
+    assert log.parent == tmp_path
+    assert "RuntimeError: simulated bug" in log.read_text()
 
 
 def test_report_can_be_written_to_a_file(make_repo, capsys, tmp_path):

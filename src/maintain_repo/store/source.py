@@ -68,7 +68,9 @@ def decode(data: bytes, *, max_bytes: int = MAX_BYTES) -> str | YamlProblem:
     if len(data) > max_bytes:
         return YamlProblem(
             TOO_LARGE,
-            f"file is {len(data):,} bytes; records must be at most {max_bytes:,} bytes",
+            # Only max_bytes + 1 bytes were read: the real size is unknown, and may be huge.
+            f"file is larger than {max_bytes:,} bytes, the limit for records and policies; "
+            "move long text (logs, transcripts) out of the record and link to it",
             1,
             1,
         )
