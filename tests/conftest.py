@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-CASES = Path(__file__).parent / "cases"
-BASE = CASES / "base"
+from casework import BASE, NOT_CASE_FILES
 
 
 @pytest.fixture(autouse=True)
@@ -61,7 +60,7 @@ def make_repo(tmp_path: Path) -> Callable[..., Path]:
 
 
 def _not_case_files(directory: str, names: list[str]) -> list[str]:
-    return [n for n in names if n in ("expected.txt", "README.md")]
+    return [n for n in names if n in NOT_CASE_FILES]
 
 
 @pytest.fixture
