@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import casework
 from maintain_repo.rules.catalog import RULES
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
@@ -23,3 +24,15 @@ def test_readme_starts_with_the_two_commands_ci_uses():
 def test_readme_documents_every_rule():
     rows = dict(re.findall(r"^\| `([a-z-]+)` \| (?:file|repo|base) \| (.+) \|$", README, re.M))
     assert rows == {rule.id: rule.summary for rule in RULES.values()}
+
+
+def test_readme_rule_examples_are_generated_from_the_cases():
+    wanted = casework.readme_with_examples(README)
+    assert wanted == README, "stale rule examples: run python tests/casework.py --write"
+
+
+def test_every_rule_has_an_example_in_the_readme():
+    examples = README[README.index(casework.START) : README.index(casework.END)]
+    shown = set(re.findall(r"<summary><code>([a-z-]+)</code>", examples))
+    assert shown == set(RULES)
+    assert examples.count("```diff") == len(RULES)
