@@ -67,7 +67,12 @@ def build(case: Path | None, root: Path) -> list[str]:
         _git(root, "commit", "-q", "-m", "base")
         extra = ["--base", "main"]
     if case is not None:
-        shutil.copytree(case, root, dirs_exist_ok=True, ignore=_not_case_files)
+        # shutil.copy, not copy2: an overlaid file gets a new mtime, as an edit would. With
+        # the checkout's mtime and an unchanged size, git's stat cache would take the file
+        # for the committed one and the change would go unseen.
+        shutil.copytree(
+            case, root, dirs_exist_ok=True, ignore=_not_case_files, copy_function=shutil.copy
+        )
         deleted = case / "deleted.txt"
         for rel in deleted.read_text().split() if deleted.exists() else ():
             (root / rel).unlink()

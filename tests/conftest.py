@@ -45,7 +45,9 @@ def make_repo(tmp_path: Path) -> Callable[..., Path]:
         else:
             (root / "records").mkdir(parents=True)
         if isinstance(overlay, Path):
-            shutil.copytree(overlay, root, dirs_exist_ok=True, ignore=_not_case_files)
+            shutil.copytree(
+                overlay, root, dirs_exist_ok=True, ignore=_not_case_files, copy_function=shutil.copy
+            )
         elif overlay:
             for rel, content in overlay.items():
                 target = root / rel
