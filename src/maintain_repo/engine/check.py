@@ -8,7 +8,6 @@ pre-commit passes them) still sees broken links to and from the rest.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import math
 import os
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from maintain_repo.engine.context import policies_for, policy_key, use_documents
+from maintain_repo.engine.present import apply_settings, locate
 from maintain_repo.engine.speculate import Computed, Speculation, begin, cpus, fork_safe
 from maintain_repo.model.facts import RecordFacts
 from maintain_repo.model.findings import Finding, Report, Severity, Summary
@@ -116,7 +116,7 @@ def check(options: CheckOptions) -> CheckRun:
         findings = involving(findings, set(chosen))
     findings = locate(root, findings)
     settings = run.entries[SETTINGS].settings if SETTINGS in run.entries else None
-    findings = _apply_settings(findings, (settings or {}).get("rules", {}))
+    findings = apply_settings(findings, (settings or {}).get("rules", {}))
     findings.sort(key=Finding.sort_key)
     record_set = set(records)
     record_count = sum(1 for rel in chosen if rel in record_set)
@@ -368,54 +368,6 @@ def _read(base: str, rel: str) -> bytes:
 
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def locate(root: Path, findings: list[Finding]) -> list[Finding]:
-    """Line and column for findings that know only their field, reading each file
-    once; the order of `findings` is kept."""
-    by_path: dict[str, list[int]] = {}
-    for index, finding in enumerate(findings):
-        if finding.line is None and finding.pointer is not None:
-            by_path.setdefault(finding.path, []).append(index)
-    located = list(findings)
-    for path, indexes in by_path.items():
-        group = [findings[i] for i in indexes]
-        for index, finding in zip(indexes, _located_in(root, path, group), strict=True):
-            located[index] = finding
-    return located
-
-
-def _located_in(root: Path, path: str, group: list[Finding]) -> list[Finding]:
-    from maintain_repo.store.problems import YamlError
-    from maintain_repo.store.source import decode
-    from maintain_repo.store.yaml import locate_findings
-
-    try:
-        text = decode(read(str(root / path)))
-        if isinstance(text, str):
-            return locate_findings(group, text)
-    except (YamlError, NotARegularFile, OSError):
-        pass  # the file's own findings say what is wrong with it
-    return [f.located(1, 1) for f in group]
-
-
-def _apply_settings(findings: list[Finding], rules: dict[str, Any]) -> list[Finding]:
-    """Drop findings of disabled rules; re-level those Settings re-level."""
-    if not rules:
-        return findings
-    out: list[Finding] = []
-    for finding in findings:
-        setting = rules.get(finding.rule)
-        if setting is None:
-            out.append(finding)
-        elif setting.get("enabled", True):
-            severity = setting.get("severity")
-            out.append(_relevel(finding, Severity(severity)) if severity else finding)
-    return out
-
-
-def _relevel(finding: Finding, severity: Severity) -> Finding:
-    return dataclasses.replace(finding, severity=severity)
 
 
 __all__ = ["CheckOptions", "CheckRun", "Selection", "check"]

@@ -11,14 +11,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from maintain_repo.engine.load import read_mapping
 from maintain_repo.model.facts import RecordFacts
 from maintain_repo.model.findings import Finding
 from maintain_repo.policy.cel import Context
 from maintain_repo.policy.policyset import Policies
 from maintain_repo.policy.records import evaluate_all
-from maintain_repo.store.problems import YamlError
-from maintain_repo.store.source import NotARegularFile, decode, read
-from maintain_repo.store.yaml import parse
 
 
 def dynamic_findings(
@@ -37,18 +35,9 @@ def dynamic_findings(
         kind = fact.kind
         if not fact.valid or kind is None or kind not in kinds:
             continue
-        data = _data(root / fact.path)
+        data = read_mapping(root / fact.path)
         if data is None:
             continue
         context = Context.of(data, now, policies.settings_map, table.get)
         found.extend(evaluate_all(policies.dynamic, fact.path, kind, data, context))
     return found
-
-
-def _data(path: Path) -> dict[str, object] | None:
-    try:
-        text = decode(read(str(path)))
-        data = parse(text).data if isinstance(text, str) else None
-    except (NotARegularFile, OSError, YamlError):
-        return None
-    return data if isinstance(data, dict) else None

@@ -17,8 +17,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
-from maintain_repo.engine.check import CheckOptions, check, locate
-from maintain_repo.engine.load import load_records, worktree_policies
+from maintain_repo.engine.check import CheckOptions, check
+from maintain_repo.engine.load import load_records, read_mapping, worktree_policies
+from maintain_repo.engine.present import locate
 from maintain_repo.model.common import Record
 from maintain_repo.model.findings import Finding, Severity
 from maintain_repo.model.kinds import KINDS
@@ -178,7 +179,7 @@ def _record(
     if item.record is not None:
         return f"{path}#records[{index}]", dict(item.record)
     assert item.path is not None
-    data = _data(root / item.path)
+    data = read_mapping(root / item.path)
     if data is None:
         problems.append(
             _at(path, ("records", index, "path"), f"{item.path} is not a readable record")
@@ -231,15 +232,6 @@ def _test_data(path: Path) -> tuple[dict[str, Any], YamlProblem | None]:
     if not isinstance(data, dict):
         return {}, YamlProblem("schema", "expected a mapping with kind: PolicyTest", 1, 1)
     return data, None
-
-
-def _data(path: Path) -> dict[str, Any] | None:
-    try:
-        text = decode(read(str(path)))
-        data = parse(text).data if isinstance(text, str) else None
-    except (NotARegularFile, OSError, YamlError):
-        return None
-    return data if isinstance(data, dict) else None
 
 
 def _at(path: str, pointer: tuple[str | int, ...], message: str) -> Finding:
