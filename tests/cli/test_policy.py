@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -75,8 +76,43 @@ def test_validate_reports_broken_expressions_duplicates_and_unknown_names(ops, c
     out = capsys.readouterr().out
     assert "policies/customer-impact-described.yaml:10:5: error policy-error policy " in out
     assert "Syntax error" in out
-    assert "policies/twin.yaml:3:1: error policy-error another RecordPolicy is named " in out
+    assert (
+        "policies/twin.yaml:3:1: error policy-conflict another record policy is named "
+        "'triage-within-a-day' (policies/triage-within-a-day.yaml); names are unique"
+    ) in out
     assert (
         "policies/tests/triage-within-a-day.yaml:18:5: error policy-error no policy or rule is "
         "called 'triage-in-a-day'"
     ) in out
+
+
+def test_validate_reports_second_sla_policies_shadowed_rules_and_unknown_waiver_names(ops, capsys):
+    (ops / "policies/a-laxer-sla.yaml").write_text(
+        "kind: SLAPolicy\nname: laxer\nimprovement: {P1: 365d}\n"
+    )
+    shadow = ops / "policies/shadow.yaml"
+    shadow.write_text(
+        (ops / "policies/triage-within-a-day.yaml")
+        .read_text()
+        .replace("name: triage-within-a-day", "name: sla-due")
+    )
+    waiver = next(
+        p for p in (ops / "records/waivers").glob("*.yaml") if "policy: sla-due" in p.read_text()
+    )
+    waiver.write_text(waiver.read_text().replace("policy: sla-due", "policy: sla-duee", 1))
+    assert main(["--root", str(ops), "policy", "validate"]) == 1
+    out = capsys.readouterr().out
+    assert (
+        "policies/sla.yaml:4:1: error policy-conflict a second SLA policy "
+        "(policies/a-laxer-sla.yaml is the first); a repository has one, so merge them"
+    ) in out
+    assert (
+        "policies/shadow.yaml:3:1: error policy-conflict 'sla-due' is a built-in rule's id; "
+        "give the policy its own"
+    ) in out
+    assert f"{waiver.relative_to(ops).as_posix()}:" in out
+    assert "covers 'sla-duee', but no policy or rule is called that" in out
+    # `maintain check` reports the conflicts too (a pull request adding a laxer SLA fails).
+    assert main(["--root", str(ops), "check", "--format", "json"]) == 1
+    rules = [f["rule"] for f in json.loads(capsys.readouterr().out)["findings"]]
+    assert rules.count("policy-conflict") == 2

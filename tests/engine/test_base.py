@@ -174,3 +174,24 @@ def test_a_pull_request_cannot_relax_the_policy_that_judges_it(make_repo, git_re
     # Judged by the pull request's own (relaxed) policy, it would pass:
     assert _check(repo, capsys, "--base", "main", "--policies-from-worktree")[:2] == (0, set())
     assert _check(repo, capsys)[:2] == (0, set())
+
+
+def test_a_pull_request_cannot_switch_off_the_rules_that_judge_it(make_repo, git_repo, capsys):
+    repo = git_repo(make_repo({"policies/sla.yaml": STRICT}))
+    git(repo, "checkout", "-q", "-b", "quiet")
+    settings = repo / "policies/settings.yaml"
+    settings.write_text(
+        settings.read_text() + "rules:\n  sla-due: {enabled: false}\n  closed-immutable: "
+        "{severity: note}\n"
+    )
+    (repo / NEW_IMPROVEMENT).write_text(LATE_IMPROVEMENT)
+    _edit(repo, INCIDENT, "resolution: Rolled back", "resolution: Reverted")
+
+    code, found, findings = _check(repo, capsys, "--base", "main")
+    assert code == 1
+    assert found == {(NEW_IMPROVEMENT, 13, "sla-due"), (INCIDENT, 27, "closed-immutable")}
+    assert {f["severity"] for f in findings} == {"error"}
+    # The pull request's own Settings apply only when asked for:
+    code, found, findings = _check(repo, capsys, "--base", "main", "--policies-from-worktree")
+    assert found == {(INCIDENT, 27, "closed-immutable")}
+    assert [f["severity"] for f in findings] == ["note"]

@@ -112,4 +112,4 @@ def test_bad_now_and_missing_policy_are_usage_errors(make_repo, repo, capsys):
     assert main(["--root", str(repo), "sla", "--now", "yesterday"]) == 2
     assert "--now: 'yesterday' is not an RFC 3339 timestamp" in capsys.readouterr().err
     assert main(["--root", str(make_repo()), "sla"]) == 2
-    assert "no SLAPolicy in policies/" in capsys.readouterr().err
+    assert "no valid SLAPolicy in policies/" in capsys.readouterr().err

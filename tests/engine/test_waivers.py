@@ -87,3 +87,48 @@ def test_a_waiver_longer_than_the_sla_allows(make_repo, capsys):
     code, report = _check(root, capsys, "2026-04-01T00:00:00Z")
     assert code == 1
     assert [(f["rule"], f["line"]) for f in report["findings"]] == [("waiver-too-long", 14)]
+
+
+def test_a_waiver_dated_ahead_covers_nothing_until_its_date(make_repo, capsys):
+    """Else a future created_at would stretch a waiver past the longest the SLA allows."""
+    root = make_repo(
+        {
+            "policies/sla.yaml": STRICT_SLA,
+            WAIVER: POLICY_WAIVER.replace("2026-03-15T09:00:00Z", "2026-04-20T09:00:00Z"),
+        }
+    )
+    code, report = _check(root, capsys, "2026-04-01T00:00:00Z")
+    assert code == 1
+    assert report["summary"]["waived"] == 0
+    [finding] = report["findings"]
+    assert finding["rule"] == "sla-due"
+    assert finding["message"].endswith("(waiver WV-20260315-7JQ2 starts on 2026-04-20T09:00:00Z)")
+    code, report = _check(root, capsys, "2026-04-20T09:00:00Z")
+    assert (code, report["summary"]["waived"]) == (0, 1)
+
+
+def test_a_revoked_waiver_says_so(make_repo, capsys):
+    revoked = POLICY_WAIVER.replace("status: active", "status: revoked").replace(
+        "expires:", "revoked_at: 2026-03-20T09:00:00Z\nexpires:"
+    )
+    root = make_repo({"policies/sla.yaml": STRICT_SLA, WAIVER: revoked})
+    code, report = _check(root, capsys, "2026-04-01T00:00:00Z")
+    assert code == 1
+    [finding] = report["findings"]
+    assert finding["message"].endswith("(waiver WV-20260315-7JQ2 was revoked)")
+
+
+def test_findings_of_a_disabled_rule_are_not_waived(make_repo, capsys):
+    root = make_repo(
+        {
+            "policies/sla.yaml": STRICT_SLA,
+            WAIVER: POLICY_WAIVER,
+            "policies/settings.yaml": "kind: Settings\nschema_version: 1\n"
+            "rules:\n  sla-due: {enabled: false}\n",
+        }
+    )
+    code, report = _check(root, capsys, "2026-04-01T00:00:00Z")
+    assert report["summary"]["waived"] == 0
+    # The waiver now covers nothing: it can go.
+    assert [(f["rule"], f["path"]) for f in report["findings"]] == [("waiver-orphaned", WAIVER)]
+    assert code == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from maintain_repo.cli.common import display, root_of
+from maintain_repo.cli.common import add_now, display, now_of, root_of
 from maintain_repo.model.kinds import KINDS
 
 
@@ -25,6 +25,7 @@ def add_parser(commands: Any, name: str) -> None:
         metavar="FIELD=VALUE",
         help="set a field (dotted for nested fields; VALUE is YAML, e.g. services=[api])",
     )
+    add_now(parser)  # the record's created_at (and its id's date)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -34,6 +35,6 @@ def run(args: argparse.Namespace) -> int:
     root = root_of(args)
     owned = any(a.split("=", 1)[0].strip() == "owner" for a in args.assignments)
     owner = None if owned else configured_login(root)
-    path = create(root, args.kind, args.title, args.assignments, owner=owner)
+    path = create(root, args.kind, args.title, args.assignments, owner=owner, now=now_of(args))
     print(display(path))
     return 0

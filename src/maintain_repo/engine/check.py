@@ -22,7 +22,9 @@ from maintain_repo.engine.present import apply_settings, locate
 from maintain_repo.engine.speculate import Computed, Speculation, begin, cpus, fork_safe
 from maintain_repo.model.facts import RecordFacts
 from maintain_repo.model.findings import Finding, Report, Severity, Summary
+from maintain_repo.policy.conflicts import conflicts
 from maintain_repo.policy.waivers import apply_waivers, from_facts, relevant, waiver_lengths
+from maintain_repo.rules.catalog import RULES
 from maintain_repo.rules.references import check_repo, involving
 from maintain_repo.store.cache import (
     CheckCache,
@@ -95,10 +97,12 @@ def check(options: CheckOptions) -> CheckRun:
     present = set(every)
     run.cache.forget_missing(present)
 
+    record_set = set(records)
     chosen = [rel for rel in every if selection is None or rel in selection]
     findings = [finding for rel in chosen for finding in run.findings(rel)]
     findings.extend(_unnamed(rel) for rel in unnamed if selection is None or rel in selection)
-    repo_findings, covers = run.repo_findings(records)
+    policy_paths = [rel for rel in every if rel not in record_set]
+    repo_findings, covers = run.repo_findings(records, policy_paths)
     if snapshot is not None:
         from maintain_repo.engine.base import base_findings
 
@@ -107,18 +111,19 @@ def check(options: CheckOptions) -> CheckRun:
     findings.extend(repo_findings)
     now = options.now or datetime.now(UTC)
     findings.extend(_dynamic(root, base, documents, records, run, now))
+    # Settings first: a disabled rule's findings are not there to be waived.
+    enforce_base = snapshot is not None and not options.policies_from_worktree
+    rules = _rule_settings(run, base, enforce_base=enforce_base)
+    findings = apply_settings(findings, rules)
     # Waivers depend on the time of the run, so they are applied to every
     # finding afresh (never cached).
     waivers, security = from_facts(covers)
     applied = apply_waivers(findings, waivers, security, now)
-    findings = applied.findings
+    findings = apply_settings(applied.findings, rules)  # and the waivers' own findings
     if selection is not None:
         findings = involving(findings, set(chosen))
     findings = locate(root, findings)
-    settings = run.entries[SETTINGS].settings if SETTINGS in run.entries else None
-    findings = apply_settings(findings, (settings or {}).get("rules", {}))
     findings.sort(key=Finding.sort_key)
-    record_set = set(records)
     record_count = sum(1 for rel in chosen if rel in record_set)
     kept = [(f, w) for f, w in applied.waived if selection is None or f.path in set(chosen)]
     located = locate(root, [f for f, _ in kept])
@@ -150,6 +155,19 @@ def _dynamic(
         return []
     facts = [fact for rel in records if (fact := run.facts(rel)) is not None]
     return dynamic_findings(root, policies, facts, now)
+
+
+def _rule_settings(run: _Run, base: str, *, enforce_base: bool) -> dict[str, Any]:
+    """Which built-in rules are off or re-levelled: per the enforced Settings (with
+    --base, the base's: a pull request cannot switch off the rules that judge it)."""
+    if enforce_base:
+        return {
+            name: {"enabled": rule.enabled, "severity": rule.severity}
+            for name, rule in policies_for(base).settings.rules.items()
+        }
+    settings = run.entries[SETTINGS].settings if SETTINGS in run.entries else None
+    rules: dict[str, Any] = (settings or {}).get("rules", {})
+    return rules
 
 
 def _snapshot(root: Path, ref: str | None) -> Snapshot | None:
@@ -250,11 +268,15 @@ class _Run:
         except (ValueError, KeyError, TypeError):
             return [Finding.from_json(f) for f in self._recheck(rel)["findings"]]
 
-    def repo_findings(self, records: list[str]) -> tuple[list[Finding], list[RecordFacts]]:
-        """Findings of the repository-wide rules, and the facts of waivers and security
-        findings (for applying waivers at this run's now); reused while no record's
-        facts change."""
-        if self._repo_key(records) == self.cache.repo_key:
+    def repo_findings(
+        self, records: list[str], documents: list[str]
+    ) -> tuple[list[Finding], list[RecordFacts]]:
+        """Findings of the repository-wide rules (over records and over the policy
+        `documents`), and the facts of waivers and security findings (for applying
+        waivers at this run's now); reused while no record's facts and no policy
+        document change."""
+        key = self._repo_key(records, documents)
+        if key == self.cache.repo_key:
             try:
                 findings = [Finding.from_json(f) for f in self.cache.repo_findings]
                 covers = self.cache.repo_extra.get("covers", {})
@@ -263,21 +285,27 @@ class _Run:
                 self.cache.discarded = True
         facts = [fact for rel in records if (fact := self._facts(rel)) is not None]
         findings = check_repo(facts)
+        from maintain_repo.store.yaml import read_mapping  # not needed on a memo hit
+
+        parsed = [(rel, read_mapping(os.path.join(self.base, rel))) for rel in documents]
+        findings.extend(conflicts(parsed, RULES))
         covers = relevant(facts)
         if any(fact.kind == "waiver" for fact in covers) and self.has_sla:
             policies = policies_for(self.base)
             findings.extend(waiver_lengths(covers, policies.sla, policies.calendar))
         self.cache.set_repo(
-            self._repo_key(records),
+            key,
             [f.to_json() for f in findings],
             {"covers": {f.path: f.to_json() for f in covers}},
         )
         return findings, covers
 
-    def _repo_key(self, records: list[str]) -> str:
+    def _repo_key(self, records: list[str], documents: list[str]) -> str:
         digest = hashlib.sha256()
         for rel in records:
             digest.update(f"{rel}\0{self.entries[rel].facts_hash}\n".encode())
+        for rel in documents:
+            digest.update(f"{rel}\0{self.entries[rel].sha}\n".encode())
         return digest.hexdigest()
 
     def facts(self, rel: str) -> RecordFacts | None:

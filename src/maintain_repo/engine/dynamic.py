@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from maintain_repo.engine.load import read_mapping
 from maintain_repo.model.facts import RecordFacts
 from maintain_repo.model.findings import Finding
 from maintain_repo.policy.cel import Context
 from maintain_repo.policy.policyset import Policies
 from maintain_repo.policy.records import evaluate_all
+from maintain_repo.store.yaml import read_mapping
 
 
 def dynamic_findings(
@@ -35,7 +35,7 @@ def dynamic_findings(
         kind = fact.kind
         if not fact.valid or kind is None or kind not in kinds:
             continue
-        data = read_mapping(root / fact.path)
+        data = read_mapping(str(root / fact.path))
         if data is None:
             continue
         context = Context.of(data, now, policies.settings_map, table.get)

@@ -79,13 +79,6 @@ def load_records(
     return loaded
 
 
-def read_mapping(path: Path) -> dict[str, Any] | None:
-    """The YAML mapping in the file at `path`; None when it cannot be read as one
-    (`maintain check` reports why)."""
-    data = _data(_bytes(path))
-    return data if isinstance(data, dict) else None
-
-
 def _bytes(path: Path) -> bytes:
     try:
         return read(str(path))

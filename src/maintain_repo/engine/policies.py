@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any, cast
 
 from maintain_repo.engine.check import CheckOptions, check
-from maintain_repo.engine.load import load_records, read_mapping, worktree_policies
+from maintain_repo.engine.load import load_records, worktree_policies
 from maintain_repo.engine.present import locate
 from maintain_repo.model.common import Record
 from maintain_repo.model.findings import Finding, Severity
 from maintain_repo.model.kinds import KINDS
 from maintain_repo.model.policies import PolicyTest, TestRecord
+from maintain_repo.model.waiver import Waiver
 from maintain_repo.policy.cel import Context
 from maintain_repo.policy.policyset import Policies
 from maintain_repo.policy.records import evaluate_all
@@ -33,7 +34,7 @@ from maintain_repo.rules.schema import validate
 from maintain_repo.store.problems import YamlError, YamlProblem
 from maintain_repo.store.repo import POLICIES
 from maintain_repo.store.source import NotARegularFile, decode, read
-from maintain_repo.store.yaml import parse
+from maintain_repo.store.yaml import parse, read_mapping
 
 TESTS = f"{POLICIES}/tests"
 
@@ -42,11 +43,11 @@ def validate_policies(root: Path, now: datetime) -> list[Finding]:
     """Problems with the policy documents (and the names waivers and tests use)."""
     findings: list[Finding] = []
     if (root / POLICIES).is_dir():
+        # The documents' own findings, and conflicts between them (policy-conflict).
         run = check(CheckOptions(root=root, paths=[root / POLICIES], use_cache=False, now=now))
         findings.extend(run.report.findings)
     policies = worktree_policies(root)
-    findings.extend(_duplicates(policies))
-    known = {name for _, p in policies.records for name in [p.name]} | set(RULES)
+    known = {policy.name for _, policy in policies.records} | set(RULES)
     for path, test in _tests(root, findings):
         for index, expected in enumerate(test.expect):
             if expected.rule not in known:
@@ -57,23 +58,18 @@ def validate_policies(root: Path, now: datetime) -> list[Finding]:
                         f"no policy or rule is called {expected.rule!r}",
                     )
                 )
-    return _located(root, findings)
-
-
-def _duplicates(policies: Policies) -> list[Finding]:
-    seen: dict[str, str] = {}
-    found = []
-    for path, policy in policies.records:
-        if policy.name in seen:
-            found.append(
-                _at(
-                    path,
-                    ("name",),
-                    f"another RecordPolicy is named {policy.name!r} ({seen[policy.name]})",
+    for path, waiver in load_records(root, ["waiver"]):
+        for index, cover in enumerate(cast(Waiver, waiver).covers.policies):
+            if cover.policy not in known:
+                findings.append(
+                    _at(
+                        path,
+                        ("covers", "policies", index, "policy"),
+                        f"waiver {waiver.id} covers {cover.policy!r}, but no policy or rule "
+                        "is called that",
+                    )
                 )
-            )
-        seen.setdefault(policy.name, path)
-    return found
+    return _located(root, findings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +175,7 @@ def _record(
     if item.record is not None:
         return f"{path}#records[{index}]", dict(item.record)
     assert item.path is not None
-    data = read_mapping(root / item.path)
+    data = read_mapping(str(root / item.path))
     if data is None:
         problems.append(
             _at(path, ("records", index, "path"), f"{item.path} is not a readable record")

@@ -15,8 +15,9 @@ def open_obligations(root: Path, now: datetime) -> list[Obligation]:
     policies = worktree_policies(root)
     if policies.sla is None:
         raise ConfigError(
-            "no SLAPolicy in policies/",
-            hint="add policies/sla.yaml with kind: SLAPolicy (see the README)",
+            "no valid SLAPolicy in policies/",
+            hint="add policies/sla.yaml with kind: SLAPolicy (see the README); if there is "
+            "one, `maintain policy validate` says what is wrong with it",
         )
     records = load_records(root, ("service", "incident", "improvement", "finding", "waiver"))
     tiers = {r.id: r.tier for _, r in records if isinstance(r, Service)}

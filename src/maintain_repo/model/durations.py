@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 DURATION = r"^[1-9][0-9]{0,5}(m|h|d|w|bd)$"
 _DURATION = re.compile(DURATION)
+# No deadline in a policy is further out than this (and dates stay far from year 9999).
+LONGEST = timedelta(days=3660)
 _UNITS = {
     "m": timedelta(minutes=1),
     "h": timedelta(hours=1),
@@ -38,12 +40,18 @@ class Calendar:
             raise ValueError(f"{duration!r} is not a duration")
         count, unit = int(duration[: match.start(1)]), match.group(1)
         if unit != "bd":
-            return (start + count * _UNITS[unit]).astimezone(UTC)
+            return start.astimezone(UTC) + count * _UNITS[unit]  # an exact span, not wall time
         working = {WEEKDAYS.index(day) for day in self.business_days}
         if not working:
             raise ValueError("Settings.business_days is empty; business days cannot be counted")
         local = start.astimezone(ZoneInfo(self.time_zone))
         day = local.replace(tzinfo=None)
+        # Every seven days hold each working day once: jump whole weeks, then step
+        # (keeping a last week to step through, so the end is always a working day).
+        weeks, count = divmod(count, len(working))
+        if count == 0:
+            weeks, count = weeks - 1, len(working)
+        day += timedelta(weeks=weeks)
         while count:
             day += timedelta(days=1)
             if day.weekday() in working:
@@ -53,3 +61,19 @@ class Calendar:
 
     def span(self, duration: str, start: datetime) -> timedelta:
         return self.add(start, duration) - start.astimezone(UTC)
+
+
+def rough_span(duration: str) -> timedelta:
+    """About how long `duration` is (a business day as a fifth of a week)."""
+    match = _DURATION.match(duration)
+    if match is None:
+        raise ValueError(f"{duration!r} is not a duration")
+    count, unit = int(duration[: match.start(1)]), match.group(1)
+    return count * (timedelta(days=7) / 5 if unit == "bd" else _UNITS[unit])
+
+
+def check_duration(duration: str) -> str:
+    """`duration`, if it is at most ten years (for pydantic: a ValueError otherwise)."""
+    if rough_span(duration) > LONGEST:
+        raise ValueError(f"{duration} is longer than ten years (3660d); no deadline is that far")
+    return duration

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from maintain_repo.model.common import (
     Handle,
@@ -21,10 +21,10 @@ from maintain_repo.model.common import (
     Timestamp,
     UniqueList,
 )
-from maintain_repo.model.durations import DURATION
+from maintain_repo.model.durations import DURATION, check_duration
 from maintain_repo.model.settings import TimeZoneName, Weekday
 
-DurationText = Annotated[str, Field(pattern=DURATION)]
+DurationText = Annotated[str, Field(pattern=DURATION), AfterValidator(check_duration)]
 PolicyName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,99}$")]
 Expression = Annotated[str, Field(min_length=1, max_length=4000)]
 KindName = Literal["service", "incident", "problem", "change", "improvement", "finding", "waiver"]

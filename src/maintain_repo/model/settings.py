@@ -63,7 +63,9 @@ class Settings(Strict):
     severities: list[SeverityLevel] = Field(default=_DEFAULT_SEVERITIES, min_length=1)
     tiers: list[Tier] = []
     time_zone: TimeZoneName = "UTC"
-    business_days: UniqueList[Weekday] = ["mon", "tue", "wed", "thu", "fri"]
+    business_days: UniqueList[Weekday] = Field(
+        default=["mon", "tue", "wed", "thu", "fri"], min_length=1
+    )
     state_branch: str = Field(
         default="maintain-state", pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$"
     )

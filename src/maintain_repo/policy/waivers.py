@@ -129,7 +129,7 @@ def apply_waivers(
             result.waived.append((finding, active[key].id))
         elif key in expired:
             waiver = expired[key]
-            note = f" (waiver {waiver.id} expired on {_stamp(waiver.expires)})"
+            note = f" (waiver {waiver.id} {_why_not(waiver, now)})"
             result.findings.append(dataclasses.replace(finding, message=finding.message + note))
         else:
             result.findings.append(finding)
@@ -146,7 +146,7 @@ def _waiver_findings(
     found = []
     for waiver in waivers:
         live = _live(waiver, now)
-        if waiver.status == "active" and not live:
+        if waiver.status == "active" and now >= waiver.expires:
             found.append(
                 _at(
                     "waiver-expired",
@@ -200,15 +200,12 @@ def _expired_acceptances(
             continue
         if _live(waiver, now):
             continue
-        ended = (
-            f"expired on {_stamp(waiver.expires)}" if waiver.status != "revoked" else "was revoked"
-        )
         found.append(
             Finding(
                 "waiver-expired",
                 Severity.ERROR,
-                f"risk_accepted under waiver {waiver.id}, which {ended}; reopen the finding or "
-                "renew the waiver",
+                f"risk_accepted under waiver {waiver.id}, which {_why_not(waiver, now)}; reopen "
+                "the finding or renew the waiver",
                 finding.path,
                 record=finding.id,
                 pointer=("waiver",),
@@ -251,7 +248,18 @@ def length_findings(
 
 
 def _live(waiver: Waiver, now: datetime) -> bool:
-    return waiver.status == "active" and now < waiver.expires
+    """Covering at `now`: active, and between its created_at and expires (a waiver dated
+    ahead covers nothing yet, so its length limit cannot be stretched)."""
+    return waiver.status == "active" and waiver.created_at <= now < waiver.expires
+
+
+def _why_not(waiver: Waiver, now: datetime) -> str:
+    """Why a waiver does not cover at `now`."""
+    if waiver.status == "revoked":
+        return "was revoked"
+    if waiver.status == "active" and now < waiver.created_at:
+        return f"starts on {_stamp(waiver.created_at)}"
+    return f"expired on {_stamp(waiver.expires)}"
 
 
 def _at(rule: str, waiver: Waiver, pointer: Pointer, message: str) -> Finding:

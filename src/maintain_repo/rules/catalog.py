@@ -157,6 +157,14 @@ RULES: dict[str, Rule] = {
             "Fix the expression at the position given; guard optional fields with has() or ?.",
         ),
         _rule(
+            "policy-conflict",
+            "Policy documents contradict each other: a second SLA policy, or a policy name "
+            "used twice or already a built-in rule's.",
+            "Keep one SLA policy, and give every record policy and freeze window a name of "
+            "its own.",
+            scope="repo",
+        ),
+        _rule(
             "sla-due",
             "A due date a record states is later than the SLA policy allows.",
             "Bring the due date forward, or waive this record's sla-due with a reason.",

@@ -155,6 +155,19 @@ def _check_directives(text: str) -> None:
             )
 
 
+def read_mapping(path: str) -> dict[str, Any] | None:
+    """The YAML mapping in the file at `path`; None when the file is not one (unreadable,
+    not UTF-8 text, malformed, not a mapping: its own findings say why)."""
+    from maintain_repo.store.source import NotARegularFile, decode, read
+
+    try:
+        text = decode(read(path))
+        data = parse(text).data if isinstance(text, str) else None
+    except (NotARegularFile, OSError, YamlError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
 def parse_value(text: str) -> Any:
     """The YAML value `text`, e.g. from `--set field=VALUE` on the command line."""
     return parse(text).data
