@@ -195,3 +195,24 @@ def test_a_pull_request_cannot_switch_off_the_rules_that_judge_it(make_repo, git
     code, found, findings = _check(repo, capsys, "--base", "main", "--policies-from-worktree")
     assert found == {(INCIDENT, 27, "closed-immutable")}
     assert [f["severity"] for f in findings] == ["note"]
+
+
+def test_reopening_does_not_open_the_record_for_rewriting_in_the_same_change(repo, capsys):
+    _edit(repo, INCIDENT, "status: closed", "status: active")
+    _edit(repo, INCIDENT, "severity: SEV2", "severity: SEV4")
+    _edit(repo, INCIDENT, "resolution: Rolled back", "resolution: Reverted")
+    code, found, findings = _check(repo, capsys, "--base", "main")
+    assert code == 1
+    assert found == {(INCIDENT, 9, "closed-immutable"), (INCIDENT, 27, "closed-immutable")}
+    assert "changed while reopening a closed record" in findings[0]["message"]
+
+
+def test_the_same_created_at_in_another_offset_is_not_a_new_record(repo, capsys):
+    _edit(
+        repo,
+        IMPROVEMENT,
+        "created_at: 2026-03-02T08:00:00Z",
+        "created_at: 2026-03-02T09:00:00+01:00",
+    )
+    found = _check(repo, capsys, "--base", "main")[1]
+    assert "id-reused" not in {rule for _, _, rule in found}

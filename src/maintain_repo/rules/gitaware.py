@@ -15,6 +15,7 @@ from typing import Any
 
 from maintain_repo.model.findings import Finding, Pointer, Severity, dotted
 from maintain_repo.model.lifecycle import Lifecycle
+from maintain_repo.model.timestamps import parse_timestamp
 
 # Fields that may change after a record reached a final state.
 EDITABLE_WHEN_FINAL = frozenset({"labels", "links", "timeline"})
@@ -33,7 +34,7 @@ class Revision:
 
 def compare(revision: Revision) -> Iterator[Finding]:
     """Findings about how a record changed since the base."""
-    if revision.before.get("created_at") != revision.after.get("created_at"):
+    if not _same_moment(revision.before.get("created_at"), revision.after.get("created_at")):
         # Not an edit: another record has taken this file and its id.
         yield _finding(
             "id-reused",
@@ -46,6 +47,18 @@ def compare(revision: Revision) -> Iterator[Finding]:
     yield from _transition(revision)
     yield from _timeline(revision)
     yield from _final(revision)
+
+
+def _same_moment(before: Any, after: Any) -> bool:
+    """Equal, or the same instant written with another offset (`10:00Z`, `12:00+02:00`)."""
+    if before == after:
+        return True
+    if not (isinstance(before, str) and isinstance(after, str)):
+        return False
+    try:
+        return parse_timestamp(before) == parse_timestamp(after)
+    except ValueError:
+        return False
 
 
 def deleted(path: str, record: str) -> Finding:
@@ -126,10 +139,12 @@ def _final(revision: Revision) -> Iterator[Finding]:
     if status not in lifecycle.final:
         return
     new_status = revision.after.get("status")
-    if new_status != status and isinstance(new_status, str):
-        return  # reopened; _transition judges whether that move is allowed
+    # Reopening (judged by _transition) changes the status and nothing else: what a
+    # final record says is rewritten only after it is open again, in a change of its own.
+    reopened = new_status != status and isinstance(new_status, str)
+    editable = EDITABLE_WHEN_FINAL | {"status"} if reopened else EDITABLE_WHEN_FINAL
     for key in sorted(set(revision.before) | set(revision.after)):
-        if key in EDITABLE_WHEN_FINAL:
+        if key in editable:
             continue
         if revision.before.get(key) != revision.after.get(key):
             changed = _first_difference(revision.before.get(key), revision.after.get(key), (key,))
@@ -137,8 +152,11 @@ def _final(revision: Revision) -> Iterator[Finding]:
                 "closed-immutable",
                 revision,
                 changed if key in revision.after else (),
-                f"{dotted(changed)} changed in a {status} record; only labels, links and new "
-                "timeline entries may change (reopen it along a lifecycle edge first)",
+                f"{dotted(changed)} changed while reopening a {status} record; reopen it in "
+                "a change of its own (status and a timeline entry), then edit it"
+                if reopened
+                else f"{dotted(changed)} changed in a {status} record; only labels, links and "
+                "new timeline entries may change (reopen it along a lifecycle edge first)",
             )
 
 
