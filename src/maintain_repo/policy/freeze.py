@@ -6,7 +6,8 @@ change types match (empty lists match everything). A change may not overlap
 any deny window that applies to it, and when allow windows apply it must fit
 inside one of them; deny beats allow. An emergency change with a
 `freeze_override` (justification and approver; the approver must be one of
-the window's `approvers` when it names any) may go ahead in a deny window.
+the window's `approvers` when it names any) may go ahead in a deny window,
+and outside the allow windows.
 """
 
 from __future__ import annotations
@@ -46,18 +47,20 @@ def freeze_findings(
             change,
             f"scheduled {_stamp(span[0])} to {_stamp(span[1])}, inside freeze window "
             f"{window.name} ({_stamp(hit[0])} to {_stamp(hit[1])}; {rel})"
-            + _override_hint(change, window),
+            + _override_hint(change, window.approvers),
         )
     allows = [w for _, w in applicable if w.action == "allow"]
-    if allows and not any(
-        i[0] <= span[0] and span[1] <= i[1] for w in allows for i in occurrences(w, *span)
-    ):
+    if not allows or any(_overridden(change, w) for w in allows):
+        return  # no allow windows, or an approved emergency may go outside them
+    if not any(i[0] <= span[0] and span[1] <= i[1] for w in allows for i in occurrences(w, *span)):
         names = ", ".join(w.name for w in allows)
+        approvers = sorted({a for w in allows for a in w.approvers})
+        hint = _override_hint(change, approvers)
         yield _finding(
             path,
             change,
             f"scheduled {_stamp(span[0])} to {_stamp(span[1])}, outside every allowed window "
-            f"({names})",
+            f"({names})" + hint,
         )
 
 
@@ -103,12 +106,12 @@ def _overridden(change: Change, window: FreezeWindow) -> bool:
     return not window.approvers or override.approver in window.approvers
 
 
-def _override_hint(change: Change, window: FreezeWindow) -> str:
+def _override_hint(change: Change, approvers: Sequence[str]) -> str:
     if change.type != "emergency":
         return ""
     if change.freeze_override is None:
         return "; an emergency change needs freeze_override (justification, approver)"
-    return f"; freeze_override.approver must be one of {', '.join(window.approvers)}"
+    return f"; freeze_override.approver must be one of {', '.join(approvers)}"
 
 
 def _finding(path: str, change: Change, message: str) -> Finding:
