@@ -52,6 +52,27 @@ def test_a_missing_finding_fails(ops, capsys):
     assert "    -freeze-window CHG-20261210-FRZ1" in capsys.readouterr().out
 
 
+def test_unexpected_findings_show_their_messages(ops, capsys):
+    case = ops / "policies/tests/major-incidents-need-commander.yaml"
+    case.write_text(case.read_text().replace("roles: {deputy: jonas-berg}", "severity: SEV9"))
+    assert main(["--root", str(ops), "policy", "test"]) == 1
+    out = capsys.readouterr().out
+    assert "    +schema INC-20260311-YHBJ: severity: " in out
+
+
+def test_a_policy_that_does_not_compile_fails_the_run(ops, capsys):
+    policy = ops / "policies/sev1-sev2-need-commander.yaml"
+    policy.write_text(
+        policy.read_text().replace(
+            '"has(record.roles) && has(record.roles.commander)"', '"has(record.roles) &&"'
+        )
+    )
+    assert main(["--root", str(ops), "policy", "test"]) == 1
+    out = capsys.readouterr().out
+    assert "policies/sev1-sev2-need-commander.yaml:14:5: error policy-error policy " in out
+    assert "Syntax error" in out
+
+
 def test_broken_test_files_are_reported_with_positions(ops, capsys):
     (ops / "policies/tests/broken.yaml").write_text("kind: PolicyTest\nname: x\nrecords: []\n")
     assert main(["--root", str(ops), "policy", "test"]) == 1

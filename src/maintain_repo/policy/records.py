@@ -15,6 +15,7 @@ waiver can name it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,9 @@ from maintain_repo.model.policies import RecordPolicy, Validation
 from maintain_repo.policy.cel import CelError, Context, Expression, compile_expression, evaluate
 
 ERROR_RULE = "policy-error"
+# A field read that the record does not have: the usual cause, with the usual cure.
+_MISSING = re.compile(r"(?i)key not found|no such (key|field)")
+_GUARD = " (guard optional fields with has() or ?.)"
 _BOOLEAN = ("BOOL", "DYN")
 _TEXT = ("STRING", "DYN")
 
@@ -112,10 +116,14 @@ def evaluate_policy(
             continue
         if passed:
             continue
+        message, failure = _message(check, context)
+        if failure is not None:
+            where = f"validations[{check.index}].messageExpression"
+            yield _record_error(compiled, path, record_id, where, failure)
         yield Finding(
             policy.name,
             Severity(policy.severity),
-            _message(check, context),
+            message,
             path,
             record=record_id,
             pointer=(),
@@ -144,17 +152,19 @@ def _boolean(value: Any) -> bool:
     raise CelError(f"gave {type(value).__name__} {value!r:.40}, not a boolean")
 
 
-def _message(check: Check, context: Context) -> str:
+def _message(check: Check, context: Context) -> tuple[str, CelError | None]:
+    """The violation's message, and why messageExpression could not give it (if so)."""
+    failure = None
     if check.message is not None:
         try:
             text = evaluate(check.message, context)
-        except CelError:
-            text = None
+        except CelError as e:
+            text, failure = None, e
         if isinstance(text, str) and text.strip() and "\n" not in text and len(text) <= 500:
-            return text.strip()
+            return text.strip(), None
     if check.validation.message:
-        return check.validation.message
-    return f"failed expression: {check.validation.expression}"
+        return check.validation.message, failure
+    return f"failed expression: {check.validation.expression}", failure
 
 
 def _at(error: CelError) -> str:
@@ -181,7 +191,7 @@ def _record_error(
         ERROR_RULE,
         Severity.ERROR,
         f"policy {compiled.policy.name} ({compiled.path}): {where} failed on this record: "
-        f"{error.message} (guard optional fields with has() or ?.)",
+        f"{error.message}" + (_GUARD if _MISSING.search(error.message) else ""),
         path,
         record=record_id,
         pointer=(),
