@@ -63,6 +63,21 @@ def test_a_deleted_record_still_has_a_history(repo, capsys):
     assert '    - severity: "SEV1"' in out
 
 
+def test_a_record_moved_to_another_folder_is_one_move(repo, capsys):
+    (repo / "records/problems/INC-20260301-7K2M.yaml").parent.mkdir(exist_ok=True)
+    git(repo, "mv", INCIDENT, "records/problems/INC-20260301-7K2M.yaml")
+    git(repo, "commit", "-qm", "Filed in the wrong folder")
+    assert main(["--root", str(repo), "history", "INC-20260301-7K2M"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("INC-20260301-7K2M: 4 commits\n")
+    assert f"    records/problems/INC-20260301-7K2M.yaml (moved from {INCIDENT})" in out
+    assert "(deleted)" not in out
+    assert out.rstrip().endswith(
+        "Filed in the wrong folder\n    records/problems/"
+        f"INC-20260301-7K2M.yaml (moved from {INCIDENT})"
+    )
+
+
 def test_services_by_slug(repo, capsys):
     assert main(["--root", str(repo), "history", "payments"]) == 0
     assert capsys.readouterr().out.startswith("payments: 1 commit\n")

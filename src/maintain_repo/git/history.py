@@ -1,8 +1,9 @@
 """A record's versions in git history, commit by commit (newest last).
 
 One `git log` over the record's possible paths (`records/*/<id>.yaml`, so a
-record moved between files is followed) gives the commits; each version's
-bytes come from the long-lived `git cat-file --batch` GitPython keeps.
+record moved between folders is followed, and shown as a move) gives the
+commits; each version's bytes come from the long-lived `git cat-file --batch`
+GitPython keeps.
 """
 
 from __future__ import annotations
@@ -42,8 +43,15 @@ def versions(root: Path, record_id: str) -> list[Version]:
         head, _, files = chunk.partition("\n")
         sha, author, email, date, subject = head.split(_FIELD, 4)
         commit = repo.commit(sha)
-        for line in filter(None, files.strip().splitlines()):
-            status, _, path = line.partition("\t")
+        changed = [line.partition("\t") for line in filter(None, files.strip().splitlines())]
+        gone = [path for status, _, path in changed if status == "D"]
+        kept = [path for status, _, path in changed if status != "D"]
+        if len(gone) == 1 and len(kept) == 1:  # one file deleted, one written: a move
+            content = (commit.tree / kept[0]).data_stream.read()
+            path, moved_from = kept[0][len(prefix) :], gone[0][len(prefix) :]
+            found.append(Version(sha, author, email, date, subject, path, content, moved_from))
+            continue
+        for status, _, path in changed:
             content = None if status == "D" else (commit.tree / path).data_stream.read()
             found.append(Version(sha, author, email, date, subject, path[len(prefix) :], content))
     return found

@@ -17,6 +17,7 @@ class Version:
     subject: str
     path: str  # root-relative path of the record in this commit
     content: bytes | None  # None: the commit deleted the file
+    moved_from: str | None = None  # the path it had before, when the commit moved it
 
 
 @dataclass(frozen=True, slots=True)

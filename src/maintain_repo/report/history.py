@@ -18,7 +18,10 @@ def render_text(record_id: str, steps: Sequence[Step]) -> str:
             f"{v.sha[:12]}  {v.date}  {printable(v.author)} <{printable(v.email)}>  "
             f"{printable(v.subject)}"
         )
-        lines.append(f"    {printable(v.path)}{' (deleted)' if v.content is None else ''}")
+        note = " (deleted)" if v.content is None else ""
+        if v.moved_from is not None:
+            note = f" (moved from {printable(v.moved_from)})"
+        lines.append(f"    {printable(v.path)}{note}")
         if step.unreadable:
             lines.append(f"    ! unreadable: {printable(step.unreadable)}")
         if step.created:
@@ -52,6 +55,7 @@ def render_json(record_id: str, steps: Sequence[Step]) -> str:
                 "message": s.version.subject,
                 "path": s.version.path,
                 "deleted": s.version.content is None,
+                "moved_from": s.version.moved_from,
                 "unreadable": s.unreadable,
                 "changes": [
                     {"field": c.field, "change": c.change, "before": c.before, "after": c.after}
