@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from maintain_repo.engine.context import policies_for, policy_key, use_documents
-from maintain_repo.engine.present import apply_settings, locate
+from maintain_repo.engine.present import apply_settings, locate, workspace_of
 from maintain_repo.engine.speculate import Computed, Speculation, begin, cpus, fork_safe
 from maintain_repo.model.facts import RecordFacts
 from maintain_repo.model.findings import Finding, Report, Severity, Summary
@@ -129,7 +129,7 @@ def check(options: CheckOptions) -> CheckRun:
     located = locate(root, [f for f, _ in kept])
     waived = [(finding, waiver) for finding, (_, waiver) in zip(located, kept, strict=True)]
     summary = Summary.of(findings, files=len(chosen), records=record_count, waived=len(waived))
-    workspace = _workspace(root)
+    workspace = workspace_of(root)
     prefix = root.relative_to(workspace).as_posix() + "/" if workspace != root else ""
     report = Report(tuple(findings), summary, str(root), prefix, str(workspace), tuple(waived))
     return CheckRun(report, run.cache.discarded)
@@ -185,20 +185,6 @@ def _policy_documents(
     if snapshot is not None and not from_worktree:
         return [(rel, snapshot.read(rel)) for rel in sorted(snapshot.policies)]
     return [(rel, _read(str(root), rel)) for rel in policy_files(root)]
-
-
-def _workspace(root: Path) -> Path:
-    """The directory annotations are relative to: GITHUB_WORKSPACE when the ops
-    repository is inside it, else the git work tree holding it, else itself."""
-    github = os.environ.get("GITHUB_WORKSPACE")
-    if github:
-        workspace = Path(github).resolve()
-        if root == workspace or workspace in root.parents:
-            return workspace
-    for candidate in (root, *root.parents):
-        if (candidate / ".git").exists():
-            return candidate
-    return root
 
 
 class _Run:

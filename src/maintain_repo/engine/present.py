@@ -1,9 +1,10 @@
 """Findings as they are reported: positions for those that know only their field,
-and the rule levels Settings choose."""
+the rule levels Settings choose, and the directory paths are shown relative to."""
 
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 from typing import Any
 
@@ -57,3 +58,17 @@ def apply_settings(findings: list[Finding], rules: dict[str, Any]) -> list[Findi
 
 def _relevel(finding: Finding, severity: Severity) -> Finding:
     return dataclasses.replace(finding, severity=severity)
+
+
+def workspace_of(root: Path) -> Path:
+    """The directory annotations are relative to: GITHUB_WORKSPACE when the ops
+    repository is inside it, else the git work tree holding it, else itself."""
+    github = os.environ.get("GITHUB_WORKSPACE")
+    if github:
+        workspace = Path(github).resolve()
+        if root == workspace or workspace in root.parents:
+            return workspace
+    for candidate in (root, *root.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return root
