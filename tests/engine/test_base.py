@@ -216,3 +216,15 @@ def test_the_same_created_at_in_another_offset_is_not_a_new_record(repo, capsys)
     )
     found = _check(repo, capsys, "--base", "main")[1]
     assert "id-reused" not in {rule for _, _, rule in found}
+
+
+def test_a_moved_record_with_its_created_at_in_another_offset_is_still_a_move(repo, capsys):
+    git(repo, "mv", "records/services/payments.yaml", "records/services/pay.yaml")
+    _edit(
+        repo,
+        "records/services/pay.yaml",
+        "created_at: 2025-06-01T09:00:00Z",
+        "created_at: 2025-06-01T11:00:00+02:00",
+    )
+    found = _check(repo, capsys, "--base", "main")[1]
+    assert not {rule for _, _, rule in found} & {"record-deleted", "id-reused"}

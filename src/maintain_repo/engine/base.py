@@ -10,17 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from maintain_repo.git.snapshot import Snapshot
 from maintain_repo.model.facts import RecordFacts
 from maintain_repo.model.findings import Finding
 from maintain_repo.model.kinds import FOLDERS, KINDS
-from maintain_repo.rules.gitaware import Revision, compare, deleted, reused
+from maintain_repo.rules.gitaware import Revision, compare, deleted, reused, same_record
 from maintain_repo.rules.layout import folder_of
-from maintain_repo.store.problems import YamlError
 from maintain_repo.store.source import NotARegularFile, decode, read
-from maintain_repo.store.yaml import locate_findings, parse
+from maintain_repo.store.yaml import locate_findings, mapping_in, mapping_of
 
 
 def base_findings(
@@ -52,9 +50,9 @@ def base_findings(
 
 def _compared(root: Path, base: Snapshot, rel: str, fact: RecordFacts) -> list[Finding]:
     kind = folder_of(rel, FOLDERS)
-    before = _data(base.read(rel))
+    before = mapping_of(base.read(rel))
     text = _text(root / rel)
-    after = _data(text.encode()) if text is not None else None
+    after = mapping_in(text)
     if kind is None or before is None or after is None or text is None:
         return []  # unreadable now or then: the file's own findings say why
     revision = Revision(rel, fact.id, KINDS[kind].lifecycle, before, after)
@@ -65,18 +63,17 @@ def _collision(
     root: Path, base: Snapshot, rel: str, fact: RecordFacts, base_rel: str, present: set[str]
 ) -> Finding | None:
     record = fact.id or ""
+    text = _text(root / rel)
     if base_rel in present:
         finding = reused(rel, record, base_rel, moved=False)
     else:
         # The base file is gone: a move keeps the record (same creation time);
         # anything else is a new record taking an old id.
-        before = _data(base.read(base_rel))
-        text = _text(root / rel)
-        after = _data(text.encode()) if text is not None else None
-        if before is None or after is None or before.get("created_at") == after.get("created_at"):
+        before = mapping_of(base.read(base_rel))
+        after = mapping_in(text)
+        if before is None or after is None or same_record(before, after):
             return None
         finding = reused(rel, record, base_rel, moved=True)
-    text = _text(root / rel)
     return locate_findings([finding], text)[0] if text is not None else finding.located(1, 1)
 
 
@@ -86,14 +83,3 @@ def _text(path: Path) -> str | None:
     except (NotARegularFile, OSError):
         return None
     return text if isinstance(text, str) else None
-
-
-def _data(raw: bytes) -> dict[str, Any] | None:
-    text = decode(raw)
-    if not isinstance(text, str):
-        return None
-    try:
-        data = parse(text).data
-    except YamlError:
-        return None
-    return data if isinstance(data, dict) else None

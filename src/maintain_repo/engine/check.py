@@ -120,12 +120,13 @@ def check(options: CheckOptions) -> CheckRun:
     waivers, security = from_facts(covers)
     applied = apply_waivers(findings, waivers, security, now)
     findings = apply_settings(applied.findings, rules)  # and the waivers' own findings
+    chosen_set = set(chosen)
     if selection is not None:
-        findings = involving(findings, set(chosen))
+        findings = involving(findings, chosen_set)
     findings = locate(root, findings)
     findings.sort(key=Finding.sort_key)
     record_count = sum(1 for rel in chosen if rel in record_set)
-    kept = [(f, w) for f, w in applied.waived if selection is None or f.path in set(chosen)]
+    kept = [(f, w) for f, w in applied.waived if selection is None or f.path in chosen_set]
     located = locate(root, [f for f, _ in kept])
     waived = [(finding, waiver) for finding, (_, waiver) in zip(located, kept, strict=True)]
     summary = Summary.of(findings, files=len(chosen), records=record_count, waived=len(waived))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from maintain_repo.model.facts import RecordFacts
 from maintain_repo.model.findings import Finding
-from maintain_repo.policy.cel import Context
+from maintain_repo.policy.cel import Context, lookup_entry
 from maintain_repo.policy.policyset import Policies
 from maintain_repo.policy.records import evaluate_all
 from maintain_repo.store.yaml import read_mapping
@@ -26,7 +26,7 @@ def dynamic_findings(
         return []
     kinds = {kind for policy in policies.dynamic for kind in policy.policy.match.kinds}
     table = {
-        fact.id: {"id": fact.id, "kind": fact.kind, "status": fact.status, "path": fact.path}
+        fact.id: lookup_entry(fact.id, fact.kind, fact.status, fact.path)
         for fact in facts
         if fact.id is not None and fact.valid
     }

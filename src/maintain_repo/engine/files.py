@@ -30,6 +30,7 @@ from maintain_repo.store.source import NotARegularFile, decode, read
 from maintain_repo.store.yaml import locate_findings, parse
 
 if TYPE_CHECKING:
+    from maintain_repo.model.kinds import Kind
     from maintain_repo.model.policies import RecordPolicy
     from maintain_repo.model.settings import Settings
     from maintain_repo.policy.policyset import Policies
@@ -88,19 +89,31 @@ def _check_record(rel: str, data: bytes, policies: Policies | None) -> dict[str,
     identity = list(identity_findings(rel, kind_name, content))
     findings.extend(identity)
     if not any(f.rule == "record-kind" for f in identity):
-        model, errors = validate(kind.model, content, path=rel, record=record_id)
-        findings.extend(errors)
-        if model is not None:
-            record = cast(Record, model)
-            for rule in RECORD_RULES.values():
-                findings.extend(rule(kind, record, rel))
-            if policies is not None:
-                findings.extend(policies.findings(rel, record, content))
+        record, found = record_findings(kind, rel, content, policies)
+        findings.extend(found)
+        if record is not None:
             references = tuple(record.references())
             facts = RecordFacts(
                 rel, kind_name, record.id, record.status, True, references, record.extra_facts()
             )
     return _result(locate_findings(findings, text), facts)
+
+
+def record_findings(
+    kind: Kind, rel: str, content: dict[str, Any], policies: Policies | None
+) -> tuple[Record | None, list[Finding]]:
+    """A record's mapping against its kind's model, the per-record rules and the
+    policies that need only the record (None: it does not validate)."""
+    record_id = content.get("id") if isinstance(content.get("id"), str) else None
+    model, findings = validate(kind.model, content, path=rel, record=record_id)
+    if model is None:
+        return None, findings
+    record = cast(Record, model)
+    for rule in RECORD_RULES.values():
+        findings.extend(rule(kind, record, rel))
+    if policies is not None:
+        findings.extend(policies.findings(rel, record, content))
+    return record, findings
 
 
 def _check_policy(rel: str, data: bytes) -> dict[str, Any]:

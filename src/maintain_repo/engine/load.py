@@ -7,18 +7,17 @@ here. Files that do not validate are skipped: `maintain check` reports them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from maintain_repo.model.kinds import FOLDERS, KINDS, document_model
 from maintain_repo.model.settings import Settings
 from maintain_repo.policy.policyset import Policies
 from maintain_repo.rules.layout import folder_of
-from maintain_repo.store.problems import YamlError
 from maintain_repo.store.repo import policy_files, record_files
-from maintain_repo.store.source import NotARegularFile, decode, read
-from maintain_repo.store.yaml import parse
+from maintain_repo.store.source import NotARegularFile, read
+from maintain_repo.store.yaml import mapping_of, read_mapping
 
 if TYPE_CHECKING:
     from maintain_repo.model.common import Record
@@ -29,8 +28,8 @@ def load_policies(files: Iterable[tuple[str, bytes]]) -> Policies:
     """Policies from (path, content) pairs: the working tree's or a base ref's."""
     policies = Policies(Settings(kind="Settings", schema_version=1))
     for rel, raw in sorted(files):
-        data = _data(raw)
-        kind = data.get("kind") if isinstance(data, dict) else None
+        data = mapping_of(raw)
+        kind = data.get("kind") if data is not None else None
         model = document_model(kind) if isinstance(kind, str) else None
         if model is None:
             continue
@@ -59,9 +58,7 @@ def worktree_policies(root: Path) -> Policies:
     return load_policies(worktree_documents(root))
 
 
-def load_records(
-    root: Path, kinds: Iterable[str] | None = None, *, reader: Callable[[str], bytes] | None = None
-) -> list[tuple[str, Record]]:
+def load_records(root: Path, kinds: Iterable[str] | None = None) -> list[tuple[str, Record]]:
     """Valid records of the given kinds (all kinds by default), with their paths."""
     wanted = set(kinds) if kinds is not None else set(KINDS)
     loaded = []
@@ -69,8 +66,8 @@ def load_records(
         kind = folder_of(rel, FOLDERS)
         if kind not in wanted or not rel.endswith(".yaml"):
             continue
-        data = _data(reader(rel) if reader else _bytes(root / rel))
-        if not isinstance(data, dict):
+        data = read_mapping(str(root / rel))
+        if data is None:
             continue
         try:
             loaded.append((rel, KINDS[kind].model.model_validate(data)))
@@ -84,13 +81,3 @@ def _bytes(path: Path) -> bytes:
         return read(str(path))
     except (NotARegularFile, OSError):
         return b""
-
-
-def _data(raw: bytes) -> Any:
-    text = decode(raw)
-    if not isinstance(text, str):
-        return None
-    try:
-        return parse(text).data
-    except YamlError:
-        return None

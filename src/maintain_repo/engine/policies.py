@@ -18,18 +18,17 @@ from pathlib import Path
 from typing import Any, cast
 
 from maintain_repo.engine.check import CheckOptions, check
+from maintain_repo.engine.files import record_findings
 from maintain_repo.engine.load import load_records, worktree_policies
 from maintain_repo.engine.present import locate
-from maintain_repo.model.common import Record
 from maintain_repo.model.findings import Finding, Severity
 from maintain_repo.model.kinds import KINDS
 from maintain_repo.model.policies import PolicyTest, TestRecord
 from maintain_repo.model.waiver import Waiver
-from maintain_repo.policy.cel import Context
+from maintain_repo.policy.cel import Context, lookup_entry
 from maintain_repo.policy.policyset import Policies
 from maintain_repo.policy.records import compile_policy, evaluate_all
 from maintain_repo.rules.catalog import RULES
-from maintain_repo.rules.records import RECORD_RULES
 from maintain_repo.rules.schema import validate
 from maintain_repo.store.problems import YamlError, YamlProblem
 from maintain_repo.store.repo import POLICIES
@@ -111,7 +110,7 @@ def run_tests(root: Path, now: datetime) -> tuple[list[Outcome], list[Finding]]:
 def _repository_records(root: Path) -> dict[str, dict[str, Any]]:
     """What `lookup()` answers in a test about the repository's own records."""
     return {
-        record.id: {"id": record.id, "kind": record.kind, "status": record.status, "path": path}
+        record.id: lookup_entry(record.id, record.kind, record.status, path)
         for path, record in load_records(root)
     }
 
@@ -127,12 +126,7 @@ def _findings(
     table.update(
         (
             str(data.get("id")),
-            {
-                "id": data.get("id"),
-                "kind": data.get("kind"),
-                "status": data.get("status"),
-                "path": path,
-            },
+            lookup_entry(data.get("id"), data.get("kind"), data.get("status"), path),
         )
         for path, data in records
     )
@@ -146,14 +140,10 @@ def _findings(
                 )
             )
             continue
-        model, errors = validate(kind.model, data, path=path, record=str(data.get("id")))
+        record, errors = record_findings(kind, path, data, policies)
         found.extend(errors)
-        if model is None:
+        if record is None:
             continue
-        record = cast(Record, model)
-        for rule in RECORD_RULES.values():
-            found.extend(rule(kind, record, path))
-        found.extend(policies.findings(path, record, data))
         context = Context.of(data, now, policies.settings_map, table.get)
         found.extend(evaluate_all(policies.dynamic, path, kind.name, data, context))
     return found

@@ -54,6 +54,11 @@ class Expression:
 Lookup = Callable[[str], Mapping[str, Any] | None]
 
 
+def lookup_entry(record_id: Any, kind: Any, status: Any, path: str) -> dict[str, Any]:
+    """What `lookup(id)` gives for a record (every lookup table is built with this)."""
+    return {"id": record_id, "kind": kind, "status": status, "path": path}
+
+
 @cache
 def _environment() -> Any:
     from cel_expr_python import cel

@@ -34,7 +34,7 @@ class Revision:
 
 def compare(revision: Revision) -> Iterator[Finding]:
     """Findings about how a record changed since the base."""
-    if not _same_moment(revision.before.get("created_at"), revision.after.get("created_at")):
+    if not same_record(revision.before, revision.after):
         # Not an edit: another record has taken this file and its id.
         yield _finding(
             "id-reused",
@@ -49,8 +49,13 @@ def compare(revision: Revision) -> Iterator[Finding]:
     yield from _final(revision)
 
 
+def same_record(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
+    """Two versions of one record, not a new record under an old id: created at the same
+    instant (written with the same or another offset, `10:00Z` or `12:00+02:00`)."""
+    return _same_moment(before.get("created_at"), after.get("created_at"))
+
+
 def _same_moment(before: Any, after: Any) -> bool:
-    """Equal, or the same instant written with another offset (`10:00Z`, `12:00+02:00`)."""
     if before == after:
         return True
     if not (isinstance(before, str) and isinstance(after, str)):

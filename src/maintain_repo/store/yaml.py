@@ -158,12 +158,29 @@ def _check_directives(text: str) -> None:
 def read_mapping(path: str) -> dict[str, Any] | None:
     """The YAML mapping in the file at `path`; None when the file is not one (unreadable,
     not UTF-8 text, malformed, not a mapping: its own findings say why)."""
-    from maintain_repo.store.source import NotARegularFile, decode, read
+    from maintain_repo.store.source import NotARegularFile, read
 
     try:
-        text = decode(read(path))
-        data = parse(text).data if isinstance(text, str) else None
-    except (NotARegularFile, OSError, YamlError):
+        return mapping_of(read(path))
+    except (NotARegularFile, OSError):
+        return None
+
+
+def mapping_of(raw: bytes) -> dict[str, Any] | None:
+    """The YAML mapping in a file's bytes (None, as for `read_mapping`)."""
+    from maintain_repo.store.source import decode
+
+    text = decode(raw)
+    return mapping_in(text) if isinstance(text, str) else None
+
+
+def mapping_in(text: str | None) -> dict[str, Any] | None:
+    """The YAML mapping in decoded text (None, as for `read_mapping`)."""
+    if text is None:
+        return None
+    try:
+        data = parse(text).data
+    except YamlError:
         return None
     return data if isinstance(data, dict) else None
 
