@@ -12,6 +12,8 @@ import pytest
 
 from casework import BASE, NOT_CASE_FILES
 
+pytest_plugins = ["emulated"]
+
 
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
