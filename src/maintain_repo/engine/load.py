@@ -21,7 +21,12 @@ from maintain_repo.store.yaml import mapping_of, read_mapping
 
 if TYPE_CHECKING:
     from maintain_repo.model.common import Record
-    from maintain_repo.model.policies import FreezeWindow, RecordPolicy, SLAPolicy
+    from maintain_repo.model.policies import (
+        ApprovalPolicy,
+        FreezeWindow,
+        RecordPolicy,
+        SLAPolicy,
+    )
 
 
 def load_policies(files: Iterable[tuple[str, bytes]]) -> Policies:
@@ -46,6 +51,8 @@ def load_policies(files: Iterable[tuple[str, bytes]]) -> Policies:
             policies.records.append((rel, cast("RecordPolicy", document)))
         elif kind == "FreezeWindow":
             policies.freezes.append((rel, cast("FreezeWindow", document)))
+        elif kind == "ApprovalPolicy":
+            policies.approval = policies.approval or (rel, cast("ApprovalPolicy", document))
     return policies
 
 

@@ -1,17 +1,18 @@
 """`maintain policy validate` and `maintain policy test`.
 
 `validate` checks the policy documents on their own: schemas, expressions
-that compile to booleans, unique names, and waivers and tests that name
-policies which exist. `test` runs the cases in `policies/tests/*.yaml`:
-records (from the repository, optionally changed, or inline) go through
-the per-record checks and every policy, and the findings must be exactly
-the expected ones.
+that compile to booleans, unique names, approval policies that can judge
+(rules that exist, regular expressions that compile, teams written
+org/team), and waivers and tests that name policies which exist. `test`
+runs the cases in `policies/tests/*.yaml`: records (from the repository,
+optionally changed, or inline) go through the per-record checks and every
+policy, and the findings must be exactly the expected ones.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,12 +20,13 @@ from typing import Any, cast
 
 from maintain_repo.engine.check import CheckOptions, check
 from maintain_repo.engine.files import record_findings
-from maintain_repo.engine.load import load_records, worktree_policies
+from maintain_repo.engine.load import load_records, worktree_documents, worktree_policies
 from maintain_repo.engine.present import locate
 from maintain_repo.model.findings import Finding, Severity
 from maintain_repo.model.kinds import KINDS
-from maintain_repo.model.policies import PolicyTest, TestRecord
+from maintain_repo.model.policies import ApprovalPolicy, PolicyTest, TestRecord
 from maintain_repo.model.waiver import Waiver
+from maintain_repo.policy.approval import problems as approval_problems
 from maintain_repo.policy.cel import Context, lookup_entry
 from maintain_repo.policy.policyset import Policies
 from maintain_repo.policy.records import compile_policy, evaluate_all
@@ -33,7 +35,7 @@ from maintain_repo.rules.schema import validate
 from maintain_repo.store.problems import YamlError, YamlProblem
 from maintain_repo.store.repo import POLICIES
 from maintain_repo.store.source import NotARegularFile, decode, read
-from maintain_repo.store.yaml import parse, read_mapping
+from maintain_repo.store.yaml import mapping_of, parse, read_mapping
 
 TESTS = f"{POLICIES}/tests"
 
@@ -45,6 +47,7 @@ def validate_policies(root: Path, now: datetime) -> list[Finding]:
         # The documents' own findings, and conflicts between them (policy-conflict).
         run = check(CheckOptions(root=root, paths=[root / POLICIES], use_cache=False, now=now))
         findings.extend(run.report.findings)
+    findings.extend(_approval_findings(root))
     policies = worktree_policies(root)
     known = {policy.name for _, policy in policies.records} | set(RULES)
     for path, test in _tests(root, findings):
@@ -69,6 +72,20 @@ def validate_policies(root: Path, now: datetime) -> list[Finding]:
                     )
                 )
     return _located(root, findings)
+
+
+def _approval_findings(root: Path) -> Iterator[Finding]:
+    """What stops each approval policy from judging (its schema findings come from
+    the check; a second approval policy is a policy-conflict, and still checked)."""
+    for rel, raw in worktree_documents(root):
+        data = mapping_of(raw)
+        if data is None or data.get("kind") != "ApprovalPolicy":
+            continue
+        try:
+            policy = ApprovalPolicy.model_validate(data)
+        except ValueError:
+            continue
+        yield from approval_problems(rel, policy)
 
 
 @dataclass(frozen=True, slots=True)

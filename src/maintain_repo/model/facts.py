@@ -1,12 +1,18 @@
-"""Facts about records that cross-record rules need, as plain cacheable values.
+"""Facts as plain values: about records, for the cross-record rules, and about a
+pull request, for the approval policy.
 
 The per-file stage reads a record once and keeps what the repository-wide
 rules need (id, kind, status, references); those rules, and a warm cached
-run, never need the record itself again.
+run, never need the record itself again. Pull request facts are gathered
+from GitHub by `maintain_repo.github` and judged by the pure
+`maintain_repo.policy.approval`, which never talks to GitHub itself.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from maintain_repo.model.findings import Pointer
@@ -74,3 +80,35 @@ class RecordFacts(NamedTuple):
             raise ValueError("malformed record facts")
         references = tuple(Reference.from_json(r) for r in refs)
         return cls(path, kind, id_, status, valid, references, extra)
+
+
+@dataclass(frozen=True)
+class ReviewFact:
+    """One submitted review of a pull request."""
+
+    user: str
+    state: str  # "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED" | "DISMISSED"
+    commit_id: str  # the head commit the review was submitted against
+    submitted_at: datetime
+
+
+@dataclass(frozen=True)
+class PullRequestFacts:
+    """What the approval policy needs to know about one pull request."""
+
+    number: int
+    author: str
+    title: str
+    base_ref: str
+    head_ref: str
+    head_sha: str
+    labels: tuple[str, ...]
+    changed_files: tuple[str, ...]  # paths (for renames: the new path)
+    reviews: tuple[ReviewFact, ...]  # all reviews, oldest first
+    # Commit status context or check-run name -> "success" | "failure" | "pending" |
+    # "error" | another check-run conclusion.
+    statuses: Mapping[str, str]
+    teams: Mapping[str, frozenset[str]]  # "org/slug" -> members, for the teams the policy names
+    # login -> "admin" | "maintain" | "write" | "triage" | "read" | "none", for the
+    # reviewers and the author.
+    permissions: Mapping[str, str]

@@ -1,15 +1,18 @@
-"""Policy documents in `policies/*.yaml`: record policies, SLAs, freeze windows.
+"""Policy documents in `policies/*.yaml`: record policies, SLAs, freeze windows,
+the approval policy.
 
 Each is one YAML document with a `kind`; their JSON Schemas are generated and
 committed like the record schemas. Expressions are CEL text here; the policy
-layer compiles them.
+layer compiles them. The approval policy's regular expressions, rule
+references and team names are checked by `maintain policy validate` (see
+`maintain_repo.policy.approval.problems`), so one run reports all of them.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Discriminator, Field, Tag, model_validator
 
 from maintain_repo.model.common import (
     Handle,
@@ -33,6 +36,13 @@ FindingSeverity = Literal["critical", "high", "medium", "low", "info"]
 Priority = Literal["P1", "P2", "P3", "P4"]
 ChangeType = Literal["standard", "normal", "emergency"]
 ClockTime = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+RiskLevel = Literal["low", "medium", "high", "critical"]
+Permission = Literal["admin", "maintain", "write", "triage", "read"]
+# Checked by `maintain policy validate` (a regex that compiles, a known rule, org/team),
+# so that one run reports every problem of an approval policy, with a clear message.
+Regex = Annotated[str, Field(min_length=1, max_length=1000)]
+RuleName = Annotated[str, Field(min_length=1, max_length=100)]
+Actor = Annotated[str, Field(min_length=1, max_length=140)]
 
 
 class Match(Strict):
@@ -165,3 +175,136 @@ class PolicyTest(Strict):
     now: Timestamp | None = None
     records: list[TestRecord] = Field(min_length=1)
     expect: list[Expected] = []
+
+
+# -- ApprovalPolicy: who approves a pull request (palantir/policy-bot's format) ----------
+
+
+class FilePatterns(Strict):
+    """Changed paths matched by regular expressions (searched anywhere in the path)."""
+
+    paths: list[Regex] = Field(min_length=1)
+    ignore: list[Regex] = []
+
+
+class OnlyFilePatterns(Strict):
+    paths: list[Regex] = Field(min_length=1)
+
+
+class BranchPattern(Strict):
+    pattern: Regex
+
+
+class Actors(Strict):
+    """Users (logins) and teams (`org/slug`)."""
+
+    users: UniqueList[Actor] = []
+    teams: UniqueList[Actor] = []
+
+
+class ChangeMatch(Strict):
+    """A change record the pull request touches has one of these types and risk levels."""
+
+    types: UniqueList[ChangeType] = []
+    risk: UniqueList[RiskLevel] = []
+
+
+class StatusMatch(Strict):
+    """Commit statuses (or check runs) of the head commit with one of these conclusions."""
+
+    statuses: UniqueList[Line] = Field(min_length=1)
+    conclusions: UniqueList[Line] = ["success"]
+
+
+class Predicates(Strict):
+    """Facts about a pull request; all given ones must hold (none given: they hold)."""
+
+    changed_files: FilePatterns | None = None
+    only_changed_files: OnlyFilePatterns | None = None
+    has_labels: UniqueList[Line] = []
+    targets_branch: BranchPattern | None = None
+    has_author_in: Actors | None = None
+    change: ChangeMatch | None = None
+    has_status: StatusMatch | None = None
+
+
+class Approvers(Actors):
+    """Whose vote counts: a listed user, a member of a listed team, or someone with at
+    least one of the permissions; none of the three given means write or more."""
+
+    permissions: UniqueList[Permission] = []
+
+
+class Requires(Approvers):
+    count: int = Field(default=0, ge=0, le=100)
+    conditions: Predicates = Predicates()  # the rule applies but stays pending until they hold
+
+
+class RuleOptions(Strict):
+    allow_author: bool = False
+    invalidate_on_push: bool = True  # only reviews of the current head commit count
+
+
+class ApprovalRule(Strict):
+    """Applies when its `if` predicates hold; approved when `requires` is met."""
+
+    name: PolicyName
+    description: Text | None = None
+    if_: Predicates = Field(default=Predicates(), alias="if")
+    requires: Requires = Requires()
+    options: RuleOptions = RuleOptions()
+
+
+class AndBlock(Strict):
+    """Approved when no child is pending and at least one is approved."""
+
+    and_: list[ApprovalItem] = Field(alias="and")
+
+
+class OrBlock(Strict):
+    """Approved when any child is approved."""
+
+    or_: list[ApprovalItem] = Field(alias="or")
+
+
+def _item_kind(value: Any) -> str | None:
+    if isinstance(value, str):
+        return "rule"
+    if isinstance(value, dict) and len(value) == 1 and next(iter(value)) in ("and", "or"):
+        return str(next(iter(value)))
+    return None
+
+
+# A rule's name, or a block of items (the discriminator gives one clear message for
+# anything else, instead of one per alternative).
+ApprovalItem = Annotated[
+    Annotated[RuleName, Tag("rule")]
+    | Annotated[AndBlock, Tag("and")]
+    | Annotated[OrBlock, Tag("or")],
+    Discriminator(
+        _item_kind,
+        custom_error_type="approval_item",
+        custom_error_message="expected a rule name, or a block {and: [...]} or {or: [...]}",
+    ),
+]
+
+
+class Disapproval(Strict):
+    """Who may veto: their latest review requesting changes disapproves the pull request."""
+
+    requires: Approvers
+
+
+class ApprovalTree(Strict):
+    approval: list[ApprovalItem]  # every item must be approved (an implicit `and`)
+    disapproval: Disapproval | None = None  # no veto when omitted
+
+
+class ApprovalPolicy(Strict):
+    """Who must approve a pull request, by rules over its files, labels and change records."""
+
+    kind: Literal["ApprovalPolicy"]
+    name: PolicyName
+    description: Text | None = None
+    policy: ApprovalTree
+    rules: list[ApprovalRule] = []

@@ -1,7 +1,8 @@
 """Policy documents that contradict each other.
 
-One SLA policy sets the deadlines: with two, one would silently win (and a
-pull request could add a laxer one). Record policy names are what findings
+One SLA policy sets the deadlines and one approval policy says who approves
+pull requests: with two, one would silently win (and a pull request could add
+a laxer one). Record policy names are what findings
 and waivers are keyed by, so a name used twice, or one a built-in rule
 already has, would make two rules answer to it; freeze window names appear
 in findings and must tell windows apart.
@@ -15,6 +16,8 @@ from typing import Any
 from maintain_repo.model.findings import Finding, Severity
 
 RULE = "policy-conflict"
+# Kinds a repository has at most one of.
+_SINGLE = {"SLAPolicy": "SLA policy", "ApprovalPolicy": "approval policy"}
 # Kinds whose `name` must be unique among documents of the same kind.
 _NAMED = {"RecordPolicy": "record policy", "FreezeWindow": "freeze window"}
 
@@ -24,23 +27,22 @@ def conflicts(
 ) -> list[Finding]:
     """Conflicts among policy documents (path, parsed mapping or None), in path order."""
     rules = set(builtin)
-    first_sla: str | None = None
+    first: dict[str, str] = {}
     names: dict[tuple[str, str], str] = {}
     found = []
     for path, data in sorted(documents, key=lambda item: item[0]):
         kind = data.get("kind") if data is not None else None
-        if kind == "SLAPolicy":
-            if first_sla is None:
-                first_sla = path
-            else:
+        if kind in _SINGLE:
+            if kind in first:
                 found.append(
                     _at(
                         path,
                         ("kind",),
-                        f"a second SLA policy ({first_sla} is the first); a repository has one, "
-                        "so merge them",
+                        f"a second {_SINGLE[kind]} ({first[kind]} is the first); a repository "
+                        "has one, so merge them",
                     )
                 )
+            first.setdefault(kind, path)
         name = data.get("name") if data is not None else None
         if kind not in _NAMED or not isinstance(name, str):
             continue

@@ -17,7 +17,12 @@ from maintain_repo.model.findings import Finding
 if TYPE_CHECKING:
     from maintain_repo.model.change import Change
     from maintain_repo.model.common import Record
-    from maintain_repo.model.policies import FreezeWindow, RecordPolicy, SLAPolicy
+    from maintain_repo.model.policies import (
+        ApprovalPolicy,
+        FreezeWindow,
+        RecordPolicy,
+        SLAPolicy,
+    )
     from maintain_repo.model.settings import Settings
     from maintain_repo.policy.records import CompiledPolicy
 
@@ -33,6 +38,8 @@ class Policies:
     sla: SLAPolicy | None = None
     records: list[tuple[str, RecordPolicy]] = field(default_factory=list)
     freezes: list[tuple[str, FreezeWindow]] = field(default_factory=list)
+    # Who approves pull requests: the first by path (a second is a policy-conflict).
+    approval: tuple[str, ApprovalPolicy] | None = None
 
     @property
     def calendar(self) -> Calendar:
