@@ -9,6 +9,22 @@ to do; only `maintain_repo.cli` prints it and picks the exit code.
 
 from __future__ import annotations
 
+# Values that must never be shown (tokens), masked wherever maintain prints.
+_SECRETS: set[str] = set()
+
+
+def conceal(secret: str) -> None:
+    """Register a secret: `redact` replaces it with `***` from now on."""
+    if len(secret) >= 4:  # masking a one-letter "secret" would mangle every message
+        _SECRETS.add(secret)
+
+
+def redact(text: str) -> str:
+    """`text` with every registered secret masked."""
+    for secret in _SECRETS:
+        text = text.replace(secret, "***")
+    return text
+
 
 class MaintainError(Exception):
     """Root of every error `maintain` raises on purpose."""
@@ -24,8 +40,8 @@ class MaintainError(Exception):
     def diagnostics(self) -> str:
         """What happened, then (if known) what to do about it."""
         if self.hint:
-            return f"{self.message}\nhint: {self.hint}"
-        return self.message
+            return redact(f"{self.message}\nhint: {self.hint}")
+        return redact(self.message)
 
 
 class UsageError(MaintainError):
@@ -38,3 +54,11 @@ class ConfigError(MaintainError):
 
 class StoreError(MaintainError):
     """Reading or writing a file of the ops repository failed."""
+
+
+class GitHubError(MaintainError):
+    """GitHub refused or failed a request, and retrying did not help."""
+
+
+class GitError(MaintainError):
+    """A git operation on the ops repository failed (fetch, commit, push)."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from maintain_repo import __version__
-from maintain_repo.errors import MaintainError
+from maintain_repo.errors import MaintainError, redact
 
 USAGE = 2
 BUG = 3
@@ -54,7 +54,7 @@ def _write_log(trace: str) -> Path | None:
     import platform
     import tempfile
 
-    text = (
+    text = redact(
         f"### maintain {__version__} crashed\n\n"
         f"- python: {sys.version.split()[0]} ({platform.platform()})\n"
         f"- argv: {sys.argv!r}\n\n```\n{trace}```\n"

@@ -1,0 +1,115 @@
+"""The small interface the rest of maintain sees of GitHub.
+
+Plain values in, plain values out: the engine never touches a PyGithub
+object, so commands are written (and read) in terms of issues, comments,
+pull requests and statuses. `maintain_repo.github.client` implements it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from maintain_repo.model.facts import PullRequestFacts
+
+
+@dataclass(frozen=True)
+class IssueRef:
+    number: int
+    title: str
+    body: str
+    state: str  # open | closed
+    labels: tuple[str, ...]
+    author: str
+    url: str
+
+
+@dataclass(frozen=True)
+class PullRef:
+    number: int
+    title: str
+    state: str  # open | closed
+    merged: bool
+    head_ref: str
+    head_sha: str
+    base_ref: str
+    url: str
+
+
+@dataclass(frozen=True)
+class ReviewRef:
+    user: str
+    state: str
+    commit_id: str
+    submitted_at: str
+
+
+class GitHubApi(Protocol):
+    """What maintain asks of GitHub. Creating calls are idempotent by marker."""
+
+    repository: str
+    login: str  # our own identity: only objects it wrote are found by marker
+    dry_run: bool
+
+    def issue(self, number: int) -> IssueRef: ...
+
+    def find_issue(self, mark: str, label: str) -> IssueRef | None:
+        """Our issue (any state) carrying `mark`, among those with `label`."""
+        ...
+
+    def our_issues(self, label: str, state: str = "open") -> list[IssueRef]: ...
+
+    def ensure_issue(
+        self, mark: str, title: str, body: str, labels: Iterable[str], label: str
+    ) -> tuple[IssueRef, bool]:
+        """The issue with `mark`, created unless it exists; (issue, created)."""
+        ...
+
+    def edit_issue(
+        self,
+        number: int,
+        *,
+        title: str | None = None,
+        body: str | None = None,
+        state: str | None = None,
+        state_reason: str | None = None,
+        labels: Iterable[str] | None = None,
+    ) -> None: ...
+
+    def ensure_labels(self, labels: Mapping[str, tuple[str, str]]) -> None:
+        """Create the labels (name -> (color, description)) that do not exist yet."""
+        ...
+
+    def our_comments(self, number: int) -> list[str]:
+        """The bodies of our own comments on an issue or PR, oldest first."""
+        ...
+
+    def upsert_comment(self, number: int, mark: str, body: str) -> int:
+        """Our one comment with `mark` on the issue or PR: edited if it exists, else created."""
+        ...
+
+    def permission(self, login: str) -> str:
+        """admin, maintain, write, triage, read or none."""
+        ...
+
+    def pull(self, number: int) -> PullRef: ...
+
+    def reviews(self, number: int) -> list[ReviewRef]: ...
+
+    def find_pull(self, head: str) -> PullRef | None:
+        """The open pull request from branch `head` of this repository."""
+        ...
+
+    def ensure_pull(self, head: str, base: str, title: str, body: str) -> tuple[PullRef, bool]: ...
+
+    def pull_facts(self, number: int, teams: Iterable[str]) -> PullRequestFacts: ...
+
+    def commit_statuses(self, sha: str) -> dict[str, str]:
+        """Context (or check-run name) -> latest state or conclusion."""
+        ...
+
+    def set_status(
+        self, sha: str, state: str, context: str, description: str, target_url: str | None = None
+    ) -> None: ...

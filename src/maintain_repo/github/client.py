@@ -1,0 +1,451 @@
+"""The GitHub adapter: `GitHubApi` over PyGithub, with retries and idempotent creates.
+
+Reads and idempotent writes (PATCH, PUT, DELETE) are retried by urllib3 with
+exponential backoff on 5xx answers and rate limits, honouring `Retry-After`.
+Creating (POST) is never retried blindly: a 502 may come back after GitHub
+*did* create the issue. Instead we look for the object's marker first and
+create again only when it is not there, so a flaky run still ends with one
+issue, one pull request, one comment.
+
+With `dry_run`, nothing is written: each write is described through
+`config.say` ("would create issue ...") and reads still go to GitHub when a
+token is available. PyGithub is imported here only, on first use.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import quote
+
+from maintain_repo.errors import GitHubError, redact
+from maintain_repo.github.api import IssueRef, PullRef, ReviewRef
+from maintain_repo.github.config import GitHubConfig
+from maintain_repo.github.markers import has_marker
+from maintain_repo.model.facts import PullRequestFacts, ReviewFact
+
+if TYPE_CHECKING:
+    from github.Issue import Issue
+    from github.PullRequest import PullRequest
+    from github.Repository import Repository
+
+T = TypeVar("T")
+_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
+_RANKS = {"none": 0, "read": 1, "triage": 2, "write": 3, "maintain": 4, "admin": 5}
+
+
+class Client:
+    """One repository on GitHub (or the emulator), through PyGithub."""
+
+    def __init__(self, config: GitHubConfig) -> None:
+        self.config = config
+        self.repository = config.repository
+        self.login = config.bot_login
+        self.dry_run = config.dry_run
+        self._repo: Repository | None = None
+        self._planned = 0  # numbers handed out for objects a dry run would create
+        # A dry run without a token reads nothing: it plans as if the repository were empty.
+        self.offline = config.dry_run and not config.token
+
+    # -- connection ------------------------------------------------------------
+
+    @property
+    def repo(self) -> Repository:
+        if self._repo is None:
+            self._repo = self._connect()
+        return self._repo
+
+    def _connect(self) -> Repository:
+        import github
+        from github import Auth
+
+        class _Retry(github.GithubRetry):
+            """GitHub's retry rules, but never for non-idempotent requests on 5xx."""
+
+        retry = _Retry(
+            total=self.config.attempts - 1,
+            backoff_factor=self.config.backoff,
+            allowed_methods=_IDEMPOTENT,
+            secondary_rate_wait=60 * self.config.backoff,
+            raise_on_status=False,
+        )
+        pace = self.config.pace
+        client = github.Github(
+            auth=Auth.Token(self.config.token) if self.config.token else None,
+            base_url=self.config.api_url,
+            timeout=max(1, round(self.config.timeout)),
+            retry=retry,
+            per_page=100,
+            seconds_between_requests=0.25 if pace else None,
+            seconds_between_writes=1.0 if pace else None,
+            lazy=True,
+            user_agent="maintain",
+        )
+        return client.get_repo(self.repository)
+
+    def _call(self, what: str, action: Callable[[], T]) -> T:
+        """Run one request (PyGithub retries the idempotent ones); errors become GitHubError."""
+        try:
+            return action()
+        except Exception as error:
+            raise self._failure(what, error) from None
+
+    def _create(self, what: str, make: Callable[[], T], find: Callable[[], T | None]) -> T:
+        """Create once: after an unclear failure, look for the object before trying again."""
+        delay = self.config.backoff
+        for attempt in range(1, self.config.attempts + 1):
+            try:
+                return make()
+            except Exception as error:
+                if attempt == self.config.attempts or not _transient(error):
+                    raise self._failure(what, error) from None
+                self.config.say(f"GitHub: {what}: {_describe(error)}; checking before retrying")
+                time.sleep(_retry_after(error) or delay)
+                delay *= 2
+            found = self._call(f"look up after {what}", find)
+            if found is not None:
+                return found
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _failure(self, what: str, error: Exception) -> GitHubError:
+        hint = ""
+        status = getattr(error, "status", None)
+        if status == 401:
+            hint = "the token was refused: check GITHUB_TOKEN"
+        elif status in (403, 404):
+            hint = (
+                "the token may lack a permission this command needs (see the README's GitHub "
+                "setup for each workflow's permissions)"
+            )
+        return GitHubError(redact(f"GitHub: {what} failed: {_describe(error)}"), hint=hint)
+
+    def _plan(self, text: str) -> int:
+        self.config.say(f"dry run: would {text}")
+        self._planned += 1
+        return 0
+
+    # -- issues ----------------------------------------------------------------
+
+    def issue(self, number: int) -> IssueRef:
+        return self._call(f"read issue #{number}", lambda: _issue(self.repo.get_issue(number)))
+
+    def our_issues(self, label: str, state: str = "open") -> list[IssueRef]:
+        if self.offline:
+            return []
+
+        def listed() -> list[IssueRef]:
+            found = self.repo.get_issues(state=state, labels=[label])
+            return [
+                _issue(i) for i in found if i.pull_request is None and i.user.login == self.login
+            ]
+
+        return self._call(f"list issues labelled {label}", listed)
+
+    def find_issue(self, mark: str, label: str) -> IssueRef | None:
+        if self.offline:
+            return None
+        for issue in self.our_issues(label, state="all"):
+            if has_marker(issue.body, mark):
+                return issue
+        return None
+
+    def ensure_issue(
+        self, mark: str, title: str, body: str, labels: Iterable[str], label: str
+    ) -> tuple[IssueRef, bool]:
+        existing = self.find_issue(mark, label)
+        if existing is not None:
+            return existing, False
+        names = sorted({*labels, label})
+        if self.dry_run:
+            self._plan(f"open issue {title!r} with labels {', '.join(names)}")
+            return IssueRef(0, title, body, "open", tuple(names), self.login, ""), True
+        made = self._create(
+            f"open issue {title!r}",
+            lambda: _issue(self.repo.create_issue(title=title, body=body, labels=names)),
+            lambda: self.find_issue(mark, label),
+        )
+        return made, True
+
+    def edit_issue(
+        self,
+        number: int,
+        *,
+        title: str | None = None,
+        body: str | None = None,
+        state: str | None = None,
+        state_reason: str | None = None,
+        labels: Iterable[str] | None = None,
+    ) -> None:
+        changes: dict[str, Any] = {
+            key: value
+            for key, value in (
+                ("title", title),
+                ("body", body),
+                ("state", state),
+                ("state_reason", state_reason),
+            )
+            if value is not None
+        }
+        if labels is not None:
+            changes["labels"] = sorted(set(labels))
+        if not changes:
+            return
+        if self.dry_run:
+            self._plan(f"edit issue #{number}: {', '.join(sorted(changes))}")
+            return
+        self._call(f"edit issue #{number}", lambda: self.repo.get_issue(number).edit(**changes))
+
+    def ensure_labels(self, labels: Mapping[str, tuple[str, str]]) -> None:
+        if self.offline:
+            return
+        have = self._call("list labels", lambda: {lab.name for lab in self.repo.get_labels()})
+        for name, (color, description) in labels.items():
+            if name in have:
+                continue
+            if self.dry_run:
+                self._plan(f"create label {name!r}")
+                continue
+            self._create(
+                f"create label {name!r}",
+                functools.partial(self.repo.create_label, name, color, description),
+                functools.partial(self._label, name),
+            )
+
+    def _label(self, name: str) -> Any:
+        return next((x for x in self.repo.get_labels() if x.name == name), None)
+
+    # -- comments --------------------------------------------------------------
+
+    def our_comments(self, number: int) -> list[str]:
+        if self.offline:
+            return []
+
+        def listed() -> list[str]:
+            comments = self.repo.get_issue(number).get_comments()
+            return [c.body or "" for c in comments if c.user.login == self.login]
+
+        return self._call(f"read the comments of #{number}", listed)
+
+    def upsert_comment(self, number: int, mark: str, body: str) -> int:
+        def find() -> Any:
+            comments = self.repo.get_issue(number).get_comments()
+            return next(
+                (c for c in comments if c.user.login == self.login and has_marker(c.body, mark)),
+                None,
+            )
+
+        existing = None if self.offline else self._call("read", find)
+        if existing is not None:
+            if existing.body != body:
+                if self.dry_run:
+                    self._plan(f"update comment {existing.id} on #{number}")
+                else:
+                    self._call(f"update comment on #{number}", lambda: existing.edit(body))
+            return int(existing.id)
+        if self.dry_run:
+            return self._plan(f"comment on #{number}")
+        made = self._create(
+            f"comment on #{number}",
+            lambda: self.repo.get_issue(number).create_comment(body),
+            find,
+        )
+        return int(made.id)
+
+    # -- people ----------------------------------------------------------------
+
+    def permission(self, login: str) -> str:
+        """The user's role: `role_name` (GitHub's `permission` says read for triage and
+        write for maintain, for compatibility)."""
+        import github
+
+        if self.offline:
+            return "none"
+        path = f"/repos/{self.repository}/collaborators/{quote(login, safe='')}/permission"
+        try:
+            _, data = self.repo.requester.requestJsonAndCheck("GET", path)
+        except github.UnknownObjectException:
+            return "none"  # not a collaborator (GitHub answers 404)
+        except Exception as error:
+            raise self._failure(f"read the permission of {login}", error) from None
+        role = data.get("role_name") or data.get("permission") if isinstance(data, dict) else None
+        return str(role) if role in _RANKS else "none"
+
+    def _member(self, team: str, login: str) -> bool:
+        import github
+
+        org, _, slug = team.partition("/")
+        path = f"/orgs/{org}/teams/{slug}/memberships/{login}"
+        try:
+            _, data = self.repo.requester.requestJsonAndCheck("GET", path)
+        except github.UnknownObjectException:
+            return False
+        except Exception as error:
+            raise self._failure(f"read membership of {login} in {team}", error) from None
+        return isinstance(data, dict) and data.get("state") == "active"
+
+    # -- pull requests ---------------------------------------------------------
+
+    def pull(self, number: int) -> PullRef:
+        return self._call(f"read pull request #{number}", lambda: _pull(self.repo.get_pull(number)))
+
+    def reviews(self, number: int) -> list[ReviewRef]:
+        def listed() -> list[ReviewRef]:
+            return [
+                ReviewRef(r.user.login, r.state, r.commit_id, _stamp(r.submitted_at))
+                for r in self.repo.get_pull(number).get_reviews()
+                if r.raw_data.get("user")  # a deleted account's reviews have no user
+            ]
+
+        return self._call(f"list reviews of #{number}", listed)
+
+    def find_pull(self, head: str) -> PullRef | None:
+        def find() -> PullRef | None:
+            pulls = self.repo.get_pulls(state="open", head=f"{self.config.owner}:{head}")
+            return next((_pull(p) for p in pulls if p.head.ref == head), None)
+
+        if self.offline:
+            return None
+        return self._call(f"look for a pull request from {head}", find)
+
+    def ensure_pull(self, head: str, base: str, title: str, body: str) -> tuple[PullRef, bool]:
+        existing = self.find_pull(head)
+        if existing is not None:
+            return existing, False
+        if self.dry_run:
+            self._plan(f"open pull request {title!r} from {head} into {base}")
+            return PullRef(0, title, "open", False, head, "", base, ""), True
+        made = self._create(
+            f"open pull request from {head}",
+            lambda: _pull(self.repo.create_pull(base=base, head=head, title=title, body=body)),
+            lambda: self.find_pull(head),
+        )
+        return made, True
+
+    def pull_facts(self, number: int, teams: Iterable[str]) -> PullRequestFacts:
+        pr = self._call(f"read pull request #{number}", lambda: self._completed(number))
+        files = self._call(
+            f"list files of #{number}", lambda: tuple(f.filename for f in pr.get_files())
+        )
+        reviews = tuple(
+            ReviewFact(r.user, r.state, r.commit_id, datetime.fromisoformat(r.submitted_at))
+            for r in self.reviews(number)
+            if r.submitted_at
+        )
+        people = {pr.user.login, *(r.user for r in reviews)}
+        wanted = sorted(set(teams))
+        return PullRequestFacts(
+            number=number,
+            author=pr.user.login,
+            title=pr.title,
+            base_ref=pr.base.ref,
+            head_ref=pr.head.ref,
+            head_sha=pr.head.sha,
+            labels=tuple(label.name for label in pr.labels),
+            changed_files=files,
+            reviews=reviews,
+            statuses=self.commit_statuses(pr.head.sha),
+            teams={t: frozenset(p for p in people if self._member(t, p)) for t in wanted},
+            permissions={p: self.permission(p) for p in sorted(people)},
+        )
+
+    def _completed(self, number: int) -> PullRequest:
+        pr = self.repo.get_pull(number)
+        _ = pr.head.sha  # load it now, inside the error handling
+        return pr
+
+    def commit_statuses(self, sha: str) -> dict[str, str]:
+        def read() -> dict[str, str]:
+            commit = self.repo.get_commit(sha)
+            states = {s.context: s.state for s in commit.get_combined_status().statuses}
+            for run in commit.get_check_runs():
+                states[run.name] = run.conclusion or run.status
+            return states
+
+        return self._call(f"read the statuses of {sha[:12]}", read)
+
+    def set_status(
+        self, sha: str, state: str, context: str, description: str, target_url: str | None = None
+    ) -> None:
+        if self.dry_run:
+            self._plan(f"set status {context}={state} on {sha[:12]}: {description}")
+            return
+        from github.GithubObject import NotSet
+
+        def post() -> None:
+            self.repo.get_commit(sha).create_status(
+                state, target_url or NotSet, description[:140], context
+            )
+
+        # Posting the same status twice is harmless: the latest one counts.
+        self._create(f"set status {context} on {sha[:12]}", post, lambda: None)
+
+
+def rank(permission: str) -> int:
+    return _RANKS.get(permission, 0)
+
+
+def _issue(issue: Issue) -> IssueRef:
+    return IssueRef(
+        number=issue.number,
+        title=issue.title,
+        body=issue.body or "",
+        state=issue.state,
+        labels=tuple(label.name for label in issue.labels),
+        author=issue.user.login,
+        url=issue.html_url,
+    )
+
+
+def _pull(pr: PullRequest) -> PullRef:
+    return PullRef(
+        number=pr.number,
+        title=pr.title,
+        state=pr.state,
+        merged=bool(pr.merged),
+        head_ref=pr.head.ref,
+        head_sha=pr.head.sha,
+        base_ref=pr.base.ref,
+        url=pr.html_url,
+    )
+
+
+def _stamp(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _transient(error: Exception) -> bool:
+    """Worth another try: GitHub failed, throttled us, or the connection broke."""
+    import requests
+
+    if isinstance(error, requests.RequestException):
+        return True
+    status = getattr(error, "status", None)
+    if not isinstance(status, int):
+        return False
+    if status >= 500:
+        return True
+    message = str(getattr(error, "data", "") or "").lower()
+    return status in (403, 429) and (_retry_after(error) is not None or "rate limit" in message)
+
+
+def _retry_after(error: Exception) -> float | None:
+    headers = getattr(error, "headers", None) or {}
+    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    try:
+        return min(float(value), 120.0) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _describe(error: Exception) -> str:
+    status = getattr(error, "status", None)
+    data = getattr(error, "data", None)
+    if isinstance(status, int):
+        message = data.get("message") if isinstance(data, dict) else data
+        return f"HTTP {status}" + (f" ({message})" if message else "")
+    return f"{type(error).__name__}: {error}"
