@@ -8,7 +8,7 @@ file exists). A line at the top points editors at the kind's JSON Schema.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,12 +34,18 @@ def create(
     *,
     owner: str | None,
     now: datetime | None = None,
+    values: Mapping[str, Any] | None = None,
 ) -> Path:
-    """Write a new record of `kind_name`; returns its path."""
+    """Write a new record of `kind_name`; returns its path.
+
+    `assignments` are `FIELD=VALUE` texts from a person (VALUE is YAML);
+    `values` are dotted fields with values from a program, never parsed.
+    """
     kind = KINDS[kind_name]
     moment = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     stamp = moment.isoformat().replace("+00:00", "Z")
     overrides = [_assignment(kind, text) for text in assignments]
+    overrides += [(tuple(name.split(".")), value) for name, value in (values or {}).items()]
     explicit_owner = next((v for p, v in overrides if p == ("owner",)), None)
     who = explicit_owner if isinstance(explicit_owner, str) else owner
     if who is None:

@@ -97,3 +97,31 @@ def _changed(repo: Any, sha: str, prefix: str) -> set[str]:
         for path in (diff + "\0" + untracked).split("\0")
         if path
     }
+
+
+def files_at(root: Path, ref: str, rels: list[str]) -> dict[str, bytes]:
+    """The content at commit `ref` of the root-relative files that exist there."""
+    import git
+
+    try:
+        repo = git.Repo(root, search_parent_directories=True)
+        commit = repo.commit(ref)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise ConfigError(f"{root} is not inside a git repository") from None
+    except (git.BadName, ValueError):
+        raise UsageError(
+            f"commit {ref} is not in this clone",
+            hint="check out the pull request with fetch-depth: 0 (or fetch its head) first",
+        ) from None
+    top = Path(repo.working_tree_dir or root).resolve()
+    prefix = root.resolve().relative_to(top).as_posix()
+    prefix = "" if prefix == "." else prefix + "/"
+    found: dict[str, bytes] = {}
+    for rel in rels:
+        try:
+            blob = commit.tree / f"{prefix}{rel}"
+        except KeyError:
+            continue
+        if blob.type == "blob":
+            found[rel] = blob.data_stream.read()
+    return found

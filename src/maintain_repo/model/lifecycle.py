@@ -87,6 +87,32 @@ class Lifecycle:
             for t in self.transitions
         )
 
+    def reaches(self, source: str, target: str, record: object = None) -> bool:
+        """True when one change may move `source -> target`: a lifecycle edge, or (from
+        a state that is not final) a path of edges through states that are not final.
+
+        A pull request often carries several steps at once (acknowledged, then
+        mitigated); a final record reopens only along a direct edge.
+        """
+        if self.allows(source, target, record):
+            return True
+        if source in self.final:
+            return False
+        seen, frontier = {source}, [source]
+        while frontier:
+            state = frontier.pop()
+            for step in self.transitions:
+                if step.source != state or step.target in seen:
+                    continue
+                if step.when is not None and record is not None and not step.when.holds(record):
+                    continue
+                if step.target == target:
+                    return True
+                if step.target not in self.final:
+                    seen.add(step.target)
+                    frontier.append(step.target)
+        return False
+
     def requirements(self, state: str) -> tuple[Requirement, ...]:
         return self.requires.get(state, ())
 

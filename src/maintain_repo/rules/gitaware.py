@@ -100,7 +100,7 @@ def _transition(revision: Revision) -> Iterator[Finding]:
     before, after = revision.before.get("status"), revision.after.get("status")
     if not (isinstance(before, str) and isinstance(after, str)) or before == after:
         return
-    if revision.lifecycle.allows(before, after, revision.after):
+    if revision.lifecycle.reaches(before, after, revision.after):
         return
     nexts = sorted({t.target for t in revision.lifecycle.transitions if t.source == before})
     yield _finding(

@@ -1,0 +1,223 @@
+"""Machine-made record changes, committed to a branch and pushed to `origin`.
+
+A change is made in a temporary `git worktree`, never in the user's
+checkout: the edit runs on the branch's tip (or the base branch's, for a new
+branch), is committed with the bot identity and pushed with GitPython. When
+somebody else pushed to the branch meanwhile, the push is refused; we fetch
+the new tip and make the edit again on top of it, so parallel jobs never lose
+each other's changes.
+
+Credentials: with a token and an https remote, the token goes to git as an
+`http.extraheader` through the environment (`GIT_CONFIG_*`), never on a
+command line and never into `.git/config`, so no error message can show it.
+"""
+
+from __future__ import annotations
+
+import base64
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from maintain_repo.errors import ConfigError, GitError, redact
+
+BOT_NAME = "github-actions[bot]"
+BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"
+ATTEMPTS = 4
+
+# Makes the change in a checkout (its ops-repository root); returns a commit
+# message, or None when there is nothing to change.
+Edit = Callable[[Path], str | None]
+
+
+@dataclass(frozen=True)
+class Published:
+    branch: str
+    sha: str  # the branch tip after the push ("" in a dry run)
+    changed: bool  # False: the edit found nothing to change
+
+
+@dataclass(frozen=True)
+class Identity:
+    name: str = BOT_NAME
+    email: str = BOT_EMAIL
+
+
+def publish(
+    root: Path,
+    branch: str,
+    base: str,
+    edit: Edit,
+    *,
+    continue_branch: bool,
+    token: str | None = None,
+    identity: Identity = Identity(),
+    dry_run: bool = False,
+    say: Callable[[str], None] = lambda _: None,
+) -> Published:
+    """Make `edit` on `branch` (its tip if `continue_branch`, else fresh from `base`); push."""
+    repo, prefix = _open(root)
+    stale: str | None = None  # a leftover branch (its pull request is gone): replaced
+    with _credentials(repo, token):
+        for attempt in range(ATTEMPTS):
+            tip = _fetch(repo, branch, base)
+            if attempt == 0 and not continue_branch:
+                stale = tip
+            on_tip = tip is not None and tip != stale
+            start = tip if on_tip and tip else f"refs/remotes/origin/{base}"
+            with _worktree(repo, start) as tree:
+                message = edit(tree / prefix if prefix else tree)
+                if message is None or not _dirty(tree):
+                    return Published(branch, tip or "", False)
+                if dry_run:
+                    say(f"dry run: would push to {branch}: {message.splitlines()[0]}")
+                    say(_diff_summary(tree))
+                    return Published(branch, "", True)
+                sha = _commit(tree, message, identity)
+                if _push(repo, tree, branch, None if on_tip else (tip or "")):
+                    return Published(branch, sha, True)
+                say(f"{branch} moved while we worked; making the change again on its new tip")
+    raise GitError(
+        f"could not push to {branch}: it kept moving ({ATTEMPTS} attempts)",
+        hint="another job is writing the same branch; run again",
+    )
+
+
+def _open(root: Path) -> tuple[Any, str]:
+    import git
+
+    try:
+        repo = git.Repo(root, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise ConfigError(
+            f"{root} is not inside a git clone; record changes go through pull requests",
+            hint="run inside a clone of the ops repository with an `origin` remote",
+        ) from None
+    if "origin" not in [remote.name for remote in repo.remotes]:
+        raise ConfigError("the git clone has no `origin` remote to push to")
+    top = Path(repo.working_tree_dir or root).resolve()
+    prefix = root.resolve().relative_to(top).as_posix()
+    return repo, "" if prefix == "." else prefix
+
+
+@contextmanager
+def _credentials(repo: Any, token: str | None) -> Iterator[None]:
+    url = repo.remote("origin").url
+    if not token or not url.startswith("https://"):
+        yield
+        return
+    basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
+    with repo.git.custom_environment(
+        GIT_CONFIG_COUNT="1",
+        GIT_CONFIG_KEY_0="http.extraheader",
+        GIT_CONFIG_VALUE_0=f"AUTHORIZATION: basic {basic}",
+        GIT_TERMINAL_PROMPT="0",
+    ):
+        yield
+
+
+def _fetch(repo: Any, branch: str, base: str) -> str | None:
+    """Fetch `base` and `branch` from origin; the branch's tip, or None if it does not exist."""
+    heads = _git(repo, "ls-remote", "--heads", "origin", f"refs/heads/{branch}")
+    _git(
+        repo,
+        "fetch",
+        "--quiet",
+        "--no-tags",
+        "origin",
+        f"+refs/heads/{base}:refs/remotes/origin/{base}",
+    )
+    if not heads.strip():
+        return None
+    _git(
+        repo,
+        "fetch",
+        "--quiet",
+        "--no-tags",
+        "origin",
+        f"+refs/heads/{branch}:refs/remotes/origin/{branch}",
+    )
+    return str(_git(repo, "rev-parse", f"refs/remotes/origin/{branch}").strip())
+
+
+@contextmanager
+def _worktree(repo: Any, start: str) -> Iterator[Path]:
+    folder = Path(tempfile.mkdtemp(prefix="maintain-worktree-"))
+    tree = folder / "tree"
+    _git(repo, "worktree", "add", "--quiet", "--detach", str(tree), start)
+    try:
+        yield tree
+    finally:
+        try:
+            _git(repo, "worktree", "remove", "--force", str(tree))
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _dirty(tree: Path) -> bool:
+    import git
+
+    return bool(git.Repo(tree).git.status("--porcelain", "--untracked-files=all").strip())
+
+
+def _commit(tree: Path, message: str, identity: Identity) -> str:
+    import git
+
+    wt = git.Repo(tree)
+    wt.git.add("--all")
+    actor = git.Actor(identity.name, identity.email)
+    commit = wt.index.commit(message, author=actor, committer=actor)
+    return str(commit.hexsha)
+
+
+def _push(repo: Any, tree: Path, branch: str, lease: str | None) -> bool:
+    """Push HEAD to `branch`; False when the branch moved meanwhile.
+
+    `lease` None: a plain push, refused unless it fast-forwards. Otherwise the
+    branch must still be at `lease` ("": must not exist yet) to be replaced.
+    """
+    import git
+
+    args = [] if lease is None else [f"--force-with-lease=refs/heads/{branch}:{lease}"]
+    try:
+        # Through `repo.git`: it carries the credentials of this run.
+        repo.git.execute(
+            [
+                "git",
+                "-C",
+                str(tree),
+                "push",
+                "--quiet",
+                *args,
+                "origin",
+                f"HEAD:refs/heads/{branch}",
+            ]
+        )
+    except git.GitCommandError as error:
+        text = str(error.stderr or "")
+        if any(s in text for s in ("rejected", "stale info", "fetch first", "non-fast-forward")):
+            return False
+        raise GitError(redact(f"git push to {branch} failed: {text.strip()}")) from None
+    return True
+
+
+def _diff_summary(tree: Path) -> str:
+    import git
+
+    wt = git.Repo(tree)
+    wt.git.add("--all")
+    return str(wt.git.diff("--cached", "--stat"))
+
+
+def _git(repo: Any, *args: str) -> str:
+    import git
+
+    try:
+        return str(repo.git.execute(["git", *args]))
+    except git.GitCommandError as error:
+        text = str(error.stderr or error).strip()
+        raise GitError(redact(f"git {args[0]} failed: {text}")) from None
