@@ -33,6 +33,9 @@ BASE = CASES / "base"
 README = CASES.parents[1] / "README.md"
 NOT_CASE_FILES = frozenset({"expected.txt", "deleted.txt", "README.md"})
 BASE_RULES = frozenset(rule.id for rule in RULES.values() if rule.scope == "base")
+# Rules that compare records with GitHub (`check --online`): their cases are the
+# emulator tests (tests/engine/test_github_approve.py), not case folders.
+ONLINE_RULES = frozenset(rule.id for rule in RULES.values() if rule.scope == "online")
 # The time every case is judged at (waivers and SLAs depend on it).
 NOW = "2026-04-01T00:00:00Z"
 
@@ -196,6 +199,8 @@ def examples() -> str:
     """The README's examples section, between its markers."""
     parts = [START, ""]
     for rule in RULES.values():
+        if rule.id in ONLINE_RULES:
+            continue
         parts += [f"<details><summary><code>{rule.id}</code>: {rule.summary}</summary>", ""]
         name, change, printed = example_of(rule.id)
         where = (

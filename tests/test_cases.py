@@ -56,7 +56,8 @@ def test_base_repository_is_clean(tmp_path):
 def test_every_rule_has_an_invalid_case(tmp_path):
     covered = {p.parent.name for p in INVALID}
     generated = {rule for rule in RULES if casework.generated_case(rule, tmp_path) is not None}
-    assert set(RULES) - covered == generated, sorted(set(RULES) - covered - generated)
+    missing = set(RULES) - covered - casework.ONLINE_RULES
+    assert missing == generated, sorted(missing - generated)
 
 
 def test_a_git_aware_case_is_judged_against_the_committed_base(tmp_path):

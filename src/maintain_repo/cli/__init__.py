@@ -13,7 +13,19 @@ import sys
 from collections.abc import Sequence
 
 from maintain_repo import __version__
-from maintain_repo.cli import check, history, init, new, policy, rules, schema, sla
+from maintain_repo.cli import (
+    approve,
+    check,
+    github,
+    history,
+    incident,
+    init,
+    new,
+    policy,
+    rules,
+    schema,
+    sla,
+)
 from maintain_repo.cli.errors import handle_errors
 
 COMMANDS = {
@@ -25,6 +37,9 @@ COMMANDS = {
     "init": init,
     "schema": schema,
     "rules": rules,
+    "incident": incident,
+    "approve": approve,
+    "github": github,
 }
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from maintain_repo.cli.common import add_now, now_of, root_of
-from maintain_repo.model.findings import Severity
+from maintain_repo.cli.common import add_github, add_now, now_of, root_of
+from maintain_repo.model.findings import Finding, Severity
 
 FORMATS = ("text", "json", "github", "sarif")
 
@@ -53,6 +54,13 @@ def add_parser(commands: Any, name: str) -> None:
         help="with --base, enforce the working tree's policies instead of the base's (by "
         "default a pull request cannot weaken the policies that judge it)",
     )
+    parser.add_argument(
+        "--online",
+        action="store_true",
+        help="also compare what records claim about GitHub with GitHub (change approvals); "
+        "needs GITHUB_TOKEN",
+    )
+    add_github(parser, writes=False)
     add_now(parser)
 
 
@@ -94,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
             base=base,
             now=now_of(args),
             policies_from_worktree=args.policies_from_worktree,
+            online=_online(args, root) if args.online else None,
         )
     )
     if result.cache_discarded:
@@ -106,3 +115,16 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(rendered)
     return 1 if result.report.failed(Severity(args.fail_on)) else 0
+
+
+def _online(args: argparse.Namespace, root: Path) -> Callable[[], list[Finding]]:
+    from maintain_repo.cli.common import github_ops
+
+    ops = github_ops(args, root)  # configuration errors surface before the check runs
+
+    def findings() -> list[Finding]:
+        from maintain_repo.engine.online import approval_findings
+
+        return approval_findings(root, ops.api)
+
+    return findings

@@ -6,6 +6,7 @@ import argparse
 import os
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from maintain_repo.errors import UsageError
 from maintain_repo.store.repo import find_root
@@ -49,3 +50,60 @@ def now_of(args: argparse.Namespace) -> datetime:
     except ValueError as e:
         source = "--now" if getattr(args, "now", None) else "MAINTAIN_NOW"
         raise UsageError(f"{source}: {e}") from None
+
+
+def add_github(parser: argparse.ArgumentParser, *, writes: bool = True) -> None:
+    """The options of every command that talks to GitHub."""
+    group = parser.add_argument_group("GitHub")
+    group.add_argument(
+        "--repository",
+        metavar="OWNER/NAME",
+        help="default: $GITHUB_REPOSITORY, else github.repository in policies/settings.yaml",
+    )
+    group.add_argument(
+        "--api-url", metavar="URL", help="default: $GITHUB_API_URL, else https://api.github.com"
+    )
+    group.add_argument(
+        "--base-branch",
+        metavar="BRANCH",
+        help="the branch record pull requests target (default: the repository's default "
+        "branch from the event, else main)",
+    )
+    if writes:
+        group.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="change nothing: print what would be created, edited or pushed",
+        )
+
+
+def say(text: str) -> None:
+    """Print one line of progress; secrets masked, control characters escaped."""
+    from maintain_repo.errors import redact
+    from maintain_repo.report.safe import printable
+
+    print("\n".join(printable(line) for line in redact(text).splitlines()), flush=True)
+
+
+def github_ops(args: argparse.Namespace, root: Path, *, base: str | None = None) -> Any:
+    """The `Ops` of a GitHub-facing command (engine.incidents.Ops)."""
+    from maintain_repo.engine.incidents import Ops
+    from maintain_repo.engine.load import worktree_policies
+    from maintain_repo.github.client import Client
+    from maintain_repo.github.config import from_environment
+
+    settings = worktree_policies(root).settings
+    config = from_environment(
+        api_url=args.api_url,
+        repository=args.repository,
+        dry_run=getattr(args, "dry_run", False),
+        fallback_repository=settings.github.repository if settings.github else None,
+        say=say,
+    )
+    return Ops(
+        root=root,
+        api=Client(config),
+        base=args.base_branch or base or "main",
+        token=config.token,
+        say=say,
+    )

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from maintain_repo.cli.common import add_now, now_of, root_of
+from maintain_repo.cli.common import add_github, add_now, github_ops, now_of, root_of, say
 
 
 def add_parser(commands: Any, name: str) -> None:
@@ -16,7 +16,15 @@ def add_parser(commands: Any, name: str) -> None:
         description="Every open obligation (acknowledge, resolve, postmortem, action item, "
         "finding remediation, waiver expiry) with its due time from the SLA policy.",
     )
+    parser.add_argument(
+        "action",
+        nargs="?",
+        choices=("remind",),
+        help="remind: keep one GitHub issue per breached or at-risk obligation (updated on "
+        "later runs, closed once met)",
+    )
     parser.add_argument("--format", choices=("text", "json"), default="text")
+    add_github(parser)
     add_now(parser)
 
 
@@ -25,7 +33,14 @@ def run(args: argparse.Namespace) -> int:
     from maintain_repo.report.sla import render_json, render_text
 
     now = now_of(args)
-    items = open_obligations(root_of(args), now)
+    root = root_of(args)
+    items = open_obligations(root, now)
+    if args.action == "remind":
+        from maintain_repo.engine.remind import remind
+
+        done = remind(github_ops(args, root), items)
+        say(done.summary())
+        return 0
     render = render_json if args.format == "json" else render_text
     sys.stdout.write(render(items, now))
     return 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -60,6 +60,8 @@ class CheckOptions:
     now: datetime | None = None
     # With `base`, enforce the working tree's policies instead of the base's.
     policies_from_worktree: bool = False
+    # `--online`: findings from comparing records with GitHub (engine.online).
+    online: Callable[[], list[Finding]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +113,8 @@ def check(options: CheckOptions) -> CheckRun:
     findings.extend(repo_findings)
     now = options.now or datetime.now(UTC)
     findings.extend(_dynamic(root, base, documents, records, run, now))
+    if options.online is not None:
+        findings.extend(locate(root, options.online()))
     # Settings first: a disabled rule's findings are not there to be waived.
     enforce_base = snapshot is not None and not options.policies_from_worktree
     rules = _rule_settings(run, base, enforce_base=enforce_base)

@@ -16,7 +16,7 @@ from maintain_repo.model.findings import Severity
 class Rule:
     id: str
     severity: Severity
-    scope: Literal["file", "repo", "base"]
+    scope: Literal["file", "repo", "base", "online"]
     summary: str
     help: str
 
@@ -26,7 +26,7 @@ def _rule(
     summary: str,
     help_text: str,
     *,
-    scope: Literal["file", "repo", "base"] = "file",
+    scope: Literal["file", "repo", "base", "online"] = "file",
 ) -> Rule:
     return Rule(rule_id, Severity.ERROR, scope, summary, help_text)
 
@@ -227,6 +227,13 @@ RULES: dict[str, Rule] = {
             "settings-rule",
             "Settings name a rule that does not exist.",
             "Use one of the rule ids listed by `maintain rules`.",
+        ),
+        _rule(
+            "approval-unverified",
+            "A change record's approval block does not match GitHub (checked with --online).",
+            "Never write approval by hand: `maintain approve --pr N` posts the verdict, and the "
+            "block must name that pull request, its approved head commit and its approvers.",
+            scope="online",
         ),
     )
 }

@@ -1,0 +1,336 @@
+"""Incidents on GitHub: the issue people work in, the record that is the truth.
+
+`open_incident` creates both: the issue (labels for severity and status, a
+hidden marker naming the record) and the record's pull request (the record
+names the issue). `record_from_form` turns an issue opened from the incident
+issue form into a record pull request. Either way a rerun finds what the
+first run made (by marker, or by the tracking comment) instead of making it
+twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from maintain_repo.engine.incident_edits import clean_text, labels_for
+from maintain_repo.engine.proposals import Proposal, branch_of, propose, record_path
+from maintain_repo.github.api import GitHubApi, IssueRef
+from maintain_repo.github.markers import marker, markers_in, with_marker
+from maintain_repo.model.common import CROCKFORD
+from maintain_repo.model.incident import SEVERITIES
+from maintain_repo.report.safe import inert
+from maintain_repo.store.repo import RECORDS
+from maintain_repo.store.yaml import read_mapping
+
+INCIDENT_LABEL = "incident"
+MAINTAIN_LABEL = "maintain"
+FORM_TITLE_PREFIX = "[Incident]: "
+LABELS: dict[str, tuple[str, str]] = {
+    INCIDENT_LABEL: ("d73a4a", "An incident; its record lives in records/incidents/"),
+    MAINTAIN_LABEL: ("5319e7", "Opened and kept up to date by maintain"),
+    "SEV1": ("b60205", "Incident severity 1: critical"),
+    "SEV2": ("d93f0b", "Incident severity 2: major"),
+    "SEV3": ("fbca04", "Incident severity 3: minor"),
+    "SEV4": ("c2e0c6", "Incident severity 4: low"),
+    **{
+        f"status:{status}": ("bfd4f2", f"Incident status {status} (from the record)")
+        for status in ("triage", "active", "mitigated", "resolved", "closed", "declined")
+    },
+}
+_SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+_TITLE_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+@dataclass(frozen=True)
+class Ops:
+    """What a GitHub-facing command works with."""
+
+    root: Path  # the ops repository (inside a git clone with `origin`)
+    api: GitHubApi
+    base: str  # the default branch that record pull requests target
+    token: str | None
+    say: Callable[[str], None]
+
+    def propose(
+        self, record_id: str, edit: Callable[[Path], str | None], title: str, body: str
+    ) -> Proposal:
+        return propose(
+            self.root,
+            self.api,
+            record_id,
+            edit,
+            base=self.base,
+            title=title,
+            body=body,
+            token=self.token,
+            say=self.say,
+        )
+
+
+@dataclass(frozen=True)
+class Opened:
+    record_id: str
+    issue: IssueRef
+    issue_created: bool
+    proposal: Proposal
+
+
+def open_incident(
+    ops: Ops,
+    *,
+    title: str,
+    severity: str,
+    services: Sequence[str],
+    summary: str | None,
+    owner: str,
+    now: datetime,
+    dedupe_key: str | None = None,
+    detection: dict[str, Any] | None = None,
+) -> Opened:
+    """Open (or find again) the incident's issue, and propose its record."""
+    ops.api.ensure_labels(LABELS)
+    existing = (
+        ops.api.find_issue(marker("incident-key", dedupe_key), INCIDENT_LABEL)
+        if dedupe_key
+        else None
+    )
+    found = markers_in(existing.body, "incident") if existing else []
+    record_id = found[0] if found else _new_id(now, dedupe_key)
+    body = issue_body(record_id, severity, services, summary, "triage")
+    if dedupe_key:
+        body = with_marker(body, marker("incident-key", dedupe_key))
+    issue, created = ops.api.ensure_issue(
+        marker("incident", record_id),
+        title,
+        body,
+        [INCIDENT_LABEL, severity if severity in SEVERITIES else "", "status:triage"],
+        MAINTAIN_LABEL,
+    )
+    values: dict[str, Any] = {
+        "severity": severity,
+        "services": list(services),
+        "reported_at": _stamp(now),
+        "detected_at": _stamp(now),
+    }
+    if issue.number:  # 0: a dry run did not open it
+        values["links.github_issue"] = issue.number
+    if summary:
+        values["description"] = clean_text(summary)
+    if detection:
+        values["detection"] = detection
+    proposal = ops.propose(
+        record_id,
+        _create(record_id, title, owner, now, values),
+        f"Incident {record_id}: {_one_line(title)}",
+        _pull_body(record_id, issue.number),
+    )
+    _track(ops, issue.number, record_id, proposal)
+    return Opened(record_id, issue, created, proposal)
+
+
+def record_from_form(ops: Ops, issue: dict[str, Any], now: datetime) -> Opened | None:
+    """An issue opened from the incident issue form, proposed as an incident record."""
+    number = int(issue["number"])
+    record_id = record_for_issue(ops, number, issue)
+    fields = parse_form(str(issue.get("body") or ""))
+    title = _title(str(issue.get("title") or ""))
+    reporter = str(issue["user"]["login"])
+    opened = _moment(str(issue["created_at"]))
+    if record_id is None:
+        record_id = _new_id(opened, f"issue:{ops.api.repository}#{number}")
+    severity = fields.get("severity") or "unknown"
+    services = [s for s in re.split(r"[,\s]+", fields.get("services") or "") if _SLUG.match(s)]
+    values: dict[str, Any] = {
+        "severity": severity if severity in (*SEVERITIES, "unknown") else "unknown",
+        "services": sorted(set(services)),
+        "links.github_issue": number,
+        "reported_at": _stamp(opened),
+        "roles.reporter": reporter,
+        "detection": {"source": "staff"},
+    }
+    if fields.get("description"):
+        values["description"] = clean_text(fields["description"])
+    impact = (fields.get("impact") or "").lower()
+    if impact in ("yes", "no"):
+        values["customer_impact"] = {"impacted": impact == "yes"}
+    started = fields.get("started")
+    if started and _is_stamp(started):
+        values["impact_started_at"] = started
+    proposal = ops.propose(
+        record_id,
+        _create(record_id, title, reporter, opened, values),
+        f"Incident {record_id}: {_one_line(title)}",
+        _pull_body(record_id, number),
+    )
+    _track(ops, number, record_id, proposal)
+    labels = labels_for(values | {"status": "triage"}, tuple(_names(issue.get("labels"))))
+    if set(labels) != set(_names(issue.get("labels"))):
+        ops.api.ensure_labels(LABELS)
+        ops.api.edit_issue(number, labels=labels)
+    return Opened(record_id, ops.api.issue(number), False, proposal)
+
+
+def record_for_issue(ops: Ops, number: int, issue: dict[str, Any] | None = None) -> str | None:
+    """The incident record of issue `number`: by our markers, else by the records' links."""
+    if issue is not None and issue.get("user", {}).get("login") == ops.api.login:
+        found = markers_in(str(issue.get("body") or ""), "incident")
+        if found:
+            return found[0]
+    for body in ops.api.our_comments(number):
+        found = markers_in(body, "record")
+        if found:
+            return found[0]
+    folder = ops.root / RECORDS / "incidents"
+    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+        data = read_mapping(str(path))
+        links = data.get("links") if data else None
+        if isinstance(links, dict) and links.get("github_issue") == number:
+            return path.stem
+    return None
+
+
+def issue_body(
+    record_id: str, severity: str, services: Sequence[str], summary: str | None, status: str
+) -> str:
+    lines = [
+        f"**Incident {record_id}** · severity {severity} · status {status}",
+        "",
+        f"**Services:** {', '.join(services) or 'not yet known'}",
+        f"**Record:** `records/incidents/{record_id}.yaml` (branch `{branch_of(record_id)}` "
+        "until its pull request is merged)",
+    ]
+    if summary:
+        lines += ["", inert(clean_text(summary, 5000))]
+    lines += ["", COMMAND_HELP]
+    return with_marker("\n".join(lines), marker("incident", record_id))
+
+
+COMMAND_HELP = (
+    "Commands (people with triage permission or more): `/ack`, `/mitigate WORKAROUND`, "
+    "`/resolve WHAT FIXED IT`, `/severity SEV2`, `/commander @login`, `/note TEXT`."
+)
+
+
+def parse_form(body: str) -> dict[str, str]:
+    """The answers of an issue form, by field: GitHub renders them as `### Label` sections."""
+    labels = {
+        "severity": "severity",
+        "affected services": "services",
+        "what is happening?": "description",
+        "are customers affected?": "impact",
+        "impact started at": "started",
+    }
+    answers: dict[str, str] = {}
+    for section in re.split(r"^### ", body.replace("\r\n", "\n"), flags=re.MULTILINE)[1:]:
+        heading, _, value = section.partition("\n")
+        key = labels.get(heading.strip().lower())
+        value = value.strip()
+        if key and value and value != "_No response_":
+            answers[key] = value
+    return answers
+
+
+def _create(
+    record_id: str, title: str, owner: str, now: datetime, values: dict[str, Any]
+) -> Callable[[Path], str | None]:
+    def edit(checkout: Path) -> str | None:
+        from maintain_repo.engine.new import create
+
+        if record_path(checkout, record_id).exists():
+            return None  # made by an earlier run
+        create(
+            checkout,
+            "incident",
+            _title(title),
+            (),
+            owner=owner,
+            now=now,
+            values={"id": record_id, **values},
+        )
+        return f"{record_id}: open incident\n\n{_one_line(title)}"
+
+    return edit
+
+
+def _track(ops: Ops, number: int, record_id: str, proposal: Proposal) -> None:
+    """One comment on the issue saying which record and pull request track it."""
+    pull = proposal.pull
+    where = f"pull request #{pull.number}" if pull and pull.number else "the default branch"
+    ops.api.upsert_comment(
+        number,
+        marker("record", record_id),
+        f"Tracked as incident record **{record_id}** ({where}).\n\n{COMMAND_HELP}\n\n"
+        + marker("record", record_id),
+    )
+
+
+def _pull_body(record_id: str, issue: int) -> str:
+    return (
+        f"The incident record {record_id} for #{issue}, written by maintain.\n\n"
+        "Later updates from the issue (slash commands, labels, closing) are added to this "
+        "pull request as new commits until it is merged.\n\n" + marker("pull", record_id)
+    )
+
+
+def _new_id(moment: datetime, key: str | None) -> str:
+    """An incident id; derived from `key` when given, so reruns agree on it."""
+    from maintain_repo.store.ids import new_id
+
+    if key is None:
+        return new_id("INC", moment)
+    digest = int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big")
+    alphabet = _crockford()
+    suffix = "".join(alphabet[(digest >> (5 * i)) & 31] for i in range(4))
+    return f"INC-{moment.strftime('%Y%m%d')}-{suffix}"
+
+
+def _crockford() -> str:
+    chars: list[str] = []
+    for part in re.findall(r".-.|.", CROCKFORD):
+        if len(part) == 3:
+            chars.extend(chr(c) for c in range(ord(part[0]), ord(part[2]) + 1))
+        else:
+            chars.append(part)
+    return "".join(chars)
+
+
+def _title(text: str) -> str:
+    text = text.removeprefix(FORM_TITLE_PREFIX)
+    cleaned = _TITLE_CONTROL.sub(" ", text).strip()[:200].rstrip()
+    return cleaned or "Incident reported on GitHub"
+
+
+def _one_line(text: str) -> str:
+    return _title(text)[:72]
+
+
+def _names(labels: Any) -> list[str]:
+    if not isinstance(labels, list):
+        return []
+    return [str(x["name"]) if isinstance(x, dict) else str(x) for x in labels]
+
+
+def _moment(text: str) -> datetime:
+    from maintain_repo.model.timestamps import parse_timestamp
+
+    return parse_timestamp(text)
+
+
+def _is_stamp(text: str) -> bool:
+    try:
+        _moment(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _stamp(moment: datetime) -> str:
+    from datetime import UTC
+
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
