@@ -356,3 +356,23 @@ def test_labels_close_and_reopen_follow_the_issue(world, tmp_path):
         "resolved",
         "reopened",
     ]
+
+
+def test_sync_with_lost_responses_still_makes_one_pull_request_and_one_reply(world, tmp_path):
+    repo, emu = world
+    number = emu.seed_issue("carol", "[Incident]: Checkout is slow", FORM_BODY, labels=["incident"])
+    emu.inject(Fault(method="POST", path=r"/pulls$", status=502, times=1, when="after"))
+    emu.inject(Fault(method="POST", path=r"/comments$", status=504, times=1, when="after"))
+    opened = emu.webhook("issues", "opened", issue=number, sender="carol")
+    assert _sync(repo, tmp_path, "issues", opened) == 0
+    emu.clear_faults()
+    ack = _comment(emu, number, "carol", "/ack")
+    emu.inject(Fault(method="POST", path=r"/comments$", status=502, times=1, when="after"))
+    assert _sync(repo, tmp_path, "issue_comment", ack) == 0
+    assert _sync(repo, tmp_path, "issue_comment", ack) == 0  # the event delivered twice
+    assert len(emu.pulls) == 1
+    bodies = [c["body"] for c in emu.comments(number)]
+    assert sum("maintain:record:" in b for b in bodies) == 1
+    assert sum("maintain:reply:" in b for b in bodies) == 1
+    record = _record(repo, emu)[1]
+    assert [e["event"] for e in record["timeline"]].count("acknowledged") == 1
