@@ -47,25 +47,18 @@ class Snapshot:
 
 def snapshot(root: Path, ref: str) -> Snapshot:
     """The base `ref` of the git repository holding the ops repository at `root`."""
-    import git  # GitPython is slow to import; only --base needs it
-
-    try:
-        repo = git.Repo(root, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise ConfigError(
+    repo, commit, prefix = _commit(
+        root,
+        ref,
+        ConfigError(
             f"{root} is not inside a git repository; --base needs one",
             hint="run without --base, or inside a git clone",
-        ) from None
-    try:
-        commit = repo.commit(ref)
-    except (git.BadName, ValueError):
-        raise UsageError(
+        ),
+        UsageError(
             f"--base {ref}: no such commit, branch or tag",
             hint="in a shallow CI checkout, fetch the base branch first (fetch-depth: 0)",
-        ) from None
-    top = Path(repo.working_tree_dir or root).resolve()
-    prefix = root.resolve().relative_to(top).as_posix()
-    prefix = "" if prefix == "." else prefix + "/"
+        ),
+    )
     records = _blobs(commit.tree, prefix, RECORDS, recursive=True)
     policies = {
         rel: blob
@@ -101,21 +94,15 @@ def _changed(repo: Any, sha: str, prefix: str) -> set[str]:
 
 def files_at(root: Path, ref: str, rels: list[str]) -> dict[str, bytes]:
     """The content at commit `ref` of the root-relative files that exist there."""
-    import git
-
-    try:
-        repo = git.Repo(root, search_parent_directories=True)
-        commit = repo.commit(ref)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise ConfigError(f"{root} is not inside a git repository") from None
-    except (git.BadName, ValueError):
-        raise UsageError(
+    _, commit, prefix = _commit(
+        root,
+        ref,
+        ConfigError(f"{root} is not inside a git repository"),
+        UsageError(
             f"commit {ref} is not in this clone",
             hint="check out the pull request with fetch-depth: 0 (or fetch its head) first",
-        ) from None
-    top = Path(repo.working_tree_dir or root).resolve()
-    prefix = root.resolve().relative_to(top).as_posix()
-    prefix = "" if prefix == "." else prefix + "/"
+        ),
+    )
     found: dict[str, bytes] = {}
     for rel in rels:
         try:
@@ -125,3 +112,20 @@ def files_at(root: Path, ref: str, rels: list[str]) -> dict[str, bytes]:
         if blob.type == "blob":
             found[rel] = blob.data_stream.read()
     return found
+
+
+def _commit(root: Path, ref: str, no_repo: ConfigError, no_ref: UsageError) -> tuple[Any, Any, str]:
+    """The repository holding `root`, its commit `ref`, and `root`'s path prefix in it."""
+    import git  # GitPython is slow to import; only some commands need it
+
+    try:
+        repo = git.Repo(root, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise no_repo from None
+    try:
+        commit = repo.commit(ref)
+    except (git.BadName, ValueError):
+        raise no_ref from None
+    top = Path(repo.working_tree_dir or root).resolve()
+    prefix = root.resolve().relative_to(top).as_posix()
+    return repo, commit, "" if prefix == "." else prefix + "/"
