@@ -8,7 +8,6 @@ from typing import Any
 
 from maintain_repo.cli.common import add_github, add_now, github_ops, now_of, root_of
 from maintain_repo.errors import UsageError
-from maintain_repo.model.incident import SEVERITIES
 
 
 def add_parser(commands: Any, name: str) -> None:
@@ -27,7 +26,8 @@ def add_parser(commands: Any, name: str) -> None:
         "the issue. With --dedupe-key, a rerun finds the issue it opened before.",
     )
     opened.add_argument("--title", required=True, help="one-line title")
-    opened.add_argument("--severity", required=True, choices=[*SEVERITIES, "unknown"])
+    # Checked in run(): importing the models here would slow every command's start.
+    opened.add_argument("--severity", required=True, help="SEV1, SEV2, SEV3, SEV4 or unknown")
     opened.add_argument(
         "--service",
         dest="services",
@@ -52,7 +52,12 @@ def run(args: argparse.Namespace) -> int:
     from maintain_repo.cli.common import say
     from maintain_repo.engine.incidents import open_incident
     from maintain_repo.git.identity import configured_login
+    from maintain_repo.model.incident import SEVERITIES
 
+    if args.severity not in (*SEVERITIES, "unknown"):
+        raise UsageError(
+            f"--severity {args.severity!r}: expected one of {', '.join(SEVERITIES)} or unknown"
+        )
     root = root_of(args)
     owner = args.owner or os.environ.get("GITHUB_ACTOR") or configured_login(root)
     if not owner:
