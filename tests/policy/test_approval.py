@@ -22,8 +22,8 @@ from maintain_repo.policy.approval import (
     Verdict,
     evaluate,
     latest_votes,
-    problems,
 )
+from maintain_repo.policy.approval_problems import problems
 from maintain_repo.report.approval import render_comment, status_description
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -26,7 +26,7 @@ from maintain_repo.model.findings import Finding, Severity
 from maintain_repo.model.kinds import KINDS
 from maintain_repo.model.policies import ApprovalPolicy, PolicyTest, TestRecord
 from maintain_repo.model.waiver import Waiver
-from maintain_repo.policy.approval import problems as approval_problems
+from maintain_repo.policy.approval_problems import problems as approval_problems
 from maintain_repo.policy.cel import Context, lookup_entry
 from maintain_repo.policy.policyset import Policies
 from maintain_repo.policy.records import compile_policy, evaluate_all

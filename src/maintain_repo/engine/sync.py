@@ -30,13 +30,13 @@ from maintain_repo.engine.incidents import (
 )
 from maintain_repo.engine.proposals import Change, Refused, edit_record
 from maintain_repo.errors import UsageError
-from maintain_repo.github.client import rank
 from maintain_repo.github.markers import marker
+from maintain_repo.model.facts import permission_rank
 from maintain_repo.model.timestamps import parse_timestamp
 from maintain_repo.report.safe import inert
 
 EVENTS = ("issues", "issue_comment", "pull_request", "pull_request_review")
-TRIAGE = rank("triage")
+TRIAGE = permission_rank("triage")
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ def _comment(ops: Ops, action: str, issue: dict[str, Any], comment: dict[str, An
     name, argument = parsed
     key = str(comment.get("id"))
     permission = ops.api.permission(login)
-    if rank(permission) < TRIAGE:
+    if permission_rank(permission) < TRIAGE:
         _reply(
             ops,
             number,

@@ -25,7 +25,7 @@ from maintain_repo.errors import GitHubError, redact
 from maintain_repo.github.api import IssueRef, PullRef, ReviewRef
 from maintain_repo.github.config import GitHubConfig
 from maintain_repo.github.markers import has_marker
-from maintain_repo.model.facts import PullRequestFacts, ReviewFact
+from maintain_repo.model.facts import PERMISSION_RANK, PullRequestFacts, ReviewFact
 
 if TYPE_CHECKING:
     from github.Issue import Issue
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
-_RANKS = {"none": 0, "read": 1, "triage": 2, "write": 3, "maintain": 4, "admin": 5}
 
 
 class Client:
@@ -271,7 +270,7 @@ class Client:
         except Exception as error:
             raise self._failure(f"read the permission of {login}", error) from None
         role = data.get("role_name") or data.get("permission") if isinstance(data, dict) else None
-        return str(role) if role in _RANKS else "none"
+        return str(role) if role in PERMISSION_RANK else "none"
 
     def _member(self, team: str, login: str) -> bool:
         import github
@@ -381,10 +380,6 @@ class Client:
 
         # Posting the same status twice is harmless: the latest one counts.
         self._create(f"set status {context} on {sha[:12]}", post, lambda: None)
-
-
-def rank(permission: str) -> int:
-    return _RANKS.get(permission, 0)
 
 
 def _issue(issue: Issue) -> IssueRef:

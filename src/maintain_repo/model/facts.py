@@ -82,6 +82,15 @@ class RecordFacts(NamedTuple):
         return cls(path, kind, id_, status, valid, references, extra)
 
 
+# A person's role on a repository, weakest first (GitHub's `role_name`).
+PERMISSION_RANK = {"none": 0, "read": 1, "triage": 2, "write": 3, "maintain": 4, "admin": 5}
+
+
+def permission_rank(permission: str) -> int:
+    """How much `permission` allows (0 for none or an unknown name)."""
+    return PERMISSION_RANK.get(permission, 0)
+
+
 @dataclass(frozen=True)
 class ReviewFact:
     """One submitted review of a pull request."""

@@ -5,7 +5,7 @@ Each is one YAML document with a `kind`; their JSON Schemas are generated and
 committed like the record schemas. Expressions are CEL text here; the policy
 layer compiles them. The approval policy's regular expressions, rule
 references and team names are checked by `maintain policy validate` (see
-`maintain_repo.policy.approval.problems`), so one run reports all of them.
+`maintain_repo.policy.approval_problems`), so one run reports all of them.
 """
 
 from __future__ import annotations

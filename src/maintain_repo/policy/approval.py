@@ -20,52 +20,46 @@ pull request touches and the freeze windows come in; a `Verdict` comes out.
   pass ("no approval rule applies to this pull request").
 - A veto (the latest review of someone `disapproval.requires` names asks for
   changes) beats any approval, and so does a change record scheduled in a
-  freeze window. A policy with problems (see `problems`) judges nothing: it
-  is an error.
+  freeze window. A policy with problems (`policy.approval_problems`) judges
+  nothing: it is an error.
 
 The verdict explains every rule the policy uses, skipped ones included.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from maintain_repo.model.change import Change
-from maintain_repo.model.facts import PullRequestFacts, ReviewFact
-from maintain_repo.model.findings import Finding, Pointer, Severity, dotted
+from maintain_repo.model.facts import PERMISSION_RANK, PullRequestFacts, ReviewFact
+from maintain_repo.model.findings import dotted
 from maintain_repo.model.policies import (
     Actors,
-    AndBlock,
     ApprovalItem,
     ApprovalPolicy,
     ApprovalRule,
     Approvers,
     FreezeWindow,
-    OrBlock,
     Predicates,
+)
+from maintain_repo.policy.approval_problems import (
+    DISAPPROVAL,
+    FREEZE,
+    INVALID,
+    children,
+    policy_problems,
 )
 from maintain_repo.policy.freeze import freeze_findings
 
 Status = Literal["skipped", "pending", "approved", "error", "disapproved"]
 VerdictStatus = Literal["approved", "pending", "disapproved", "error"]
 
-ERROR_RULE = "policy-error"
-FREEZE = "freeze-windows"
-DISAPPROVAL = "disapproval"
-INVALID = "approval-policy"
-# Names of the verdict's own results, which a rule may not take.
-RESERVED = frozenset({FREEZE, DISAPPROVAL, INVALID})
-MAX_DEPTH = 5  # nested and/or blocks (policy-bot's documented limit)
 DESCRIPTION_LIMIT = 140  # a commit status description
 NO_RULE_APPLIES = "no approval rule applies to this pull request"
 
-PERMISSION_RANK = {"none": 0, "read": 1, "triage": 2, "write": 3, "maintain": 4, "admin": 5}
-_LOGIN = re.compile(r"^@?[A-Za-z0-9][A-Za-z0-9-]{0,38}$")
-_TEAM = re.compile(r"^@?[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 _VOTES = ("APPROVED", "CHANGES_REQUESTED")
 
 
@@ -106,7 +100,7 @@ def evaluate(
     touches, as in its head commit)."""
     frozen = _freeze(changes, freezes)
     extra = (frozen,) if frozen is not None else ()
-    issues = _problems(policy)
+    issues = policy_problems(policy)
     if issues:
         pointer, message = issues[0]
         more = f" (and {len(issues) - 1} more problems)" if len(issues) > 1 else ""
@@ -173,12 +167,8 @@ def _used(items: Iterable[ApprovalItem]) -> set[str]:
         if isinstance(item, str):
             names.add(item)
         else:
-            names |= _used(_children(item)[1])
+            names |= _used(children(item)[1])
     return names
-
-
-def _children(block: AndBlock | OrBlock) -> tuple[str, list[ApprovalItem]]:
-    return ("and", block.and_) if isinstance(block, AndBlock) else ("or", block.or_)
 
 
 def _node(item: ApprovalItem, results: Mapping[str, RuleResult]) -> tuple[Status, tuple[str, ...]]:
@@ -186,7 +176,7 @@ def _node(item: ApprovalItem, results: Mapping[str, RuleResult]) -> tuple[Status
     if isinstance(item, str):
         status = results[item].status
         return status, ((item,) if status in ("pending", "error") else ())
-    return _block(*_children(item), results)
+    return _block(*children(item), results)
 
 
 def _block(
@@ -475,107 +465,3 @@ def _freeze(
     if not found:
         return None
     return RuleResult(FREEZE, "disapproved", "; ".join(f"{f.record} is {f.message}" for f in found))
-
-
-# -- problems of the policy itself (maintain policy validate) ------------------------------
-
-
-def problems(path: str, policy: ApprovalPolicy) -> list[Finding]:
-    """What stops the policy from judging anything, as `policy-error` findings at `path`."""
-    return [
-        Finding(ERROR_RULE, Severity.ERROR, message, path, pointer=pointer)
-        for pointer, message in _problems(policy)
-    ]
-
-
-def _problems(policy: ApprovalPolicy) -> list[tuple[Pointer, str]]:
-    found: list[tuple[Pointer, str]] = []
-    if not policy.rules:
-        found.append((("rules",), "the policy has no rules"))
-    names = [rule.name for rule in policy.rules]
-    for index, rule in enumerate(policy.rules):
-        found.extend(_rule_problems(index, rule, names))
-    approval = policy.policy.approval
-    if not approval:
-        found.append((("policy", "approval"), "approval lists nothing, so nothing can approve"))
-    found.extend(_tree_problems(approval, ("policy", "approval"), 0, names))
-    if policy.policy.disapproval is not None:
-        pointer = ("policy", "disapproval", "requires")
-        found.extend(_actor_problems(policy.policy.disapproval.requires, pointer))
-    return found
-
-
-def _rule_problems(
-    index: int, rule: ApprovalRule, names: list[str]
-) -> Iterator[tuple[Pointer, str]]:
-    here: Pointer = ("rules", index)
-    if rule.name in RESERVED:
-        yield (*here, "name"), f"{rule.name!r} is reserved for the verdict's own results"
-    if names.index(rule.name) != index:
-        first = names.index(rule.name)
-        yield (*here, "name"), f"rules[{first}] is also named {rule.name!r}; names are unique"
-    yield from _predicate_problems(rule.if_, (*here, "if"))
-    yield from _predicate_problems(rule.requires.conditions, (*here, "requires", "conditions"))
-    yield from _actor_problems(rule.requires, (*here, "requires"))
-
-
-def _tree_problems(
-    items: Sequence[ApprovalItem], pointer: Pointer, depth: int, names: list[str]
-) -> Iterator[tuple[Pointer, str]]:
-    for index, item in enumerate(items):
-        here: Pointer = (*pointer, index)
-        if isinstance(item, str):
-            if item not in names:
-                guess = difflib.get_close_matches(item, names, n=1, cutoff=0.7)
-                hint = f"; did you mean {guess[0]!r}?" if guess else ""
-                yield here, f"no rule is called {item!r}{hint}"
-            continue
-        key, children = _children(item)
-        if depth + 1 > MAX_DEPTH:
-            yield (*here, key), f"and/or blocks nest at most {MAX_DEPTH} deep"
-            continue
-        if not children:
-            yield (*here, key), f"an empty {key} block"
-        yield from _tree_problems(children, (*here, key), depth + 1, names)
-
-
-def _predicate_problems(predicates: Predicates, pointer: Pointer) -> Iterator[tuple[Pointer, str]]:
-    patterns: list[tuple[Pointer, str]] = []
-    if predicates.changed_files is not None:
-        for key in ("paths", "ignore"):
-            values = getattr(predicates.changed_files, key)
-            patterns += [((*pointer, "changed_files", key, i), v) for i, v in enumerate(values)]
-    if predicates.only_changed_files is not None:
-        values = predicates.only_changed_files.paths
-        patterns += [
-            ((*pointer, "only_changed_files", "paths", i), v) for i, v in enumerate(values)
-        ]
-    if predicates.targets_branch is not None:
-        patterns.append(
-            ((*pointer, "targets_branch", "pattern"), predicates.targets_branch.pattern)
-        )
-    for where, pattern in patterns:
-        message = _regex_problem(pattern)
-        if message is not None:
-            yield where, message
-    if predicates.has_author_in is not None:
-        yield from _actor_problems(predicates.has_author_in, (*pointer, "has_author_in"))
-
-
-def _regex_problem(pattern: str) -> str | None:
-    try:
-        re.compile(pattern)
-    except re.error as e:
-        return f"not a valid regular expression: {e}"
-    return None
-
-
-def _actor_problems(actors: Actors, pointer: Pointer) -> Iterator[tuple[Pointer, str]]:
-    for index, team in enumerate(actors.teams):
-        if not _TEAM.match(team):
-            yield (*pointer, "teams", index), f"{team!r} is not a team: write org/team-slug"
-    for index, user in enumerate(actors.users):
-        if _TEAM.match(user):
-            yield (*pointer, "users", index), f"{user!r} is a team: list it under teams"
-        elif not _LOGIN.match(user):
-            yield (*pointer, "users", index), f"{user!r} is not a GitHub login"
