@@ -92,12 +92,14 @@ def github_ops(args: argparse.Namespace, root: Path, *, base: str | None = None)
     from maintain_repo.github.client import Client
     from maintain_repo.github.config import from_environment
 
-    settings = worktree_policies(root).settings
+    repository = args.repository or os.environ.get("GITHUB_REPOSITORY")
+    if not repository:  # only then are the settings read
+        settings = worktree_policies(root).settings
+        repository = settings.github.repository if settings.github else None
     config = from_environment(
         api_url=args.api_url,
-        repository=args.repository,
+        repository=repository,
         dry_run=getattr(args, "dry_run", False),
-        fallback_repository=settings.github.repository if settings.github else None,
         say=say,
     )
     return Ops(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ class ReviewRef:
     user: str
     state: str
     commit_id: str
-    submitted_at: str
+    submitted_at: datetime | None  # None: a pending review, not submitted yet
 
 
 class GitHubApi(Protocol):

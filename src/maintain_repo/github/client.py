@@ -17,14 +17,13 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
-from maintain_repo.errors import GitHubError, redact
 from maintain_repo.github.api import IssueRef, PullRef, ReviewRef
 from maintain_repo.github.config import GitHubConfig
 from maintain_repo.github.markers import has_marker
+from maintain_repo.github.retry import describe, failure, request_retry, retry_after, transient
 from maintain_repo.model.facts import PERMISSION_RANK, PullRequestFacts, ReviewFact
 
 if TYPE_CHECKING:
@@ -33,7 +32,6 @@ if TYPE_CHECKING:
     from github.Repository import Repository
 
 T = TypeVar("T")
-_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
 
 
 class Client:
@@ -45,7 +43,6 @@ class Client:
         self.login = config.bot_login
         self.dry_run = config.dry_run
         self._repo: Repository | None = None
-        self._planned = 0  # numbers handed out for objects a dry run would create
         # A dry run without a token reads nothing: it plans as if the repository were empty.
         self.offline = config.dry_run and not config.token
 
@@ -61,22 +58,12 @@ class Client:
         import github
         from github import Auth
 
-        class _Retry(github.GithubRetry):
-            """GitHub's retry rules, but never for non-idempotent requests on 5xx."""
-
-        retry = _Retry(
-            total=self.config.attempts - 1,
-            backoff_factor=self.config.backoff,
-            allowed_methods=_IDEMPOTENT,
-            secondary_rate_wait=60 * self.config.backoff,
-            raise_on_status=False,
-        )
         pace = self.config.pace
         client = github.Github(
             auth=Auth.Token(self.config.token) if self.config.token else None,
             base_url=self.config.api_url,
             timeout=max(1, round(self.config.timeout)),
-            retry=retry,
+            retry=request_retry(self.config),
             per_page=100,
             seconds_between_requests=0.25 if pace else None,
             seconds_between_writes=1.0 if pace else None,
@@ -90,7 +77,7 @@ class Client:
         try:
             return action()
         except Exception as error:
-            raise self._failure(what, error) from None
+            raise failure(what, error) from None
 
     def _create(self, what: str, make: Callable[[], T], find: Callable[[], T | None]) -> T:
         """Create once: after an unclear failure, look for the object before trying again."""
@@ -99,32 +86,19 @@ class Client:
             try:
                 return make()
             except Exception as error:
-                if attempt == self.config.attempts or not _transient(error):
-                    raise self._failure(what, error) from None
-                self.config.say(f"GitHub: {what}: {_describe(error)}; checking before retrying")
-                time.sleep(_retry_after(error) or delay)
+                if attempt == self.config.attempts or not transient(error):
+                    raise failure(what, error) from None
+                self.config.say(f"GitHub: {what}: {describe(error)}; checking before retrying")
+                time.sleep(retry_after(error) or delay)
                 delay *= 2
             found = self._call(f"look up after {what}", find)
             if found is not None:
                 return found
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _failure(self, what: str, error: Exception) -> GitHubError:
-        hint = ""
-        status = getattr(error, "status", None)
-        if status == 401:
-            hint = "the token was refused: check GITHUB_TOKEN"
-        elif status in (403, 404):
-            hint = (
-                "the token may lack a permission this command needs (see the README's GitHub "
-                "setup for each workflow's permissions)"
-            )
-        return GitHubError(redact(f"GitHub: {what} failed: {_describe(error)}"), hint=hint)
-
     def _plan(self, text: str) -> int:
         self.config.say(f"dry run: would {text}")
-        self._planned += 1
-        return 0
+        return 0  # the number of an object a dry run did not make
 
     # -- issues ----------------------------------------------------------------
 
@@ -268,7 +242,7 @@ class Client:
         except github.UnknownObjectException:
             return "none"  # not a collaborator (GitHub answers 404)
         except Exception as error:
-            raise self._failure(f"read the permission of {login}", error) from None
+            raise failure(f"read the permission of {login}", error) from None
         role = data.get("role_name") or data.get("permission") if isinstance(data, dict) else None
         return str(role) if role in PERMISSION_RANK else "none"
 
@@ -282,7 +256,7 @@ class Client:
         except github.UnknownObjectException:
             return False
         except Exception as error:
-            raise self._failure(f"read membership of {login} in {team}", error) from None
+            raise failure(f"read membership of {login} in {team}", error) from None
         return isinstance(data, dict) and data.get("state") == "active"
 
     # -- pull requests ---------------------------------------------------------
@@ -293,7 +267,7 @@ class Client:
     def reviews(self, number: int) -> list[ReviewRef]:
         def listed() -> list[ReviewRef]:
             return [
-                ReviewRef(r.user.login, r.state, r.commit_id, _stamp(r.submitted_at))
+                ReviewRef(r.user.login, r.state, r.commit_id, r.submitted_at)
                 for r in self.repo.get_pull(number).get_reviews()
                 if r.raw_data.get("user")  # a deleted account's reviews have no user
             ]
@@ -329,7 +303,7 @@ class Client:
             f"list files of #{number}", lambda: tuple(f.filename for f in pr.get_files())
         )
         reviews = tuple(
-            ReviewFact(r.user, r.state, r.commit_id, datetime.fromisoformat(r.submitted_at))
+            ReviewFact(r.user, r.state, r.commit_id, r.submitted_at)
             for r in self.reviews(number)
             if r.submitted_at
         )
@@ -405,42 +379,3 @@ def _pull(pr: PullRequest) -> PullRef:
         base_ref=pr.base.ref,
         url=pr.html_url,
     )
-
-
-def _stamp(moment: datetime | None) -> str:
-    if moment is None:
-        return ""
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def _transient(error: Exception) -> bool:
-    """Worth another try: GitHub failed, throttled us, or the connection broke."""
-    import requests
-
-    if isinstance(error, requests.RequestException):
-        return True
-    status = getattr(error, "status", None)
-    if not isinstance(status, int):
-        return False
-    if status >= 500:
-        return True
-    message = str(getattr(error, "data", "") or "").lower()
-    return status in (403, 429) and (_retry_after(error) is not None or "rate limit" in message)
-
-
-def _retry_after(error: Exception) -> float | None:
-    headers = getattr(error, "headers", None) or {}
-    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
-    try:
-        return min(float(value), 120.0) if value is not None else None
-    except ValueError:
-        return None
-
-
-def _describe(error: Exception) -> str:
-    status = getattr(error, "status", None)
-    data = getattr(error, "data", None)
-    if isinstance(status, int):
-        message = data.get("message") if isinstance(data, dict) else data
-        return f"HTTP {status}" + (f" ({message})" if message else "")
-    return f"{type(error).__name__}: {error}"

@@ -46,7 +46,6 @@ def from_environment(
     repository: str | None = None,
     token: str | None = None,
     dry_run: bool = False,
-    fallback_repository: str | None = None,
     say: Callable[[str], None] = lambda _: None,
     environ: Mapping[str, str] | None = None,
 ) -> GitHubConfig:
@@ -55,7 +54,7 @@ def from_environment(
     url = (api_url or env.get("GITHUB_API_URL") or DEFAULT_API).rstrip("/")
     if not re.match(r"^https?://[^\s/]+", url):
         raise UsageError(f"GitHub API URL {url!r} is not an http(s) URL")
-    repo = repository or env.get("GITHUB_REPOSITORY") or fallback_repository
+    repo = repository or env.get("GITHUB_REPOSITORY")
     if not repo:
         raise UsageError(
             "which GitHub repository? none given",
