@@ -376,3 +376,11 @@ def test_sync_with_lost_responses_still_makes_one_pull_request_and_one_reply(wor
     assert sum("maintain:reply:" in b for b in bodies) == 1
     record = _record(repo, emu)[1]
     assert [e["event"] for e in record["timeline"]].count("acknowledged") == 1
+
+
+def test_an_incident_of_unknown_severity_gets_no_severity_label(world):
+    repo, emu = world
+    args = ["--root", str(repo.root), "incident", "open", "--title", "Something is off"]
+    assert main([*args, "--severity", "unknown", "--owner", "alice"]) == 0
+    (issue,) = [i for i in emu.issues if "pull_request" not in i]
+    assert {label["name"] for label in issue["labels"]} == {"incident", "maintain", "status:triage"}

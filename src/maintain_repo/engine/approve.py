@@ -82,7 +82,8 @@ def _walk_teams(value: Any) -> Iterator[str]:
     if isinstance(value, dict):
         for key, item in value.items():
             if key == "teams" and isinstance(item, list):
-                yield from (str(t) for t in item)
+                # GitHub's team URLs take org/slug without the `@` people write.
+                yield from (str(t).lstrip("@") for t in item)
             else:
                 yield from _walk_teams(item)
     elif isinstance(value, list):

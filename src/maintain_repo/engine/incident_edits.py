@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from maintain_repo.engine.proposals import Change, Refused
 from maintain_repo.model.incident import SEVERITIES
+from maintain_repo.model.timestamps import format_timestamp
 
 SEVERITY_LABELS = {severity: severity for severity in SEVERITIES}
 STATUS_PREFIX = "status:"
@@ -31,7 +32,7 @@ class Actor:
 
     @property
     def stamp(self) -> str:
-        return self.at.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        return format_timestamp(self.at)
 
 
 def _entry(data: Any, actor: Actor, event: str, text: str | None = None) -> None:

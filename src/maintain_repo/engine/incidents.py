@@ -10,7 +10,6 @@ twice.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,9 +21,10 @@ from maintain_repo.engine.incident_edits import clean_text, labels_for
 from maintain_repo.engine.proposals import Proposal, branch_of, propose, record_path
 from maintain_repo.github.api import GitHubApi, IssueRef
 from maintain_repo.github.markers import marker, markers_in, with_marker
-from maintain_repo.model.common import CROCKFORD
 from maintain_repo.model.incident import SEVERITIES
+from maintain_repo.model.timestamps import format_timestamp, parse_timestamp
 from maintain_repo.report.safe import inert
+from maintain_repo.store.ids import derived_id, new_id
 from maintain_repo.store.repo import RECORDS
 from maintain_repo.store.yaml import read_mapping
 
@@ -109,14 +109,14 @@ def open_incident(
         marker("incident", record_id),
         title,
         body,
-        [INCIDENT_LABEL, severity if severity in SEVERITIES else "", "status:triage"],
+        labels_for({"severity": severity, "status": "triage"}, (INCIDENT_LABEL,)),
         MAINTAIN_LABEL,
     )
     values: dict[str, Any] = {
         "severity": severity,
         "services": list(services),
-        "reported_at": _stamp(now),
-        "detected_at": _stamp(now),
+        "reported_at": format_timestamp(now),
+        "detected_at": format_timestamp(now),
     }
     if issue.number:  # 0: a dry run did not open it
         values["links.github_issue"] = issue.number
@@ -141,7 +141,7 @@ def record_from_form(ops: Ops, issue: dict[str, Any], now: datetime) -> Opened |
     fields = parse_form(str(issue.get("body") or ""))
     title = _title(str(issue.get("title") or ""))
     reporter = str(issue["user"]["login"])
-    opened = _moment(str(issue["created_at"]))
+    opened = parse_timestamp(str(issue["created_at"]))
     if record_id is None:
         record_id = _new_id(opened, f"issue:{ops.api.repository}#{number}")
     severity = fields.get("severity") or "unknown"
@@ -150,7 +150,7 @@ def record_from_form(ops: Ops, issue: dict[str, Any], now: datetime) -> Opened |
         "severity": severity if severity in (*SEVERITIES, "unknown") else "unknown",
         "services": sorted(set(services)),
         "links.github_issue": number,
-        "reported_at": _stamp(opened),
+        "reported_at": format_timestamp(opened),
         "roles.reporter": reporter,
         "detection": {"source": "staff"},
     }
@@ -280,24 +280,7 @@ def _pull_body(record_id: str, issue: int) -> str:
 
 def _new_id(moment: datetime, key: str | None) -> str:
     """An incident id; derived from `key` when given, so reruns agree on it."""
-    from maintain_repo.store.ids import new_id
-
-    if key is None:
-        return new_id("INC", moment)
-    digest = int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big")
-    alphabet = _crockford()
-    suffix = "".join(alphabet[(digest >> (5 * i)) & 31] for i in range(4))
-    return f"INC-{moment.strftime('%Y%m%d')}-{suffix}"
-
-
-def _crockford() -> str:
-    chars: list[str] = []
-    for part in re.findall(r".-.|.", CROCKFORD):
-        if len(part) == 3:
-            chars.extend(chr(c) for c in range(ord(part[0]), ord(part[2]) + 1))
-        else:
-            chars.append(part)
-    return "".join(chars)
+    return new_id("INC", moment) if key is None else derived_id("INC", moment, key)
 
 
 def _title(text: str) -> str:
@@ -316,21 +299,9 @@ def _names(labels: Any) -> list[str]:
     return [str(x["name"]) if isinstance(x, dict) else str(x) for x in labels]
 
 
-def _moment(text: str) -> datetime:
-    from maintain_repo.model.timestamps import parse_timestamp
-
-    return parse_timestamp(text)
-
-
 def _is_stamp(text: str) -> bool:
     try:
-        _moment(text)
+        parse_timestamp(text)
     except ValueError:
         return False
     return True
-
-
-def _stamp(moment: datetime) -> str:
-    from datetime import UTC
-
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")

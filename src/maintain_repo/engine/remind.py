@@ -12,16 +12,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from maintain_repo.engine.incidents import LABELS as INCIDENT_LABELS
 from maintain_repo.engine.incidents import MAINTAIN_LABEL, Ops
 from maintain_repo.github.api import IssueRef
 from maintain_repo.github.markers import marker, markers_in, with_marker
+from maintain_repo.model.timestamps import format_timestamp
 from maintain_repo.policy.sla import Obligation
 from maintain_repo.report.safe import inert
 
 SLA_LABEL = "sla"
 LABELS = {
     SLA_LABEL: ("e99695", "A deadline from the SLA policy is at risk or breached"),
-    MAINTAIN_LABEL: ("5319e7", "Opened and kept up to date by maintain"),
+    MAINTAIN_LABEL: INCIDENT_LABELS[MAINTAIN_LABEL],
     "sla:breached": ("b60205", "The deadline has passed"),
     "sla:at_risk": ("fbca04", "Most of the time to the deadline has passed"),
 }
@@ -100,8 +102,7 @@ def _title(obligation: Obligation) -> str:
 
 
 def _body(o: Obligation) -> str:
-    due = o.due.isoformat().replace("+00:00", "Z")
-    start = o.start.isoformat().replace("+00:00", "Z")
+    due, start = format_timestamp(o.due), format_timestamp(o.start)
     return "\n".join(
         [
             f"**{o.kind.replace('_', ' ')}** of **{o.record}** is **{o.state.replace('_', ' ')}**.",

@@ -28,7 +28,7 @@ from maintain_repo.engine.incidents import (
     record_for_issue,
     record_from_form,
 )
-from maintain_repo.engine.proposals import Change, Refused, edit_record
+from maintain_repo.engine.proposals import Change, Proposal, Refused, edit_record
 from maintain_repo.errors import UsageError
 from maintain_repo.github.markers import marker
 from maintain_repo.model.facts import permission_rank
@@ -178,8 +178,8 @@ def _refusal(refusal: Refused) -> str:
     return f"Could not do that: {inert(refusal.message)}"
 
 
-def _in(proposal: Any) -> str:
-    pull = getattr(proposal, "pull", None)
+def _in(proposal: Proposal) -> str:
+    pull = proposal.pull
     return f" in pull request #{pull.number}" if pull is not None and pull.number else ""
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 
 RFC3339 = (
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
@@ -29,3 +29,8 @@ def parse_timestamp(value: object) -> datetime:
         return datetime.fromisoformat(value.upper())
     except ValueError as e:
         raise ValueError(f"{value!r} is not a real date and time: {e}") from None
+
+
+def format_timestamp(moment: datetime) -> str:
+    """`moment` as records write it: UTC, whole seconds, `Z`."""
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")

@@ -7,6 +7,7 @@ merges the two new files cleanly; a date plus 20 random bits does not, and
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 import unicodedata
@@ -20,6 +21,13 @@ def new_id(prefix: str, now: datetime | None = None) -> str:
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     suffix = "".join(secrets.choice(CROCKFORD_ALPHABET) for _ in range(4))
     return f"{prefix}-{moment:%Y%m%d}-{suffix}"
+
+
+def derived_id(prefix: str, now: datetime, key: str) -> str:
+    """The id `key` always gives on the day `now` (UTC): reruns of one job agree on it."""
+    digest = int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big")
+    suffix = "".join(CROCKFORD_ALPHABET[(digest >> (5 * i)) & 31] for i in range(4))
+    return f"{prefix}-{now.astimezone(UTC):%Y%m%d}-{suffix}"
 
 
 def slugify(text: str, *, max_length: int = 63) -> str:
