@@ -7,6 +7,7 @@ responses follow GitHub's OpenAPI description (the test suite checks every one o
 Modules: `state` (the data), `render` (the API's shapes), `routes` (the endpoints),
 `server` (HTTP, authentication, headers, recording), `faults`, `webhooks` (payloads),
 `control` (the `/_emulator/` endpoints), `gitrepo` (contents from a bare git repository),
+`heads` (what a pull request holds: from git or seeded),
 `emulator` (the public class), `__main__` (the standalone command).
 """
 

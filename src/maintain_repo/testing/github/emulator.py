@@ -15,7 +15,7 @@ from maintain_repo.testing.github import control
 from maintain_repo.testing.github.exchange import Exchange
 from maintain_repo.testing.github.faults import Fault
 from maintain_repo.testing.github.gitrepo import GitError, GitRepo
-from maintain_repo.testing.github.render import View, fake_sha
+from maintain_repo.testing.github.render import View
 from maintain_repo.testing.github.server import Core, HTTPServer
 from maintain_repo.testing.github.state import (
     BOT_LOGIN,
@@ -24,6 +24,7 @@ from maintain_repo.testing.github.state import (
     Issue,
     PullData,
     State,
+    fake_sha,
     node_id,
 )
 from maintain_repo.testing.github.webhooks import build

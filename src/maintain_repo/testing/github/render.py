@@ -7,12 +7,12 @@ followed by the client that asked.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from maintain_repo.testing.github.gitrepo import GitError, GitRepo
+from maintain_repo.testing.github.gitrepo import GitRepo
+from maintain_repo.testing.github.heads import Heads
 from maintain_repo.testing.github.state import (
     BOT_LOGIN,
     CheckRun,
@@ -27,12 +27,12 @@ from maintain_repo.testing.github.state import (
     Status,
     Team,
     User,
+    fake_sha,
     node_id,
     rank,
 )
 
 JSON = dict[str, Any]
-_EPOCH = "2020-01-01T00:00:00Z"
 _ACTIONS_APP_ID = 15368
 
 
@@ -41,18 +41,13 @@ def iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def fake_sha(*parts: object) -> str:
-    """A stable 40-hex string standing for a git object the emulator has no git for."""
-    return hashlib.sha1("\0".join(map(str, parts)).encode(), usedforsecurity=False).hexdigest()
-
-
 class View:
     """Renders state for clients that reach the emulator at `base` (no trailing slash)."""
 
     def __init__(self, state: State, base: str, git: GitRepo | None, page_size: int) -> None:
         self.state = state
         self.base = base.rstrip("/")
-        self.git = git
+        self.heads = Heads(state, git)
         self.page_size = page_size
         self.repo_api = f"{self.base}/repos/{state.owner}/{state.name}"
         self.repo_html = f"{self.base}/{state.owner}/{state.name}"
@@ -423,46 +418,11 @@ class View:
 
     # -- pull requests ---------------------------------------------------------------------
 
-    def refresh(self, pull: PullData) -> None:
-        """Re-read the head and base tips from git (a push shows up, as on GitHub)."""
-        if self.git is None:
-            return
-        head = self.git.branch(pull.head_ref)
-        base = self.git.branch(pull.base_ref)
-        if head is not None:
-            pull.head_sha = head
-        if base is not None and pull.merged_at is None:
-            pull.base_sha = base
-
-    def files(self, pull: PullData) -> list[FileChange]:
-        if self.git is None:
-            return list(pull.files)
-        try:
-            return self.git.diff(pull.base_sha, pull.head_sha)
-        except GitError:
-            return []
-
-    def commit_infos(self, pull: PullData) -> list[CommitInfo]:
-        if self.git is not None:
-            try:
-                return self.git.commits(pull.base_sha, pull.head_sha)
-            except GitError:
-                return []
-        return [self.seeded_commit(pull.head_sha, pull.base_sha)]
-
-    def seeded_commit(self, sha: str, parent: str | None) -> CommitInfo:
-        when = iso(self.state.created_at) or _EPOCH
-        return CommitInfo(
-            sha, fake_sha("tree", sha), (parent,) if parent else (), "Test Author",
-            "test-author@users.noreply.github.com", when, "Test Author",
-            "test-author@users.noreply.github.com", when, "Seeded commit",
-        )  # fmt: skip
-
     def pull(self, issue: Issue, *, full: bool = True) -> JSON:
         """`pull-request` (full) or `pull-request-simple` (lists)."""
         pull = issue.pull
         assert pull is not None
-        self.refresh(pull)
+        self.heads.refresh(pull)
         n = issue.number
         api, html = f"{self.repo_api}/pulls/{n}", f"{self.repo_html}/pull/{n}"
         issue_api = f"{self.repo_api}/issues/{n}"
@@ -509,7 +469,7 @@ class View:
         return out
 
     def pull_counts(self, issue: Issue, pull: PullData) -> JSON:
-        files = self.files(pull)
+        files = self.heads.files(pull)
         merged = pull.merged_at is not None
         return {
             "merged": merged,
@@ -522,7 +482,7 @@ class View:
             ),
             "review_comments": 0,
             "maintainer_can_modify": False,
-            "commits": len(self.commit_infos(pull)),
+            "commits": len(self.heads.commits(pull)),
             "additions": sum(f.additions for f in files),
             "deletions": sum(f.deletions for f in files),
             "changed_files": len(files),

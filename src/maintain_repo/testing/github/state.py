@@ -8,6 +8,7 @@ and pull request numbers from another, shared by both, as on GitHub.
 from __future__ import annotations
 
 import base64
+import hashlib
 import secrets
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -28,6 +29,11 @@ def rank(permission: str) -> int:
 def utcnow() -> datetime:
     """The real time, to the second (GitHub's timestamps have no fraction)."""
     return datetime.now(UTC).replace(microsecond=0)
+
+
+def fake_sha(*parts: object) -> str:
+    """A stable 40-hex string standing for a git object the emulator has no git for."""
+    return hashlib.sha1("\0".join(map(str, parts)).encode(), usedforsecurity=False).hexdigest()
 
 
 def node_id(prefix: str, ident: int) -> str:

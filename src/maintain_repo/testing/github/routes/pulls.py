@@ -15,11 +15,10 @@ from maintain_repo.testing.github.protocol import (
     paginate,
     unprocessable,
 )
-from maintain_repo.testing.github.render import fake_sha
 from maintain_repo.testing.github.routes import route
 from maintain_repo.testing.github.routes.common import check_state, choice, find_pull
 from maintain_repo.testing.github.routes.issues import set_state
-from maintain_repo.testing.github.state import Issue, PullData, Review, node_id
+from maintain_repo.testing.github.state import Issue, PullData, Review, fake_sha, node_id
 
 EVENTS = {"APPROVE": "APPROVED", "REQUEST_CHANGES": "CHANGES_REQUESTED", "COMMENT": "COMMENTED"}
 
@@ -151,16 +150,18 @@ def pull_files(ctx: Context) -> Reply:
     ctx.require("read")
     pull = find_pull(ctx).pull
     assert pull is not None
-    ctx.view.refresh(pull)
-    return paginate(ctx, ctx.view.files(pull), lambda f: ctx.view.diff_entry(f, pull.head_sha))
+    ctx.view.heads.refresh(pull)
+    return paginate(
+        ctx, ctx.view.heads.files(pull), lambda f: ctx.view.diff_entry(f, pull.head_sha)
+    )
 
 
 def pull_commits(ctx: Context) -> Reply:
     ctx.require("read")
     pull = find_pull(ctx).pull
     assert pull is not None
-    ctx.view.refresh(pull)
-    return paginate(ctx, ctx.view.commit_infos(pull), ctx.view.commit)
+    ctx.view.heads.refresh(pull)
+    return paginate(ctx, ctx.view.heads.commits(pull), ctx.view.commit)
 
 
 def review_comments(ctx: Context) -> Reply:
@@ -185,7 +186,7 @@ def merge_pull(ctx: Context) -> Reply:
     issue = find_pull(ctx)
     pull = issue.pull
     assert pull is not None
-    ctx.view.refresh(pull)
+    ctx.view.heads.refresh(pull)
     body = ctx.body()
     if issue.state != "open" or pull.merged_at is not None:
         raise ApiError(405, "Pull Request is not mergeable")
@@ -235,7 +236,7 @@ def create_review(ctx: Context) -> Reply:
     issue = find_pull(ctx)
     pull = issue.pull
     assert pull is not None
-    ctx.view.refresh(pull)
+    ctx.view.heads.refresh(pull)
     body = ctx.body()
     event = body.get("event")
     text = ctx.string(body, "body", "PullRequestReview") or ""

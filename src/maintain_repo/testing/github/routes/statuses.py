@@ -96,7 +96,7 @@ def get_commit(ctx: Context) -> Reply:
     ctx.require("read")
     sha = resolve(ctx, ctx.params["ref"])
     if ctx.git is None:
-        return Reply(200, ctx.view.commit(ctx.view.seeded_commit(sha, None)))
+        return Reply(200, ctx.view.commit(ctx.view.heads.seeded_commit(sha, None)))
     try:
         return Reply(200, ctx.view.commit(ctx.git.commit(sha)))
     except GitError:
