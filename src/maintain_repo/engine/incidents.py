@@ -134,7 +134,7 @@ def open_incident(
     return Opened(record_id, issue, created, proposal)
 
 
-def record_from_form(ops: Ops, issue: dict[str, Any], now: datetime) -> Opened | None:
+def record_from_form(ops: Ops, issue: dict[str, Any]) -> Opened:
     """An issue opened from the incident issue form, proposed as an incident record."""
     number = int(issue["number"])
     record_id = record_for_issue(ops, number, issue)

@@ -57,8 +57,10 @@ def sync(
         raise UsageError(f"event {event!r} is not handled (handled: {', '.join(EVENTS)})")
     action = str(payload.get("action") or "")
     if event in ("pull_request", "pull_request_review"):
-        pull = payload.get("pull_request") or {}
-        return approve(int(pull["number"]))
+        number = (payload.get("pull_request") or {}).get("number")
+        if not isinstance(number, int):
+            raise UsageError(f"the {event} payload has no pull_request.number")
+        return approve(number)
     issue = payload.get("issue")
     if not isinstance(issue, dict) or "number" not in issue:
         raise UsageError(f"the {event} payload has no issue")
@@ -86,9 +88,7 @@ def _issue_event(
         return Outcome(f"#{number} is not labelled {INCIDENT_LABEL}; nothing to do")
     actor = edits.Actor(sender, _when(issue.get("updated_at"), now))
     if action == "opened":
-        opened = record_from_form(ops, issue, now)
-        if opened is None:
-            return Outcome(f"#{number}: nothing to do")
+        opened = record_from_form(ops, issue)
         return Outcome(f"#{number}: incident {opened.record_id} proposed{_in(opened.proposal)}")
     change: Change | None = None
     try:
