@@ -41,7 +41,6 @@ class Refused(MaintainError):
 class Proposal:
     pull: PullRef | None  # None: nothing to change, and no pull request is open
     published: Published
-    created: bool  # a new pull request was opened
 
 
 def branch_of(record_id: str) -> str:
@@ -74,9 +73,9 @@ def propose(
         say=say,
     )
     if not published.changed:
-        return Proposal(open_pull, published, False)
-    pull, created = api.ensure_pull(branch, base, title, body)
-    return Proposal(pull, published, created)
+        return Proposal(open_pull, published)
+    pull, _ = api.ensure_pull(branch, base, title, body)
+    return Proposal(pull, published)
 
 
 def record_path(checkout: Path, record_id: str) -> Path:
