@@ -22,6 +22,7 @@ from maintain_repo.cli import (
     init,
     new,
     policy,
+    probe,
     rules,
     schema,
     sla,
@@ -40,6 +41,7 @@ COMMANDS = {
     "incident": incident,
     "approve": approve,
     "github": github,
+    "probe": probe,
 }
 
 

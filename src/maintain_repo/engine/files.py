@@ -32,6 +32,7 @@ from maintain_repo.store.yaml import locate_findings, parse
 if TYPE_CHECKING:
     from maintain_repo.model.kinds import Kind
     from maintain_repo.model.policies import RecordPolicy
+    from maintain_repo.model.service import Service
     from maintain_repo.model.settings import Settings
     from maintain_repo.policy.policyset import Policies
 
@@ -111,6 +112,10 @@ def record_findings(
     record = cast(Record, model)
     for rule in RECORD_RULES.values():
         findings.extend(rule(kind, record, rel))
+    if record.kind == "service" and getattr(record, "probes", None):
+        from maintain_repo.policy.probes import condition_findings
+
+        findings.extend(condition_findings(cast("Service", record), rel))
     if policies is not None:
         findings.extend(policies.findings(rel, record, content))
     return record, findings

@@ -50,7 +50,7 @@ class Identity:
 def publish(
     root: Path,
     branch: str,
-    base: str,
+    base: str | None,
     edit: Edit,
     *,
     continue_branch: bool,
@@ -59,7 +59,11 @@ def publish(
     dry_run: bool = False,
     say: Callable[[str], None] = lambda _: None,
 ) -> Published:
-    """Make `edit` on `branch` (its tip if `continue_branch`, else fresh from `base`); push."""
+    """Make `edit` on `branch` (its tip if `continue_branch`, else fresh from `base`); push.
+
+    `base` None: a branch of its own history (like the state branch), started
+    from an empty root commit when it does not exist yet.
+    """
     repo, prefix = _open(root)
     stale: str | None = None  # a leftover branch (its pull request is gone): replaced
     with _credentials(repo, token):
@@ -68,7 +72,7 @@ def publish(
             if attempt == 0 and not continue_branch:
                 stale = tip
             on_tip = tip is not None and tip != stale
-            start = tip if on_tip and tip else f"refs/remotes/origin/{base}"
+            start = tip if on_tip and tip else _start_of(repo, branch, base, identity)
             with _worktree(repo, start) as tree:
                 message = edit(tree / prefix if prefix else tree)
                 if message is None or not _dirty(tree):
@@ -85,6 +89,19 @@ def publish(
         f"could not push to {branch}: it kept moving ({ATTEMPTS} attempts)",
         hint="another job is writing the same branch; run again",
     )
+
+
+@contextmanager
+def read_branch(root: Path, branch: str, token: str | None = None) -> Iterator[Path | None]:
+    """A temporary checkout of `origin/<branch>` as it is now (None: no such branch)."""
+    repo, _ = _open(root)
+    with _credentials(repo, token):
+        tip = _fetch(repo, branch, None)
+    if tip is None:
+        yield None
+        return
+    with _worktree(repo, tip) as tree:
+        yield tree
 
 
 def _open(root: Path) -> tuple[Any, str]:
@@ -120,17 +137,33 @@ def _credentials(repo: Any, token: str | None) -> Iterator[None]:
         yield
 
 
-def _fetch(repo: Any, branch: str, base: str) -> str | None:
+def _start_of(repo: Any, branch: str, base: str | None, identity: Identity) -> str:
+    """Where a new branch starts: `base`, or an empty root commit of its own."""
+    if base is not None:
+        return f"refs/remotes/origin/{base}"
+    empty = _git(repo, "hash-object", "-w", "-t", "tree", "/dev/null").strip()
+    with repo.git.custom_environment(
+        GIT_AUTHOR_NAME=identity.name,
+        GIT_AUTHOR_EMAIL=identity.email,
+        GIT_COMMITTER_NAME=identity.name,
+        GIT_COMMITTER_EMAIL=identity.email,
+    ):
+        root = _git(repo, "commit-tree", empty, "-m", f"Start {branch} (written by maintain)")
+    return root.strip()
+
+
+def _fetch(repo: Any, branch: str, base: str | None) -> str | None:
     """Fetch `base` and `branch` from origin; the branch's tip, or None if it does not exist."""
     heads = _git(repo, "ls-remote", "--heads", "origin", f"refs/heads/{branch}")
-    _git(
-        repo,
-        "fetch",
-        "--quiet",
-        "--no-tags",
-        "origin",
-        f"+refs/heads/{base}:refs/remotes/origin/{base}",
-    )
+    if base is not None:
+        _git(
+            repo,
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "origin",
+            f"+refs/heads/{base}:refs/remotes/origin/{base}",
+        )
     if not heads.strip():
         return None
     _git(

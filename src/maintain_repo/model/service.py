@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Literal, get_args
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from maintain_repo.model.common import (
     Handle,
@@ -20,6 +20,7 @@ from maintain_repo.model.common import (
 )
 from maintain_repo.model.facts import Reference
 from maintain_repo.model.lifecycle import Lifecycle, edges, fan, need
+from maintain_repo.model.probes import MaintenanceWindow, Probe, unique_probe_names
 
 # Chains of timestamps that must not go backwards, where present.
 ORDER = (("created_at", "retired_at"),)
@@ -54,6 +55,19 @@ class Service(Record):
     repository: Repository | None = None
     depends_on: UniqueList[ServiceId] = []
     retired_at: Timestamp | None = None
+    # Scheduled checks of the running service (see `maintain probe run`).
+    probes: list[Probe] = Field(default=[], max_length=500)
+    maintenance: list[MaintenanceWindow] = Field(default=[], max_length=200)
+
+    @model_validator(mode="after")
+    def _probes_named_once(self) -> Service:
+        unique_probe_names(self.probes)
+        names = {probe.name for probe in self.probes}
+        for window in self.maintenance:
+            unknown = [name for name in window.probes if name not in names]
+            if unknown:
+                raise ValueError(f"maintenance names probe {unknown[0]}, which the service lacks")
+        return self
 
     def references(self) -> Iterator[Reference]:
         yield from super().references()

@@ -27,6 +27,15 @@ class GitHubSettings(Strict):
     repository: str = Field(pattern=r"^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$", max_length=140)
 
 
+class MonitoringSettings(Strict):
+    """How `maintain probe run` keeps history and `maintain status build` titles the page."""
+
+    # A probe's result is written to its history when its state changes, and
+    # otherwise at most this often (15m, 1h, ...).
+    history_every: str = Field(default="15m", pattern=r"^[1-9][0-9]{0,3}(m|h)$")
+    page_title: Line | None = None
+
+
 class SeverityLevel(Strict):
     name: Literal["SEV1", "SEV2", "SEV3", "SEV4"]
     rank: int = Field(ge=1, le=4)
@@ -70,6 +79,7 @@ class Settings(Strict):
         default="maintain-state", pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$"
     )
     rules: dict[str, RuleSetting] = {}
+    monitoring: MonitoringSettings = MonitoringSettings()
 
 
 MODEL = Settings

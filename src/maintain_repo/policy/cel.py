@@ -8,6 +8,11 @@ written in YAML; timestamps are text, so write `timestamp(record.x)`), `now`
 (`record.?roles.?commander.orValue('')`) and the string extension functions
 are enabled.
 
+Probe conditions get an environment of their own per probe type: the
+result's maps (`response` and `tls` for http, `tcp`, `tls`, `dns`), so a
+condition that names another type's result fails when it is checked, not
+when the probe runs.
+
 Expressions are parsed and type-checked once. Evaluation is bounded by the
 engine: at most 10,000 comprehension iterations per evaluation (nested loops
 included), so a pathological expression fails in milliseconds instead of
@@ -82,8 +87,49 @@ def _environment() -> Any:
 
 def compile_expression(source: str) -> Expression:
     """Parse and type-check `source`; raises CelError with the position."""
+    return _compile(_environment(), source)
+
+
+# The variables a probe condition sees, by probe type (each a map of its result).
+PROBE_VARIABLES: dict[str, tuple[str, ...]] = {
+    "http": ("response", "tls"),
+    "tcp": ("tcp",),
+    "tls": ("tls",),
+    "dns": ("dns",),
+}
+
+
+@cache
+def _probe_environment(probe_type: str) -> Any:
+    from cel_expr_python import cel
+    from cel_expr_python.ext import ext_optional, ext_strings
+
+    types = cel.Type
+    return cel.NewEnv(
+        variables={
+            name: types.Map(types.STRING, types.DYN) for name in PROBE_VARIABLES[probe_type]
+        },
+        extensions=[ext_optional.ExtOptional(), ext_strings.ExtStrings()],
+    )
+
+
+def compile_condition(source: str, probe_type: str) -> Expression:
+    """A probe condition: compiles for `probe_type` and gives true or false."""
+    expression = _compile(_probe_environment(probe_type), source)
+    if expression.returns not in ("BOOL", "DYN"):
+        kind = expression.returns.lower()
+        raise CelError(f"a condition must be true or false, but this gives a {kind}", 1, 1)
+    return expression
+
+
+def probe_context(probe_type: str, variables: Mapping[str, Any]) -> Context:
+    """The variables of one probe result (every name of its type must be given)."""
+    return Context(_probe_environment(probe_type).Activation(dict(variables)))
+
+
+def _compile(environment: Any, source: str) -> Expression:
     try:
-        program = _environment().compile(source)
+        program = environment.compile(source)
     except RuntimeError as e:
         raise _error(str(e)) from None
     return Expression(source, program, str(program.return_type()))

@@ -106,6 +106,12 @@ RULES: dict[str, Rule] = {
             "Set `kind` to the kind of the folder the file is in (e.g. incident in incidents/).",
         ),
         _rule(
+            "probe-condition",
+            "A probe's condition or degraded expression does not compile for its probe type.",
+            "Fix the CEL expression at the position given; http probes read `response` and "
+            "`tls`, tcp probes `tcp`, tls probes `tls`, dns probes `dns`.",
+        ),
+        _rule(
             "record-location",
             "The file is not at records/<folder>/<id>.yaml.",
             "Name the file after the record's id, with the .yaml extension, in its kind's folder.",

@@ -1,0 +1,316 @@
+"""`maintain probe run`: probe, remember, and open or resolve incidents.
+
+One run: the service records' probes (this shard's share) run concurrently;
+each probe's state on the state branch (or `--state-dir`) advances; a probe
+that crossed its failure threshold gets an incident (issue + record pull
+request, found again by its marker on a rerun), one that recovered gets its
+incident resolved and its issue closed; then the states and history rows
+that changed are committed to the state branch in one commit, pushed with
+retry. Nothing is committed when nothing changed.
+
+Incidents are acted on before the state is saved: if the save fails, the
+next run acts again and finds what this one made instead of making it twice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from maintain_repo.engine.incident_edits import Actor, labels_for, resolve
+from maintain_repo.engine.incidents import LABELS, Ops, open_incident
+from maintain_repo.engine.proposals import Refused, edit_record
+from maintain_repo.github.markers import marker
+from maintain_repo.model.monitoring import Sample
+from maintain_repo.model.service import Service
+from maintain_repo.model.timestamps import format_timestamp
+from maintain_repo.probes.result import Outcome
+from maintain_repo.probes.run import Target, run_probes, select
+from maintain_repo.probes.state import Action, OpenIncident, ProbeState, advance, opened, resolved
+from maintain_repo.probes.store import StateDir
+from maintain_repo.report.safe import inert
+from maintain_repo.rules.schema import validate
+from maintain_repo.store.repo import RECORDS
+from maintain_repo.store.yaml import read_mapping
+
+if TYPE_CHECKING:
+    from maintain_repo.model.settings import Settings
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    root: Path
+    settings: Settings
+    now: datetime
+    env: Mapping[str, str]
+    shard: tuple[int, int] | None = None
+    only: tuple[str, ...] = ()
+    concurrency: int = 100
+    deadline: float = 240.0
+    dry_run: bool = False
+    state_dir: Path | None = None  # None: the state branch on origin
+    token: str | None = None
+
+
+@dataclass(frozen=True)
+class Row:
+    outcome: Outcome
+    state: ProbeState
+    action: Action
+    note: str = ""  # what was done about incidents
+    maintenance: bool = False
+
+
+@dataclass
+class RunReport:
+    rows: list[Row] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # services whose probes could not run
+    changed: int = 0  # probes whose state or history changed
+    commit: str = ""  # the state branch's new tip ("" when nothing was committed)
+    where: str = ""  # the state branch or directory
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.problems) or any(row.outcome.problem for row in self.rows)
+
+
+@dataclass(frozen=True)
+class _Probe:
+    service: Service
+    target: Target
+
+    def in_maintenance(self, moment: datetime) -> bool:
+        return any(w.covers(self.target.probe.name, moment) for w in self.service.maintenance)
+
+
+def load_targets(root: Path) -> tuple[list[_Probe], list[str]]:
+    """Every enabled probe of every service that is not retired; and the records that fail."""
+    probes: list[_Probe] = []
+    problems: list[str] = []
+    folder = root / RECORDS / "services"
+    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+        rel = path.relative_to(root).as_posix()
+        data = read_mapping(str(path))
+        model, findings = validate(Service, data or {}, path=rel, record=None)
+        if model is None or not isinstance(model, Service):
+            first = findings[0].message if findings else "it does not parse"
+            problems.append(f"{rel}: its probes do not run: {first} (run `maintain check`)")
+            continue
+        if model.status == "retired":
+            continue
+        probes.extend(
+            _Probe(model, Target(model.id, probe)) for probe in model.probes if probe.enabled
+        )
+    return probes, problems
+
+
+def run(options: RunOptions, ops: Ops | None, say: Callable[[str], None]) -> RunReport:
+    everything, problems = load_targets(options.root)
+    report = RunReport(problems=problems)
+    wanted = {
+        t.key
+        for t in select([p.target for p in everything], shard=options.shard, only=options.only)
+    }
+    chosen = [p for p in everything if p.target.key in wanted]
+    if options.only and not chosen:
+        report.problems.append(f"no probe matches --only {' '.join(options.only)}")
+    outcomes = run_probes(
+        [p.target for p in chosen],
+        now=options.now,
+        env=options.env,
+        concurrency=options.concurrency,
+        deadline=options.deadline,
+    )
+    every = _interval(options.settings.monitoring.history_every)
+    branch = options.settings.state_branch
+    if options.state_dir is not None:
+        report.where = str(options.state_dir)
+        store = StateDir(options.state_dir)
+        _decide(options, ops, store, chosen, outcomes, report, say)
+        if not options.dry_run:
+            report.changed = _write(store, report, every, options.now)
+        return report
+    from maintain_repo.git.publish import publish, read_branch
+
+    report.where = branch
+    with read_branch(options.root, branch, options.token) as tree:
+        current = StateDir(tree) if tree is not None else None
+        _decide(options, ops, current, chosen, outcomes, report, say)
+
+    def edit(checkout: Path) -> str | None:
+        target = StateDir(checkout)
+        target.ensure_readme()
+        report.changed = _write(target, report, every, options.now)
+        return _message(report) if report.changed else None
+
+    published = publish(
+        options.root,
+        branch,
+        None,
+        edit,
+        continue_branch=True,
+        token=options.token,
+        dry_run=options.dry_run,
+        say=say,
+    )
+    report.commit = published.sha if published.changed else ""
+    return report
+
+
+def _decide(
+    options: RunOptions,
+    ops: Ops | None,
+    store: StateDir | None,
+    chosen: Sequence[_Probe],
+    outcomes: Sequence[Outcome],
+    report: RunReport,
+    say: Callable[[str], None],
+) -> None:
+    for item, outcome in zip(chosen, outcomes, strict=True):
+        probe = item.target.probe
+        before = store.state(outcome.service, outcome.probe) if store else ProbeState()
+        state, action = advance(
+            before,
+            outcome,
+            failure_threshold=probe.failure_threshold,
+            success_threshold=probe.success_threshold,
+            maintenance=item.in_maintenance(options.now),
+        )
+        note = ""
+        if action == "open":
+            state, note = _open(ops, item, state, outcome, options.now)
+        elif action == "resolve":
+            state, note = _resolve(ops, item, state, outcome, options.now)
+        elif state.failures >= probe.failure_threshold and state.incident is None:
+            note = "in a maintenance window: no incident"
+        if note:
+            say(f"{outcome.key}: {note}")
+        report.rows.append(Row(outcome, state, action, note, item.in_maintenance(options.now)))
+
+
+def _write(store: StateDir, report: RunReport, every: timedelta, now: datetime) -> int:
+    """Write changed states and due history rows; how many probes changed."""
+    from maintain_repo.probes.history import due
+
+    changed = 0
+    for row in report.rows:
+        outcome = row.outcome
+        if outcome.state == "unknown":
+            continue
+        touched = store.save_state(outcome.service, outcome.probe, row.state)
+        last = store.last_sample(outcome.service, outcome.probe)
+        if due(last, now, outcome.state, every):
+            sample = Sample(now, outcome.state, outcome.latency_ms, outcome.code, row.maintenance)
+            touched = store.append(outcome.service, outcome.probe, sample) or touched
+        changed += touched
+    return changed
+
+
+def _open(
+    ops: Ops | None, item: _Probe, state: ProbeState, outcome: Outcome, now: datetime
+) -> tuple[ProbeState, str]:
+    service, probe = item.service, item.target.probe
+    if ops is None:
+        return state, "would open an incident (no GitHub token: nothing opened)"
+    since = state.failing_since or now
+    summary = (
+        f"The probe **{inert(outcome.key)}** ({probe.type} {inert(probe.target())}) failed "
+        f"{state.failures} runs in a row since {format_timestamp(since)}.\n\n"
+        f"Last result: {inert(outcome.detail)}\n\n"
+        "maintain resolves this incident and closes the issue when the probe passes "
+        f"{probe.success_threshold} runs in a row."
+    )
+    made = open_incident(
+        ops,
+        title=f"{service.title}: {probe.name} is down",
+        severity=probe.severity,
+        services=[service.id],
+        summary=summary,
+        owner=service.on_call or service.owner,
+        now=now,
+        dedupe_key=f"probe:{outcome.key}:{format_timestamp(since)}",
+        detection={"source": "probe", "probe": outcome.key},
+    )
+    if not made.issue.number:  # a dry run: nothing exists to remember
+        return state, f"would open incident {made.record_id}"
+    incident = OpenIncident(made.record_id, made.issue.number, now)
+    verb = "opened" if made.issue_created else "found again"
+    return opened(state, incident), f"incident {made.record_id} {verb} (#{made.issue.number})"
+
+
+def _resolve(
+    ops: Ops | None, item: _Probe, state: ProbeState, outcome: Outcome, now: datetime
+) -> tuple[ProbeState, str]:
+    incident = state.incident
+    assert incident is not None
+    if ops is None:
+        return state, f"would resolve incident {incident.id} (no GitHub token: nothing changed)"
+    start = state.failing_since or incident.opened_at
+    down = _duration(now - start)
+    text = (
+        f"Recovered: the probe {outcome.key} passed {state.successes} runs in a row; "
+        f"it was failing for {down} ({format_timestamp(start)} to {format_timestamp(now)})."
+    )
+    actor = Actor(re.sub(r"\[bot\]$", "", ops.api.login) or "maintain", now)
+    change = resolve(actor, text)
+
+    def edit(checkout: Path) -> str | None:
+        try:
+            return edit_record(checkout, incident.id, change)
+        except Refused:
+            return None  # somebody resolved it already: the record says so
+
+    ops.propose(
+        incident.id,
+        edit,
+        f"Incident {incident.id}: resolved, {outcome.key} recovered",
+        f"The probe {outcome.key} recovered; this resolves incident {incident.id}.\n\n"
+        + marker("pull", incident.id),
+    )
+    if incident.issue:
+        mark = marker("recovered", f"{incident.id}")
+        ops.api.upsert_comment(incident.issue, mark, f"**{inert(text)}**\n\n{mark}")
+        issue = ops.api.issue(incident.issue)
+        ops.api.ensure_labels(LABELS)
+        labels = labels_for(
+            {"status": "resolved", "severity": _severity(issue.labels)}, issue.labels
+        )
+        if issue.state != "closed" or set(labels) != set(issue.labels):
+            ops.api.edit_issue(
+                incident.issue, state="closed", state_reason="completed", labels=labels
+            )
+    if ops.api.dry_run:
+        return state, f"would resolve incident {incident.id} after {down}"
+    return resolved(state), f"incident {incident.id} resolved after {down}"
+
+
+def _severity(labels: Sequence[str]) -> str | None:
+    return next((label for label in labels if re.fullmatch(r"SEV[1-4]", label)), None)
+
+
+def _message(report: RunReport) -> str:
+    moved = [
+        f"{row.outcome.key} {row.state.status}"
+        for row in report.rows
+        if row.outcome.state != "unknown" and row.state.since == row.outcome.at
+    ]
+    head = f"probes: {report.changed} changed"
+    if moved:
+        head += f" ({', '.join(moved[:5])}{', ...' if len(moved) > 5 else ''})"
+    return f"{head} [skip ci]"
+
+
+def _interval(text: str) -> timedelta:
+    number, unit = int(text[:-1]), text[-1]
+    return timedelta(minutes=number) if unit == "m" else timedelta(hours=number)
+
+
+def _duration(span: timedelta) -> str:
+    """`2d 3h 5m`, `45m`: how long, to the minute."""
+    days, minutes = divmod(max(int(span.total_seconds() // 60), 0), 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    return " ".join(f"{n}{u}" for n, u in ((days, "d"), (hours, "h"), (minutes, "m")) if n) or "0m"

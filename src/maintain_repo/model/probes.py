@@ -1,0 +1,214 @@
+"""Probe definitions and maintenance windows, as written in service records.
+
+A probe is one check of a running service: `http` (a request and its
+answer), `tcp` (a connection), `tls` (the certificate a server presents) or
+`dns` (the answers for a name). Its `condition` is a CEL expression over the
+result; `degraded` marks a passing result as slow or partial. Thresholds
+decide when a run of failures opens an incident and a run of successes
+resolves it; maintenance windows keep measuring but open nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, model_validator
+
+from maintain_repo.model.common import SLUG, Line, Strict, Timestamp, UniqueList
+
+SECONDS = r"^[0-9]{1,6}(\.[0-9]{1,3})?(ms|s|m)$"
+_SECONDS = re.compile(SECONDS)
+_UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0}
+LONGEST_TIMEOUT = 120.0
+LONGEST_DELAY = 60.0
+
+
+def seconds(text: str) -> float:
+    """`500ms`, `10s`, `1.5s`, `2m` in seconds."""
+    match = _SECONDS.match(text)
+    if match is None:
+        raise ValueError(f"{text!r} is not a duration like 500ms, 10s or 2m")
+    return float(text[: match.start(2)]) * _UNIT[match.group(2)]
+
+
+def _at_most(limit: float) -> AfterValidator:
+    def check(text: str) -> str:
+        value = seconds(text)
+        if value <= 0 or value > limit:
+            raise ValueError(f"{text} must be more than 0 and at most {limit:g}s")
+        return text
+
+    return AfterValidator(check)
+
+
+Timeout = Annotated[str, Field(pattern=SECONDS), _at_most(LONGEST_TIMEOUT)]
+Delay = Annotated[str, Field(pattern=SECONDS), _at_most(LONGEST_DELAY)]
+ProbeName = Annotated[str, Field(pattern=SLUG, min_length=2, max_length=63)]
+Expression = Annotated[str, Field(min_length=1, max_length=2000)]
+Hostname = Annotated[
+    str, Field(pattern=r"^[A-Za-z0-9]([A-Za-z0-9.:_-]{0,252}[A-Za-z0-9.])?$", max_length=253)
+]
+HeaderName = Annotated[str, Field(pattern=r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$")]
+EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")]
+Port = Annotated[int, Field(ge=1, le=65535)]
+Severity = Literal["SEV1", "SEV2", "SEV3", "SEV4"]
+ProbeType = Literal["http", "tcp", "tls", "dns"]
+
+# What a probe checks when it says nothing.
+DEFAULT_CONDITIONS: dict[str, str] = {
+    "http": "response.status >= 200 && response.status < 400",
+    "tcp": "tcp.connected",
+    "tls": "tls.verified && tls.days_remaining >= 14",
+    "dns": 'dns.rcode == "NOERROR" && size(dns.answers) > 0',
+}
+
+
+class ProbeBase(Strict):
+    type: ProbeType
+    name: ProbeName
+    description: Line | None = None
+    enabled: bool = True
+    timeout: Timeout = "10s"
+    condition: Expression | None = None  # None: DEFAULT_CONDITIONS[type]
+    degraded: Expression | None = None
+    # Consecutive failing runs that open an incident; consecutive passing runs that resolve it.
+    failure_threshold: int = Field(default=3, ge=1, le=100)
+    success_threshold: int = Field(default=2, ge=1, le=100)
+    # A failing result is tested again this many times within the run before it counts
+    # (a runner's network blip is not an outage).
+    retries: int = Field(default=2, ge=0, le=5)
+    retry_delay: Delay = "2s"
+    severity: Severity = "SEV2"
+
+    @property
+    def check(self) -> str:
+        return self.condition or DEFAULT_CONDITIONS[self.type]
+
+    def target(self) -> str:
+        """What the probe checks, safe to publish (no credentials, no query string)."""
+        raise NotImplementedError
+
+
+class HttpProbe(ProbeBase):
+    type: Literal["http"]
+    url: Annotated[str, Field(pattern=r"^https?://[^\s]+$", max_length=2000)]
+    method: Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] = "GET"
+    headers: dict[HeaderName, Line] = {}
+    # Header values read from environment variables (secrets), by variable name.
+    headers_from_env: dict[HeaderName, EnvName] = {}
+    body: Annotated[str, Field(max_length=100_000)] | None = None
+    follow_redirects: bool = True
+    verify_tls: bool = True
+
+    def target(self) -> str:
+        return _public_url(self.url)
+
+    @model_validator(mode="after")
+    def _no_credentials_in_url(self) -> HttpProbe:
+        if re.match(r"^https?://[^/@?#]*@", self.url):
+            raise ValueError(
+                "the url carries credentials; put them in a secret and name it in headers_from_env"
+            )
+        overlap = {k.lower() for k in self.headers} & {k.lower() for k in self.headers_from_env}
+        if overlap:
+            raise ValueError(
+                f"header {sorted(overlap)[0]} is set in both headers and headers_from_env"
+            )
+        return self
+
+
+class TcpProbe(ProbeBase):
+    type: Literal["tcp"]
+    host: Hostname
+    port: Port
+
+    def target(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+class TlsProbe(ProbeBase):
+    type: Literal["tls"]
+    host: Hostname
+    port: Port = 443
+    server_name: Hostname | None = None  # SNI and the name verified; default: host
+
+    def target(self) -> str:
+        return f"{self.server_name or self.host}:{self.port}"
+
+
+class DnsProbe(ProbeBase):
+    type: Literal["dns"]
+    # The name to resolve: a fully qualified domain name (a trailing dot is optional).
+    query: Hostname
+    record_type: Literal["A", "AAAA", "CNAME", "MX", "NS", "TXT", "SOA", "SRV", "CAA", "PTR"] = "A"
+    # An IP address, optionally with a port (`192.0.2.53`, `192.0.2.53:5353`,
+    # `[2001:db8::53]:53`); default: the machine's resolver.
+    resolver: Annotated[str, Field(max_length=100)] | None = None
+
+    def target(self) -> str:
+        return f"{self.query} {self.record_type}"
+
+    @model_validator(mode="after")
+    def _resolver_address(self) -> DnsProbe:
+        if self.resolver is not None:
+            resolver_address(self.resolver)
+        return self
+
+
+Probe = Annotated[HttpProbe | TcpProbe | TlsProbe | DnsProbe, Field(discriminator="type")]
+
+
+class MaintenanceWindow(Strict):
+    """Planned work: probes keep measuring, but no incident is opened inside it."""
+
+    start: Timestamp
+    end: Timestamp
+    reason: Line
+    probes: UniqueList[ProbeName] = []  # empty: every probe of the service
+
+    @model_validator(mode="after")
+    def _ordered(self) -> MaintenanceWindow:
+        if self.end <= self.start:
+            raise ValueError("a maintenance window must end after it starts")
+        return self
+
+    def covers(self, probe: str, moment: datetime) -> bool:
+        return self.start <= moment < self.end and (not self.probes or probe in self.probes)
+
+
+def unique_probe_names(probes: list[HttpProbe | TcpProbe | TlsProbe | DnsProbe]) -> None:
+    seen: set[str] = set()
+    for probe in probes:
+        if probe.name in seen:
+            raise ValueError(f"two probes are named {probe.name}; probe names must be unique")
+        seen.add(probe.name)
+
+
+def resolver_address(text: str) -> tuple[str, int]:
+    """`ip`, `ip:port`, `[ipv6]:port` or a bare IPv6 address -> (ip, port)."""
+    import ipaddress
+
+    host, port = text, 53
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        if rest:
+            port = int(rest.removeprefix(":")) if rest[1:].isdigit() else -1
+    elif text.count(":") == 1:
+        host, _, number = text.partition(":")
+        port = int(number) if number.isdigit() else -1
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        raise ValueError(
+            f"resolver {text!r} is not an IP address (optionally with :port)"
+        ) from None
+    if not 1 <= port <= 65535:
+        raise ValueError(f"resolver {text!r} has no valid port")
+    return host, port
+
+
+def _public_url(url: str) -> str:
+    """The url without its query string or fragment (they can carry tokens)."""
+    return re.split(r"[?#]", url, maxsplit=1)[0]

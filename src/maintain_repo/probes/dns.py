@@ -1,0 +1,66 @@
+"""The dns probe: ask a resolver for one name and record type.
+
+NXDOMAIN and SERVFAIL are answers (the condition sees `dns.rcode`); a
+resolver that does not answer within the timeout is an error.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from datetime import datetime
+
+from maintain_repo.model.probes import DnsProbe, resolver_address
+from maintain_repo.probes.result import Observation
+
+
+async def observe(
+    probe: DnsProbe, env: Mapping[str, str], now: datetime, timeout: float
+) -> Observation:
+    import dns.asyncresolver
+    import dns.exception
+    import dns.resolver
+
+    resolver = dns.asyncresolver.Resolver(configure=probe.resolver is None)
+    if probe.resolver is not None:
+        address, port = resolver_address(probe.resolver)
+        resolver.nameservers = [address]
+        resolver.port = port
+    resolver.lifetime = timeout
+    resolver.timeout = timeout
+    started = time.perf_counter()
+    answers: list[str] = []
+    ttl: int | None = None
+    try:
+        answer = await resolver.resolve(probe.query, probe.record_type, raise_on_no_answer=False)
+        rcode = "NOERROR"
+        if answer.rrset is not None:
+            answers = sorted(rdata.to_text() for rdata in answer.rrset)
+            ttl = answer.rrset.ttl
+    except dns.resolver.NXDOMAIN:
+        rcode = "NXDOMAIN"
+    except dns.resolver.NoNameservers as e:
+        rcode = _rcode(e)
+    except dns.exception.Timeout:
+        message = f"no answer from the resolver within {timeout:g}s"
+        return Observation({}, None, "timeout", message, error=message)
+    except dns.exception.DNSException as e:
+        message = f"DNS query failed: {str(e)[:200]}"
+        return Observation({}, None, "error", message, error=message)
+    latency = (time.perf_counter() - started) * 1000
+    shown = ", ".join(answers[:3]) + (" ..." if len(answers) > 3 else "")
+    summary = f"{rcode} in {latency:.0f} ms" + (f": {shown}" if answers else "")
+    variables = {
+        "dns": {"rcode": rcode, "answers": answers, "ttl": ttl, "latency_ms": round(latency, 3)}
+    }
+    return Observation(variables, latency, rcode, summary)
+
+
+def _rcode(error: Exception) -> str:
+    """SERVFAIL, REFUSED, ...: what the servers answered (NoNameservers lists them)."""
+    import dns.rcode
+
+    for _, _, _, answer in getattr(error, "kwargs", {}).get("errors", []):
+        if hasattr(answer, "rcode"):
+            return str(dns.rcode.to_text(answer.rcode()))
+    return "SERVFAIL"

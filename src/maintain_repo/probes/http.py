@@ -1,0 +1,139 @@
+"""The http probe: one request, its answer timed, its body read (bounded).
+
+Every attempt opens a fresh connection (the session never reuses one), so
+the latency includes connecting and the TLS handshake, as a user's first
+request does. Redirects are followed (at most 10) unless the probe says not
+to. For https the server's certificate is described in `tls` too, so one
+probe can check both the answer and the certificate's expiry.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import aiohttp
+
+from maintain_repo.errors import conceal
+from maintain_repo.model.probes import HttpProbe
+from maintain_repo.probes.certificates import describe
+from maintain_repo.probes.result import Observation, ProbeConfigError
+from maintain_repo.probes.tcp import os_reason
+
+# Conditions see at most this much of a body; longer bodies are read no further.
+BODY_LIMIT = 1024 * 1024
+MAX_REDIRECTS = 10
+
+
+def session(concurrency: int) -> aiohttp.ClientSession:
+    """The one client session of a run: no pooling (fresh connections), no cookies kept."""
+    connector = aiohttp.TCPConnector(
+        limit=max(concurrency, 1), force_close=True, use_dns_cache=False
+    )
+    return aiohttp.ClientSession(
+        connector=connector,
+        cookie_jar=aiohttp.DummyCookieJar(),
+        headers={"User-Agent": "maintain-probe (+https://github.com/maintain-repo)"},
+        auto_decompress=True,
+    )
+
+
+def headers_of(probe: HttpProbe, env: Mapping[str, str]) -> dict[str, str]:
+    """The request headers, secrets read from the environment and registered for masking."""
+    headers = dict(probe.headers)
+    for name, variable in probe.headers_from_env.items():
+        value = env.get(variable)
+        if not value:
+            raise ProbeConfigError(
+                f"header {name} comes from the environment variable {variable}, which is not set"
+            )
+        conceal(value)
+        headers[name] = value
+    return headers
+
+
+async def observe(
+    probe: HttpProbe, client: aiohttp.ClientSession, env: Mapping[str, str], now: datetime
+) -> Observation:
+    headers = headers_of(probe, env)
+    started = time.perf_counter()
+    try:
+        async with client.request(
+            probe.method,
+            probe.url,
+            headers=headers,
+            data=probe.body.encode() if probe.body is not None else None,
+            allow_redirects=probe.follow_redirects,
+            max_redirects=MAX_REDIRECTS,
+            ssl=probe.verify_tls,  # True: the default context (system trust store)
+        ) as answer:
+            tls = _tls(answer, now, verified=probe.verify_tls)
+            body = await answer.content.read(BODY_LIMIT)
+            latency = (time.perf_counter() - started) * 1000
+            response = _response(answer, body, latency)
+    except aiohttp.ClientConnectorCertificateError as e:
+        return _failed("tls", f"certificate not trusted: {_reason(e.certificate_error)}")
+    except aiohttp.ClientSSLError as e:
+        return _failed("tls", f"TLS handshake failed: {_reason(e)}")
+    except aiohttp.ClientConnectorError as e:
+        return _failed("connect", f"cannot connect: {os_reason(e.os_error)}")
+    except aiohttp.TooManyRedirects:
+        return _failed("redirects", f"more than {MAX_REDIRECTS} redirects")
+    except aiohttp.ServerDisconnectedError:
+        return _failed("disconnected", "the server closed the connection without answering")
+    except aiohttp.ClientError as e:
+        return _failed("error", f"request failed: {_reason(e)}")
+    summary = f"HTTP {response['status']} in {latency:.0f} ms"
+    return Observation(
+        {"response": response, "tls": tls}, latency, str(response["status"]), summary
+    )
+
+
+def _response(answer: aiohttp.ClientResponse, body: bytes, latency: float) -> dict[str, Any]:
+    headers: dict[str, str] = {}
+    for name, value in answer.headers.items():
+        key = name.lower()
+        headers[key] = f"{headers[key]}, {value}" if key in headers else value
+    text = body.decode(answer.get_encoding() if answer.charset else "utf-8", errors="replace")
+    return {
+        "status": answer.status,
+        "latency_ms": round(latency, 3),
+        "headers": headers,
+        "body": text,
+        "json": _json(text),
+        "redirects": len(answer.history),
+        "url": str(answer.url.with_query(None).with_fragment(None)),
+    }
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _tls(answer: aiohttp.ClientResponse, now: datetime, *, verified: bool) -> dict[str, Any]:
+    connection = answer.connection
+    transport = connection.transport if connection is not None else None
+    ssl_object = transport.get_extra_info("ssl_object") if transport is not None else None
+    if ssl_object is None:
+        return {}
+    return describe(
+        ssl_object.getpeercert(binary_form=True),
+        now,
+        verified=verified,
+        version=ssl_object.version(),
+    )
+
+
+def _failed(code: str, message: str) -> Observation:
+    return Observation({}, None, code, message, error=message)
+
+
+def _reason(error: BaseException) -> str:
+    text = str(getattr(error, "strerror", None) or error)
+    return text.strip().splitlines()[0][:200] if text.strip() else type(error).__name__

@@ -1,0 +1,283 @@
+"""Run probes: concurrently, each within its timeout, all within a deadline.
+
+A result that fails is tested again (`retries` times, `retry_delay` apart)
+before it counts: the first answer that passes wins, otherwise the last
+failure stands. A probe still running at the deadline is `unknown`: it
+neither fails nor passes, so a slow runner cannot open an incident.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from maintain_repo.errors import redact
+from maintain_repo.model.probes import (
+    DnsProbe,
+    HttpProbe,
+    TcpProbe,
+    TlsProbe,
+    seconds,
+)
+from maintain_repo.policy.cel import (
+    CelError,
+    Expression,
+    compile_condition,
+    evaluate,
+    probe_context,
+)
+from maintain_repo.probes import dns, http, tcp, tls
+from maintain_repo.probes.result import Observation, Outcome, ProbeConfigError
+
+if TYPE_CHECKING:
+    import aiohttp
+
+    from maintain_repo.model.monitoring import State
+
+AnyProbe = HttpProbe | TcpProbe | TlsProbe | DnsProbe
+DEFAULT_CONCURRENCY = 100
+DETAIL_LIMIT = 300
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    service: str
+    probe: AnyProbe
+
+    @property
+    def key(self) -> str:
+        return f"{self.service}/{self.probe.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Judge:
+    condition: Expression
+    degraded: Expression | None
+
+
+class _Tools:
+    """What attempts share: the HTTP session (made on first use), env, the clock."""
+
+    def __init__(self, env: Mapping[str, str], now: datetime, concurrency: int) -> None:
+        self.env = env
+        self.now = now
+        self.concurrency = concurrency
+        self._session: aiohttp.ClientSession | None = None
+
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            self._session = http.session(self.concurrency)
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+
+Observer = Callable[[AnyProbe, _Tools, float], Awaitable[Observation]]
+
+PROBES: dict[str, Observer] = {
+    "http": lambda probe, tools, timeout: http.observe(
+        probe,  # type: ignore[arg-type]
+        tools.session(),
+        tools.env,
+        tools.now,
+    ),
+    "tcp": lambda probe, tools, timeout: tcp.observe(probe, tools.env, tools.now),  # type: ignore[arg-type]
+    "tls": lambda probe, tools, timeout: tls.observe(probe, tools.env, tools.now),  # type: ignore[arg-type]
+    "dns": lambda probe, tools, timeout: dns.observe(probe, tools.env, tools.now, timeout),  # type: ignore[arg-type]
+}
+
+
+def shard_of(key: str, count: int) -> int:
+    """The shard (0-based) a probe belongs to: stable as probes come and go."""
+    digest = hashlib.sha256(key.encode()).digest()
+    return int.from_bytes(digest[:8], "big") % count
+
+
+def select(
+    targets: Sequence[Target], *, shard: tuple[int, int] | None, only: Sequence[str]
+) -> list[Target]:
+    """The targets of shard `(index, count)` (1-based index) matching `only` (all when empty).
+
+    `only` names a probe, a service, or `service/probe`.
+    """
+    chosen = []
+    for target in targets:
+        if shard is not None and shard_of(target.key, shard[1]) != shard[0] - 1:
+            continue
+        if only and not {target.probe.name, target.service, target.key} & set(only):
+            continue
+        chosen.append(target)
+    return chosen
+
+
+def run_probes(
+    targets: Sequence[Target],
+    *,
+    now: datetime,
+    env: Mapping[str, str],
+    concurrency: int = DEFAULT_CONCURRENCY,
+    deadline: float = 240.0,
+    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+) -> list[Outcome]:
+    """Every target's outcome, in the order given."""
+    return asyncio.run(_run_all(targets, now, env, concurrency, deadline, sleep))
+
+
+async def _run_all(
+    targets: Sequence[Target],
+    now: datetime,
+    env: Mapping[str, str],
+    concurrency: int,
+    deadline: float,
+    sleep: Callable[[float], Awaitable[Any]],
+) -> list[Outcome]:
+    tools = _Tools(env, now, concurrency)
+    slots = asyncio.Semaphore(max(concurrency, 1))
+    started = time.monotonic()
+    tasks = [
+        asyncio.create_task(_probe(target, tools, slots, sleep), name=target.key)
+        for target in targets
+    ]
+    try:
+        if tasks:
+            await asyncio.wait(tasks, timeout=deadline)
+        outcomes = []
+        for target, task in zip(targets, tasks, strict=True):
+            if task.done():
+                outcomes.append(task.result())
+                continue
+            task.cancel()
+            waited = time.monotonic() - started
+            outcomes.append(
+                _outcome(
+                    target,
+                    now,
+                    "unknown",
+                    None,
+                    "deadline",
+                    f"not finished when the run's deadline came ({waited:.0f}s)",
+                    0,
+                )
+            )
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        return outcomes
+    finally:
+        await tools.close()
+
+
+async def _probe(
+    target: Target,
+    tools: _Tools,
+    slots: asyncio.Semaphore,
+    sleep: Callable[[float], Awaitable[Any]],
+) -> Outcome:
+    probe = target.probe
+    try:
+        judge = _judge(probe)
+    except CelError as e:
+        return _problem(target, tools.now, f"its condition does not compile: {e.message}")
+    timeout = seconds(probe.timeout)
+    attempts = 0
+    while True:
+        attempts += 1
+        async with slots:
+            try:
+                observation = await _attempt(probe, tools, timeout)
+            except ProbeConfigError as e:
+                return _problem(target, tools.now, str(e))
+        state, detail = _verdict(observation, judge, probe.type)
+        if state != "down" or attempts > probe.retries:
+            break
+        await sleep(seconds(probe.retry_delay))
+    return _outcome(
+        target,
+        tools.now,
+        state,
+        observation.latency_ms,
+        observation.code,
+        detail,
+        attempts,
+        variables=observation.variables,
+    )
+
+
+async def _attempt(probe: AnyProbe, tools: _Tools, timeout: float) -> Observation:
+    started = time.perf_counter()
+    try:
+        async with asyncio.timeout(timeout):
+            return await PROBES[probe.type](probe, tools, timeout)
+    except TimeoutError:
+        waited = time.perf_counter() - started
+        message = f"no answer within {probe.timeout} (waited {waited:.1f}s)"
+        return Observation({}, None, "timeout", message, error=message)
+
+
+def _judge(probe: AnyProbe) -> _Judge:
+    degraded = compile_condition(probe.degraded, probe.type) if probe.degraded else None
+    return _Judge(compile_condition(probe.check, probe.type), degraded)
+
+
+def _verdict(observation: Observation, judge: _Judge, probe_type: str) -> tuple[State, str]:
+    if observation.error is not None:
+        return "down", observation.error
+    context = probe_context(probe_type, observation.variables)
+    try:
+        passed = evaluate(judge.condition, context)
+    except CelError as e:
+        return "down", f"{observation.summary}; the condition failed: {e.message}"
+    if passed is not True:
+        why = "is false" if passed is False else f"gave {passed!r}, not true or false"
+        return "down", f"{observation.summary}; condition {why}: {judge.condition.source}"
+    if judge.degraded is not None:
+        try:
+            slow = evaluate(judge.degraded, context)
+        except CelError as e:
+            return "degraded", f"{observation.summary}; the degraded expression failed: {e.message}"
+        if slow is True:
+            return "degraded", f"{observation.summary}; degraded: {judge.degraded.source}"
+    return "up", observation.summary
+
+
+def _problem(target: Target, now: datetime, message: str) -> Outcome:
+    return _outcome(
+        target, now, "unknown", None, "config", f"cannot run: {message}", 0, problem=True
+    )
+
+
+def _outcome(
+    target: Target,
+    now: datetime,
+    state: State,
+    latency: float | None,
+    code: str,
+    detail: str,
+    attempts: int,
+    *,
+    problem: bool = False,
+    variables: dict[str, Any] | None = None,
+) -> Outcome:
+    text = redact(" ".join(detail.split()))
+    if len(text) > DETAIL_LIMIT:
+        text = text[: DETAIL_LIMIT - 1] + "…"
+    return Outcome(
+        target.service,
+        target.probe.name,
+        state,
+        now,
+        None if latency is None else round(latency, 1),
+        code,
+        text,
+        attempts,
+        problem,
+        variables or {},
+    )
