@@ -26,6 +26,7 @@ from maintain_repo.cli import (
     rules,
     schema,
     sla,
+    status,
 )
 from maintain_repo.cli.errors import handle_errors
 
@@ -42,6 +43,7 @@ COMMANDS = {
     "approve": approve,
     "github": github,
     "probe": probe,
+    "status": status,
 }
 
 

@@ -218,6 +218,5 @@ def _table(report: Any, shard: str | None) -> None:
     saved = f"{report.changed} changed" + (
         f", commit {report.commit[:10]}" if report.commit else ""
     )
-    print(
-        f"{len(report.rows)} probe(s){f' (shard {shard})' if shard else ''}: {summary}; {where}, {saved}"
-    )
+    scope = f" (shard {shard})" if shard else ""
+    print(f"{len(report.rows)} probe(s){scope}: {summary}; {where}, {saved}")

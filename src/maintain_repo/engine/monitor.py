@@ -125,7 +125,7 @@ def run(options: RunOptions, ops: Ops | None, say: Callable[[str], None]) -> Run
         concurrency=options.concurrency,
         deadline=options.deadline,
     )
-    every = _interval(options.settings.monitoring.history_every)
+    every = options.settings.monitoring.history_interval()
     branch = options.settings.state_branch
     if options.state_dir is not None:
         report.where = str(options.state_dir)
@@ -302,11 +302,6 @@ def _message(report: RunReport) -> str:
     if moved:
         head += f" ({', '.join(moved[:5])}{', ...' if len(moved) > 5 else ''})"
     return f"{head} [skip ci]"
-
-
-def _interval(text: str) -> timedelta:
-    number, unit = int(text[:-1]), text[-1]
-    return timedelta(minutes=number) if unit == "m" else timedelta(hours=number)
 
 
 def _duration(span: timedelta) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -34,6 +35,10 @@ class MonitoringSettings(Strict):
     # otherwise at most this often (15m, 1h, ...).
     history_every: str = Field(default="15m", pattern=r"^[1-9][0-9]{0,3}(m|h)$")
     page_title: Line | None = None
+
+    def history_interval(self) -> timedelta:
+        number, unit = int(self.history_every[:-1]), self.history_every[-1]
+        return timedelta(minutes=number) if unit == "m" else timedelta(hours=number)
 
 
 class SeverityLevel(Strict):

@@ -1,0 +1,168 @@
+"""`maintain status build`: what the status page shows, gathered from records and state.
+
+Services and their probes come from the service records; each probe's state
+and history from the state directory (the state branch's checkout); open
+incidents from the incident records, plus incidents the probes opened whose
+record pull request is not merged yet; maintenance from the services'
+windows that have not ended.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from maintain_repo.engine.load import load_records
+from maintain_repo.model.monitoring import (
+    UPTIME_WINDOWS,
+    IncidentLink,
+    MaintenanceNotice,
+    ProbeStatus,
+    ServiceStatus,
+    StatusPage,
+)
+from maintain_repo.model.service import Service
+from maintain_repo.probes.history import uptime
+from maintain_repo.probes.store import StateDir
+
+if TYPE_CHECKING:
+    from maintain_repo.model.incident import Incident
+    from maintain_repo.model.settings import Settings
+
+OPEN = ("triage", "active", "mitigated")
+HISTORY = timedelta(days=90)
+
+
+def build_page(root: Path, state: Path | None, settings: Settings, now: datetime) -> StatusPage:
+    store = StateDir(state) if state is not None else None
+    every = settings.monitoring.history_interval()
+    # A sample stands for the time until the next one, but not across a gap in the runs.
+    hold = max(4 * every, timedelta(hours=1))
+    services = sorted(
+        (record for _, record in load_records(root, ["service"]) if isinstance(record, Service)),
+        key=lambda service: (service.tier, service.id),
+    )
+    shown = [s for s in services if s.status != "retired" and any(p.enabled for p in s.probes)]
+    repository = settings.github.repository if settings.github else None
+    page_services = tuple(_service(service, store, now, hold) for service in shown)
+    incidents = _incidents(root, repository, now)
+    known = {incident.id for incident in incidents}
+    incidents += [i for i in _probe_incidents(shown, store, repository) if i.id not in known]
+    incidents.sort(key=lambda i: i.started_at or now, reverse=True)
+    notes = () if store is not None else ("No probe has run yet: the state branch is empty.",)
+    return StatusPage(
+        title=settings.monitoring.page_title
+        or (f"{repository} status" if repository else "Status"),
+        generated_at=now,
+        services=page_services,
+        incidents=tuple(incidents),
+        maintenance=tuple(_maintenance(shown, now)),
+        notes=notes,
+    )
+
+
+def _service(
+    service: Service, store: StateDir | None, now: datetime, hold: timedelta
+) -> ServiceStatus:
+    probes = []
+    for probe in service.probes:
+        if not probe.enabled:
+            continue
+        state = store.state(service.id, probe.name) if store else None
+        samples = store.samples(service.id, probe.name, since=now - HISTORY) if store else []
+        probes.append(
+            ProbeStatus(
+                service=service.id,
+                probe=probe.name,
+                type=probe.type,
+                target=probe.target(),
+                state=state.status if state else "unknown",
+                since=state.since if state else None,
+                checked_at=samples[-1].at if samples else None,
+                uptime={
+                    name: uptime(samples, now - timedelta(hours=hours), now, hold)
+                    for name, hours in UPTIME_WINDOWS.items()
+                },
+                samples=tuple(samples),
+                in_maintenance=any(w.covers(probe.name, now) for w in service.maintenance),
+            )
+        )
+    return ServiceStatus(service.id, service.title, service.tier, tuple(probes))
+
+
+def _incidents(root: Path, repository: str | None, now: datetime) -> list[IncidentLink]:
+    found = []
+    for _, record in load_records(root, ["incident"]):
+        incident: Incident = record  # type: ignore[assignment]
+        if incident.status not in OPEN:
+            continue
+        started = (
+            incident.impact_started_at
+            or incident.detected_at
+            or incident.reported_at
+            or incident.created_at
+        )
+        found.append(
+            IncidentLink(
+                id=incident.id,
+                title=incident.title,
+                severity=str(incident.severity),
+                status=incident.status,
+                started_at=started,
+                url=_issue_url(repository, incident.links.github_issue),
+                services=tuple(incident.services),
+            )
+        )
+    return found
+
+
+def _probe_incidents(
+    services: list[Service], store: StateDir | None, repository: str | None
+) -> list[IncidentLink]:
+    """Incidents the probes opened whose record is not on the default branch yet."""
+    if store is None:
+        return []
+    found = []
+    for service in services:
+        for probe in service.probes:
+            state = store.state(service.id, probe.name)
+            if state.incident is None:
+                continue
+            found.append(
+                IncidentLink(
+                    id=state.incident.id,
+                    title=f"{service.title}: {probe.name} is down",
+                    severity=probe.severity,
+                    status="triage",
+                    started_at=state.failing_since or state.incident.opened_at,
+                    url=_issue_url(repository, state.incident.issue or None),
+                    services=(service.id,),
+                )
+            )
+    return found
+
+
+def _maintenance(services: list[Service], now: datetime) -> list[MaintenanceNotice]:
+    notices = [
+        MaintenanceNotice(
+            service=service.id,
+            probes=tuple(window.probes),
+            start=window.start,
+            end=window.end,
+            reason=window.reason,
+            ongoing=window.start <= now < window.end,
+        )
+        for service in services
+        for window in service.maintenance
+        if window.end > now
+    ]
+    return sorted(notices, key=lambda notice: (notice.start, notice.service))
+
+
+def _issue_url(repository: str | None, number: int | None) -> str | None:
+    if not repository or not number:
+        return None
+    server = os.environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
+    return f"{server}/{repository}/issues/{number}"

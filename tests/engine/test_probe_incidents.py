@@ -1,0 +1,240 @@
+"""Probes end to end: real loopback servers, the state branch on a real origin, the emulator.
+
+A server fails on command; `maintain probe run` (the CLI, as the workflow runs
+it) opens one incident after `failure_threshold` failing runs, resolves it
+and closes its issue after `success_threshold` passing runs, and a rerun of
+any run changes nothing: no issue, comment, pull request commit or state
+commit more.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from githubops import actions_env, git, make_ops_repo
+from maintain_repo.cli import main
+from maintain_repo.store.yaml import mapping_in
+from maintain_repo.testing.servers import HttpServer
+
+USERS = {"alice": "admin", "bob": "write"}
+STATE = "maintain-state"
+
+
+def service(url: str, *, extra: str = "") -> str:
+    return f"""\
+id: checkout-api
+kind: service
+schema_version: 1
+title: Checkout API
+status: active
+owner: acme/payments
+created_at: 2025-06-01T09:00:00Z
+tier: 1
+on_call: acme/sre
+probes:
+  - name: health
+    type: http
+    url: {url}/health
+    timeout: 2s
+    condition: response.status == 200 && response.json.status == "ok"
+    retries: 1
+    retry_delay: 10ms
+    failure_threshold: 3
+    success_threshold: 2
+    severity: SEV2
+{extra}"""
+
+
+@pytest.fixture
+def server():
+    with HttpServer() as running:
+        yield running
+
+
+@pytest.fixture
+def world(tmp_path, make_github, monkeypatch, server):
+    repo = make_ops_repo(tmp_path, {"records/services/checkout-api.yaml": service(server.url)})
+    emu = make_github(users=USERS, teams={}, git_dir=repo.origin)
+    actions_env(monkeypatch, emu)
+    return repo, emu
+
+
+def probe_run(repo, now, capsys, *extra):
+    capsys.readouterr()
+    code = main(
+        ["--root", str(repo.root), "probe", "run", "--now", now, "--format", "json", *extra]
+    )
+    out = capsys.readouterr().out
+    assert code == 0, out
+    return json.loads(out)
+
+
+def state_of(repo, probe="checkout-api/health"):
+    return json.loads(repo.read(STATE, f"probes/{probe}/state.json"))
+
+
+def history_of(repo, probe="checkout-api/health", month="2026-11"):
+    return repo.read(STATE, f"probes/{probe}/{month}.csv").splitlines()[1:]
+
+
+def snapshot(repo, emu):
+    """Everything a run could have changed, to compare a rerun with."""
+    issues = [(i["number"], i["state"], i["body"]) for i in emu.issues]
+    comments = {i["number"]: [c["body"] for c in emu.comments(i["number"])] for i in emu.issues}
+    heads = git(repo.origin, "for-each-ref", "--format=%(refname) %(objectname)")
+    return issues, comments, heads
+
+
+def incident_issues(emu):
+    return [i for i in emu.issues if "pull_request" not in i]
+
+
+def test_three_failures_open_one_incident_two_passes_resolve_it_reruns_change_nothing(
+    world, server, capsys
+):
+    repo, emu = world
+    server.fail("status")
+    first = probe_run(repo, "2026-11-27T10:00:00Z", capsys)
+    (row,) = first["probes"]
+    assert (row["state"], row["attempts"], row["failures"]) == ("down", 2, 1)
+    assert "HTTP 503" in row["detail"]
+    probe_run(repo, "2026-11-27T10:05:00Z", capsys)
+    assert incident_issues(emu) == []
+    assert emu.pulls == []
+    assert state_of(repo)["failures"] == 2
+
+    third = probe_run(repo, "2026-11-27T10:10:00Z", capsys)
+    assert third["probes"][0]["action"] == "open"
+    (issue,) = incident_issues(emu)
+    (pull,) = emu.pulls
+    record_id = third["probes"][0]["incident"]
+    assert pull["head"]["ref"] == f"maintain/{record_id}"
+    record = mapping_in(repo.read(f"maintain/{record_id}", f"records/incidents/{record_id}.yaml"))
+    assert record["detection"] == {"source": "probe", "probe": "checkout-api/health"}
+    assert record["severity"] == "SEV2"
+    assert record["services"] == ["checkout-api"]
+    assert record["links"]["github_issue"] == issue["number"]
+    assert issue["title"] == "Checkout API: health is down"
+    assert {"incident", "SEV2", "status:triage"} <= {label["name"] for label in issue["labels"]}
+    assert "failed 3 runs in a row since 2026-11-27T10:00:00Z" in issue["body"]
+    stored = state_of(repo)
+    assert stored["incident"] == {
+        "id": record_id,
+        "issue": issue["number"],
+        "opened_at": "2026-11-27T10:10:00Z",
+    }
+
+    before = snapshot(repo, emu)
+    rerun = probe_run(repo, "2026-11-27T10:10:00Z", capsys)
+    assert rerun["state"]["changed"] == 0
+    assert rerun["probes"][0]["action"] == "none"
+    assert snapshot(repo, emu) == before
+    probe_run(repo, "2026-11-27T10:15:00Z", capsys)  # still down: nothing new
+    assert len(incident_issues(emu)) == 1
+    assert len(emu.pulls) == 1
+
+    server.recover()
+    probe_run(repo, "2026-11-27T10:20:00Z", capsys)
+    assert emu.issue(issue["number"])["state"] == "open"  # one pass is not a recovery
+    fifth = probe_run(repo, "2026-11-27T10:25:00Z", capsys)
+    assert fifth["probes"][0]["action"] == "resolve"
+    closed = emu.issue(issue["number"])
+    assert closed["state"] == "closed"
+    assert closed["state_reason"] == "completed"
+    assert "status:resolved" in {label["name"] for label in closed["labels"]}
+    (recovery,) = [c["body"] for c in emu.comments(issue["number"]) if "Recovered" in c["body"]]
+    assert "failing for 25m (2026-11-27T10:00:00Z to 2026-11-27T10:25:00Z)" in recovery
+    record = mapping_in(repo.read(f"maintain/{record_id}", f"records/incidents/{record_id}.yaml"))
+    assert record["status"] == "resolved"
+    assert record["resolved_at"] == "2026-11-27T10:25:00Z"
+    assert len(emu.pulls) == 1  # the resolution is a new commit on the same pull request
+    assert state_of(repo)["incident"] is None
+
+    before = snapshot(repo, emu)
+    again = probe_run(repo, "2026-11-27T10:25:00Z", capsys)
+    assert again["state"]["changed"] == 0
+    assert snapshot(repo, emu) == before
+    states = [line.split(",")[1] for line in history_of(repo)]
+    assert states == ["down", "down", "up"]  # state changes, plus one row per 15 minutes
+
+
+def test_flapping_inside_the_thresholds_opens_nothing(world, server, capsys):
+    repo, emu = world
+    for minute, failing in enumerate([True, True, False, True, True, False, True]):
+        server.fail("status") if failing else server.recover()
+        probe_run(repo, f"2026-11-27T10:{minute * 5:02d}:00Z", capsys)
+    assert incident_issues(emu) == []
+    assert emu.pulls == []
+    assert state_of(repo)["failures"] == 1
+
+
+def test_a_maintenance_window_records_results_but_opens_no_incident(
+    tmp_path, make_github, monkeypatch, server, capsys
+):
+    window = (
+        "maintenance:\n  - start: 2026-11-27T09:00:00Z\n    end: 2026-11-27T11:00:00Z\n"
+        "    reason: Database upgrade\n"
+    )
+    repo = make_ops_repo(
+        tmp_path, {"records/services/checkout-api.yaml": service(server.url, extra=window)}
+    )
+    emu = make_github(users=USERS, teams={}, git_dir=repo.origin)
+    actions_env(monkeypatch, emu)
+    server.fail("status")
+    for minute in ("00", "05", "10", "15"):
+        ran = probe_run(repo, f"2026-11-27T10:{minute}:00Z", capsys)
+    assert ran["probes"][0]["maintenance"] is True
+    assert incident_issues(emu) == []
+    first = history_of(repo)[0].split(",")
+    assert (first[1], first[3], first[4]) == ("down", "503", "1")  # measured, in maintenance
+    # The window ends with the probe still failing: the incident opens on the next run.
+    after = probe_run(repo, "2026-11-27T11:05:00Z", capsys)
+    assert after["probes"][0]["action"] == "open"
+    assert len(incident_issues(emu)) == 1
+
+
+def test_shards_running_in_parallel_on_one_state_branch_lose_no_results(tmp_path, server):
+    probes = "\n".join(
+        f"  - name: p{n:02d}\n    type: http\n    url: {server.url}/p{n}\n    retries: 0\n"
+        for n in range(12)
+    )
+    text = service(server.url).split("probes:\n")[0] + "probes:\n" + probes
+    repo = make_ops_repo(tmp_path, {"records/services/checkout-api.yaml": text})
+    server.delay = 0.05
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+    # Separate processes, as the jobs of an Actions matrix are; started together.
+    shards = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "maintain_repo",
+                "--root",
+                str(repo.root),
+                "probe",
+                "run",
+                "--shard",
+                f"{index}/3",
+                "--now",
+                "2026-11-27T10:00:00Z",
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for index in (1, 2, 3)
+    ]
+    outputs = [shard.communicate(timeout=60)[0] for shard in shards]
+    assert [shard.returncode for shard in shards] == [0, 0, 0], outputs
+    listed = git(repo.origin, "ls-tree", "-r", "--name-only", STATE).split()
+    states = sorted(p for p in listed if p.endswith("state.json"))
+    assert states == [f"probes/checkout-api/p{n:02d}/state.json" for n in range(12)]
+    assert all(history_of(repo, f"checkout-api/p{n:02d}") for n in range(12))
+    # Each shard committed once; racing pushes were redone on the new tip, not forced.
+    assert int(git(repo.origin, "rev-list", "--count", STATE).strip()) == 1 + 3
