@@ -1,6 +1,6 @@
-"""Benchmarks P1-P3, P6 and P8 of PERFORMANCE.md.
+"""Benchmarks P1-P4, P6 and P8 of PERFORMANCE.md.
 
-    python benchmarks/run.py [--records 10000] [--repeat 3] [--only check,git,policies]
+    python benchmarks/run.py [--records 10000] [--repeat 3] [--only check,git,policies,probes]
 
 Builds a synthetic ops repository (benchmarks/corpus.py) and times, as whole
 processes on the same files:
@@ -17,6 +17,9 @@ processes on the same files:
       again over every record (reported for transparency; PERFORMANCE.md
       sets no separate target for it).
 
+- P4  `maintain probe run` of 1,000 http probes against local servers that
+      answer after 100 ms, against sequential probing (Upptime's way);
+      targets: <= 3 s wall, peak RSS <= 300 MB (see probes.py)
 - P6  `maintain check --no-cache --base main` on a git repository with 2,000
       commits and 100 records edited since the base, against the same check
       without --base;                                   target <= 1.5x
@@ -38,11 +41,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 import gitcorpus
 import maintain_repo
 import policies
+import probes
 from corpus import generate
 
 BIN = Path(sys.executable).parent
@@ -167,8 +172,31 @@ def policy_benchmark(root: Path, env: dict[str, str], args: argparse.Namespace) 
     return [("P8", f"added by {count} CEL policies", with_policies - without, without, 1.0)]
 
 
-Row = tuple[str, str, float, float, float | None]
-SECTIONS = {"check": check_benchmarks, "git": git_benchmark, "policies": policy_benchmark}
+def probe_section(root: Path, env: dict[str, str], args: argparse.Namespace) -> list[Row]:
+    """P4: wall time against the 3 s target, peak RSS against 300 MB."""
+    found = probes.probe_benchmark(BIN / "maintain", Path(sys.executable), env, args.repeat)
+    print(f"P4 peak RSS: {found['rss']:.0f} MB (target <= 300 MB)")
+    return [
+        (
+            "P4",
+            "1,000 HTTP probes, wall (<= 3 s)",
+            found["wall"],
+            found["anchor"],
+            3.0 / found["anchor"],
+        ),
+        ("P4m", "1,000 HTTP probes, peak RSS", found["rss"], 300.0, 1.0, "MB"),
+    ]
+
+
+# id, what, ours, baseline, target ratio (None: informational)[, unit (default: seconds)]
+Row = tuple[Any, ...]
+SECTIONS = {
+    "check": check_benchmarks,
+    "git": git_benchmark,
+    "policies": policy_benchmark,
+    "probes": probe_section,
+}
+NEEDS_CORPUS = {"check", "git", "policies"}
 
 
 def main() -> int:
@@ -178,7 +206,9 @@ def main() -> int:
     parser.add_argument("--anchor-repeat", type=int, default=1)
     parser.add_argument("--commits", type=int, default=2_000)
     parser.add_argument(
-        "--only", default="check,git,policies", help="comma-separated: check, git, policies"
+        "--only",
+        default="check,git,policies,probes",
+        help="comma-separated: check, git, policies, probes",
     )
     args = parser.parse_args()
     env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "CI")}
@@ -187,6 +217,9 @@ def main() -> int:
     print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
     rows: list[Row] = []
     for name in args.only.split(","):
+        if name not in NEEDS_CORPUS:
+            rows.extend(SECTIONS[name](Path(), env, args))
+            continue
         work = Path(tempfile.mkdtemp(prefix=f"maintain-bench-{name}-"))
         root = work / "ops"
         counts = generate(root, args.records, seed=7)
@@ -201,14 +234,16 @@ def report(rows: list[Row]) -> int:
     print()
     print(f"{'id':<5}{'what':<36}{'maintain':>10}{'baseline':>12}{'ratio':>8}{'target':>9}")
     missed = False
-    for ident, what, ours, theirs, target in rows:
+    for ident, what, ours, theirs, target, *rest in rows:
+        unit = rest[0] if rest else "s"
         ratio = ours / theirs
         if target is None:
             verdict, goal = "(informational)", "-"
         else:
             verdict, goal = ("ok" if ratio <= target else "MISSED"), f"<= {target:.2f}"
             missed |= ratio > target
-        print(f"{ident:<5}{what:<36}{ours:>9.3f}s{theirs:>11.3f}s{ratio:>7.3f}x{goal:>9} {verdict}")
+        mine, base = f"{ours:.3f}{unit}", f"{theirs:.3f}{unit}"
+        print(f"{ident:<5}{what:<36}{mine:>10}{base:>12}{ratio:>7.3f}x{goal:>9} {verdict}")
     return 1 if missed else 0
 
 

@@ -37,9 +37,9 @@ def add_parser(commands: Any, name: str) -> None:
     ran.add_argument(
         "--concurrency",
         type=int,
-        default=100,
+        default=200,
         metavar="N",
-        help="probes in flight at once (default: 100)",
+        help="probes in flight at once (default: 200)",
     )
     ran.add_argument(
         "--deadline",

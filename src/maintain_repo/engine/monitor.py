@@ -14,8 +14,10 @@ next run acts again and finds what this one made instead of making it twice.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -28,8 +30,9 @@ from maintain_repo.github.markers import marker
 from maintain_repo.model.monitoring import Sample
 from maintain_repo.model.service import Service
 from maintain_repo.model.timestamps import format_timestamp
+from maintain_repo.probes.history import due
 from maintain_repo.probes.result import Outcome
-from maintain_repo.probes.run import Target, run_probes, select
+from maintain_repo.probes.run import DEFAULT_CONCURRENCY, Target, run_probes, select
 from maintain_repo.probes.state import Action, OpenIncident, ProbeState, advance, opened, resolved
 from maintain_repo.probes.store import StateDir
 from maintain_repo.report.safe import inert
@@ -49,7 +52,7 @@ class RunOptions:
     env: Mapping[str, str]
     shard: tuple[int, int] | None = None
     only: tuple[str, ...] = ()
-    concurrency: int = 100
+    concurrency: int = DEFAULT_CONCURRENCY
     deadline: float = 240.0
     dry_run: bool = False
     state_dir: Path | None = None  # None: the state branch on origin
@@ -118,33 +121,25 @@ def run(options: RunOptions, ops: Ops | None, say: Callable[[str], None]) -> Run
     chosen = [p for p in everything if p.target.key in wanted]
     if options.only and not chosen:
         report.problems.append(f"no probe matches --only {' '.join(options.only)}")
-    outcomes = run_probes(
-        [p.target for p in chosen],
-        now=options.now,
-        env=options.env,
-        concurrency=options.concurrency,
-        deadline=options.deadline,
-    )
     every = options.settings.monitoring.history_interval()
-    branch = options.settings.state_branch
     if options.state_dir is not None:
         report.where = str(options.state_dir)
         store = StateDir(options.state_dir)
-        _decide(options, ops, store, chosen, outcomes, report, say)
-        if not options.dry_run:
-            report.changed = _write(store, report, every, options.now)
+        writer = None if options.dry_run else store
+        report.changed = _probe_and_decide(options, ops, store, writer, chosen, report, say)
         return report
     from maintain_repo.git.publish import publish, read_branch
 
+    branch = options.settings.state_branch
     report.where = branch
     with read_branch(options.root, branch, options.token) as tree:
         current = StateDir(tree) if tree is not None else None
-        _decide(options, ops, current, chosen, outcomes, report, say)
+        _probe_and_decide(options, ops, current, None, chosen, report, say)
 
     def edit(checkout: Path) -> str | None:
         target = StateDir(checkout)
         target.ensure_readme()
-        report.changed = _write(target, report, every, options.now)
+        report.changed = _write(target, report.rows, every, options.now)
         return _message(report) if report.changed else None
 
     published = publish(
@@ -161,53 +156,96 @@ def run(options: RunOptions, ops: Ops | None, say: Callable[[str], None]) -> Run
     return report
 
 
-def _decide(
+def _probe_and_decide(
     options: RunOptions,
     ops: Ops | None,
     store: StateDir | None,
+    writer: StateDir | None,
     chosen: Sequence[_Probe],
-    outcomes: Sequence[Outcome],
     report: RunReport,
     say: Callable[[str], None],
-) -> None:
-    for item, outcome in zip(chosen, outcomes, strict=True):
-        probe = item.target.probe
-        before = store.state(outcome.service, outcome.probe) if store else ProbeState()
-        state, action = advance(
-            before,
-            outcome,
-            failure_threshold=probe.failure_threshold,
-            success_threshold=probe.success_threshold,
-            maintenance=item.in_maintenance(options.now),
-        )
-        note = ""
-        if action == "open":
-            state, note = _open(ops, item, state, outcome, options.now)
-        elif action == "resolve":
-            state, note = _resolve(ops, item, state, outcome, options.now)
-        elif state.failures >= probe.failure_threshold and state.incident is None:
-            note = "in a maintenance window: no incident"
-        if note:
-            say(f"{outcome.key}: {note}")
-        report.rows.append(Row(outcome, state, action, note, item.in_maintenance(options.now)))
-
-
-def _write(store: StateDir, report: RunReport, every: timedelta, now: datetime) -> int:
-    """Write changed states and due history rows; how many probes changed."""
-    from maintain_repo.probes.history import due
-
+) -> int:
+    """Probe, and settle each result as it arrives: its new state, and (with `writer`) its
+    files, in worker threads while other probes still wait on the network. Incidents are
+    opened and resolved afterwards, one at a time; those rows are written last.
+    Returns how many probes' files changed."""
+    every = options.settings.monitoring.history_interval()
     changed = 0
-    for row in report.rows:
-        outcome = row.outcome
-        if outcome.state == "unknown":
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        settling: dict[int, Future[tuple[Row, bool]]] = {}
+
+        def settle(index: int, outcome: Outcome) -> tuple[Row, bool]:
+            row = _advance(options, store, chosen[index], outcome)
+            if writer is None or row.action != "none":
+                return row, False
+            return row, _write_row(writer, row, every, options.now)
+
+        outcomes = run_probes(
+            [p.target for p in chosen],
+            now=options.now,
+            env=options.env,
+            concurrency=options.concurrency,
+            deadline=options.deadline,
+            done=lambda index, outcome: settling.setdefault(
+                index, pool.submit(settle, index, outcome)
+            ),
+        )
+        for index, outcome in enumerate(outcomes):
+            row, wrote = settling[index].result() if index in settling else settle(index, outcome)
+            changed += wrote
+            report.rows.append(row)
+    for index, row in enumerate(report.rows):
+        if row.action == "none":
             continue
-        touched = store.save_state(outcome.service, outcome.probe, row.state)
-        last = store.last_sample(outcome.service, outcome.probe)
-        if due(last, now, outcome.state, every):
-            sample = Sample(now, outcome.state, outcome.latency_ms, outcome.code, row.maintenance)
-            touched = store.append(outcome.service, outcome.probe, sample) or touched
-        changed += touched
+        item = chosen[index]
+        if row.action == "open":
+            state, note = _open(ops, item, row.state, row.outcome, options.now)
+        else:
+            state, note = _resolve(ops, item, row.state, row.outcome, options.now)
+        say(f"{row.outcome.key}: {note}")
+        report.rows[index] = row = dataclasses.replace(row, state=state, note=note)
+        if writer is not None:
+            changed += _write_row(writer, row, every, options.now)
     return changed
+
+
+def _advance(options: RunOptions, store: StateDir | None, item: _Probe, outcome: Outcome) -> Row:
+    probe = item.target.probe
+    maintenance = item.in_maintenance(options.now)
+    before = store.state(outcome.service, outcome.probe) if store else ProbeState()
+    state, action = advance(
+        before,
+        outcome,
+        failure_threshold=probe.failure_threshold,
+        success_threshold=probe.success_threshold,
+        maintenance=maintenance,
+    )
+    note = ""
+    if action == "none" and state.failures >= probe.failure_threshold and state.incident is None:
+        note = "in a maintenance window: no incident"
+    return Row(outcome, state, action, note, maintenance)
+
+
+def _write(store: StateDir, rows: Sequence[Row], every: timedelta, now: datetime) -> int:
+    """Write changed states and due history rows; how many probes changed.
+
+    Probes own disjoint folders, so their files are written in parallel: the
+    time goes to file system calls, which run outside the interpreter lock.
+    """
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return sum(pool.map(lambda row: _write_row(store, row, every, now), rows))
+
+
+def _write_row(store: StateDir, row: Row, every: timedelta, now: datetime) -> bool:
+    outcome = row.outcome
+    if outcome.state == "unknown":
+        return False
+    touched = store.save_state(outcome.service, outcome.probe, row.state)
+    last = store.last_sample(outcome.service, outcome.probe)
+    if due(last, now, outcome.state, every):
+        sample = Sample(now, outcome.state, outcome.latency_ms, outcome.code, row.maintenance)
+        touched = store.append(outcome.service, outcome.probe, sample) or touched
+    return touched
 
 
 def _open(

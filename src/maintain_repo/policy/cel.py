@@ -113,8 +113,12 @@ def _probe_environment(probe_type: str) -> Any:
     )
 
 
+@cache
 def compile_condition(source: str, probe_type: str) -> Expression:
-    """A probe condition: compiles for `probe_type` and gives true or false."""
+    """A probe condition: compiles for `probe_type` and gives true or false.
+
+    Cached: a thousand probes usually share a handful of conditions.
+    """
     expression = _compile(_probe_environment(probe_type), source)
     if expression.returns not in ("BOOL", "DYN"):
         kind = expression.returns.lower()

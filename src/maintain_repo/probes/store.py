@@ -5,7 +5,9 @@
 
 Each probe owns its folder, so parallel shards (which own disjoint probes)
 never write the same file. The directory is the state branch's checkout, or
-`--state-dir` for a local run. Files are written atomically.
+`--state-dir` for a local run. Files are written atomically (never half
+written) but without fsync: a thousand probes' files would wait a second on
+the disk, and the state branch's commit is what makes them last.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ class StateDir:
         text = json.dumps(state.to_json(), indent=2, sort_keys=True) + "\n"
         if path.is_file() and path.read_text(encoding="utf-8") == text:
             return False
-        write_atomic(path, text, overwrite=True)
+        write_atomic(path, text, overwrite=True, durable=False)
         return True
 
     def samples(self, service: str, probe: str, since: datetime | None = None) -> list[Sample]:
@@ -87,14 +89,14 @@ class StateDir:
         path = self.folder(service, probe) / f"{history.month_of(sample.at)}.csv"
         row = history.render_rows([sample])
         if not path.is_file():
-            write_atomic(path, history.new_file([sample]), overwrite=True)
+            write_atomic(path, history.new_file([sample]), overwrite=True, durable=False)
             return True
         text = path.read_text(encoding="utf-8", errors="replace")
         if row in text.splitlines(keepends=True) or row == text[-len(row) :]:
             return False
         if text and not text.endswith("\n"):
             text += "\n"
-        write_atomic(path, text + row, overwrite=True)
+        write_atomic(path, text + row, overwrite=True, durable=False)
         return True
 
     def ensure_readme(self) -> None:

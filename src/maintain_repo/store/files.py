@@ -14,8 +14,12 @@ from pathlib import Path
 from maintain_repo.errors import StoreError
 
 
-def write_atomic(path: Path, text: str, *, overwrite: bool) -> None:
-    """Write `text` to `path` atomically; with `overwrite=False` never replace a file."""
+def write_atomic(path: Path, text: str, *, overwrite: bool, durable: bool = True) -> None:
+    """Write `text` to `path` atomically; with `overwrite=False` never replace a file.
+
+    `durable=False` skips the fsyncs: still never half-written, but a power cut may
+    lose the write. For files that are committed to git right after (probe state).
+    """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -26,7 +30,8 @@ def write_atomic(path: Path, text: str, *, overwrite: bool) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(text.encode("utf-8"))
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         try:  # keep the mode of the file we replace; new files get the usual mode
             mode = path.stat().st_mode & 0o7777 if overwrite else None
         except FileNotFoundError:
@@ -47,7 +52,8 @@ def write_atomic(path: Path, text: str, *, overwrite: bool) -> None:
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
-    _sync_directory(path.parent)
+    if durable:
+        _sync_directory(path.parent)
 
 
 def _umask() -> int:
