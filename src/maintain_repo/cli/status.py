@@ -35,6 +35,7 @@ def add_parser(commands: Any, name: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import os
     from pathlib import Path
 
     from maintain_repo.cli.common import display, say
@@ -52,7 +53,12 @@ def run(args: argparse.Namespace) -> int:
     else:
         from maintain_repo.git.publish import read_branch
 
-        with read_branch(root, settings.state_branch) as tree:
+        token = os.environ.get("GITHUB_TOKEN") or None  # a private repository's fetch needs it
+        if token:
+            from maintain_repo.errors import conceal
+
+            conceal(token)
+        with read_branch(root, settings.state_branch, token) as tree:
             page = build_page(root, tree, settings, now)
     written = write(page, out)
     probes = sum(len(service.probes) for service in page.services)
