@@ -94,7 +94,14 @@ def publish(
 @contextmanager
 def read_branch(root: Path, branch: str, token: str | None = None) -> Iterator[Path | None]:
     """A temporary checkout of `origin/<branch>` as it is now (None: no such branch)."""
-    repo, _ = _open(root)
+    try:
+        repo, _ = _open(root)
+    except ConfigError as e:
+        raise ConfigError(
+            f"{e.message.split(';')[0]}; the state branch {branch} lives on origin",
+            hint="run inside a clone of the ops repository, or keep probe state in a "
+            "directory with --state-dir DIR",
+        ) from None
     with _credentials(repo, token):
         tip = _fetch(repo, branch, None)
     if tip is None:
