@@ -1,24 +1,31 @@
 """Our GitHub workflows, run: each job's steps with the environment Actions provides.
 
 The harness reads a workflow, checks that it is triggered by the event, and
-runs its steps: `actions/checkout` becomes a clone of the origin repository,
+runs its jobs in file order (a job's `needs:` must have run before it), each
+once per combination of its `strategy.matrix`, each in a fresh workspace:
+`actions/checkout` becomes a clone of the origin repository,
 `actions/setup-python` and the install step are provided by the test
-environment (maintain is installed in it), and every `run:` step runs in
-bash with GITHUB_EVENT_PATH (a real payload from the emulator),
-GITHUB_EVENT_NAME, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY and GITHUB_API_URL
-pointing at the emulator. Expressions are evaluated only where Actions
-would (step `env:`), and only the ones we allow: a workflow that needs
-anything else fails here.
+environment (maintain is installed in it), `actions/upload-pages-artifact`
+checks that its directory holds a site (and records it),
+`actions/configure-pages` and `actions/deploy-pages` are recorded no-ops
+(deploy-pages checks it has a site and the permissions it needs), and every
+`run:` step runs in bash with GITHUB_EVENT_PATH (a real payload from the
+emulator), GITHUB_EVENT_NAME, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY and
+GITHUB_API_URL pointing at the emulator. Expressions are evaluated only where
+Actions would (step `env:`), and only the ones we allow (the GITHUB_TOKEN
+secret, the job's matrix values): a workflow that needs anything else, an
+action the harness does not know or an `if:` it cannot judge fails here.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -30,7 +37,13 @@ from maintain_repo.store.yaml import mapping_in, parse
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 INSTALL = "python -m pip install --disable-pip-version-check ."
-KNOWN_ACTIONS = ("actions/checkout", "actions/setup-python")
+KNOWN_ACTIONS = (
+    "actions/checkout",
+    "actions/setup-python",
+    "actions/configure-pages",
+    "actions/upload-pages-artifact",
+    "actions/deploy-pages",
+)
 
 
 @dataclass
@@ -38,6 +51,9 @@ class Ran:
     outputs: str
     summary: str
     logs: str
+    jobs: list[str] = field(default_factory=list)  # `job` or `job (key=value)`, as run
+    pages: list[Path] = field(default_factory=list)  # sites actions/upload-pages-artifact took
+    deployed: int = 0  # actions/deploy-pages runs
 
 
 def run_workflow(name, event, payload, *, origin, emu, tmp_path, now="2026-11-27T10:00:00Z"):
@@ -47,13 +63,15 @@ def run_workflow(name, event, payload, *, origin, emu, tmp_path, now="2026-11-27
     types = (triggers[event] or {}).get("types") if isinstance(triggers[event], dict) else None
     if payload.get("action") and types is not None:
         assert payload["action"] in types, f"{name} ignores {event}.{payload['action']}"
-    if event != "schedule":
+    if event == "schedule":
+        crons = [entry["cron"] for entry in triggers["schedule"]]
+        assert payload["schedule"] in crons, f"{name} has no schedule {payload['schedule']!r}"
+    else:
         validate_webhook(event, payload["action"], payload)
     run = tmp_path / f"run-{len(list(tmp_path.glob('run-*')))}"
     run.mkdir()
     event_path = run / "event.json"
     event_path.write_text(json.dumps(payload), encoding="utf-8")
-    workspace = run / "workspace"
     env = {
         "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
         "HOME": os.environ["HOME"],
@@ -66,10 +84,8 @@ def run_workflow(name, event, payload, *, origin, emu, tmp_path, now="2026-11-27
         "GITHUB_STEP_SUMMARY": str(run / "summary"),
         "GITHUB_API_URL": emu.base_url,
         "GITHUB_REPOSITORY": REPOSITORY,
-        "GITHUB_WORKSPACE": str(workspace),
         "GITHUB_RUN_ID": "7001",
         "GITHUB_ACTOR": str((payload.get("sender") or {}).get("login") or "github-actions"),
-        "RUNNER_TEMP": str(run),
         "MAINTAIN_NOW": now,
         "MAINTAIN_CACHE_DIR": str(run / "cache"),
         "MAINTAIN_GITHUB_BACKOFF": "0.01",
@@ -77,43 +93,102 @@ def run_workflow(name, event, payload, *, origin, emu, tmp_path, now="2026-11-27
     }
     for path in ("output", "summary"):
         (run / path).touch()
+    ran = Ran("", "", "")
     logs = []
-    for job in workflow["jobs"].values():
-        for step in job["steps"]:
-            if "uses" in step:
-                action = step["uses"].split("@")[0]
-                assert action in KNOWN_ACTIONS, f"the harness cannot run {action}"
-                if action == "actions/checkout":
-                    depth = (step.get("with") or {}).get("fetch-depth", 1)
-                    args = [] if depth == 0 else ["--depth", str(depth), "--no-local"]
-                    git(run, "clone", "-q", *args, str(origin), str(workspace))
-                continue
-            if step["run"].strip() == INSTALL:
-                assert (BIN / "maintain").exists()  # the test environment has it installed
-                continue
-            step_env = {
-                key: _expression(value, emu) for key, value in (step.get("env") or {}).items()
-            }
-            done = subprocess.run(
-                ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
-                cwd=workspace,
-                env=env | step_env,
-                capture_output=True,
-                text=True,
-                check=False,
+    finished: list[str] = []
+    for job_id, job in workflow["jobs"].items():
+        assert "if" not in job, f"the harness does not evaluate {job_id}'s if:"
+        needs = job.get("needs") or []
+        for need in [needs] if isinstance(needs, str) else needs:
+            assert need in finished, f"{job_id} needs {need}, which does not run before it"
+        for matrix in _combinations(job):
+            label = job_id + (
+                f" ({', '.join(f'{k}={v}' for k, v in matrix.items())})" if matrix else ""
             )
-            logs.append(done.stdout + done.stderr)
-            assert done.returncode == 0, f"step {step.get('name')} failed:\n{logs[-1]}"
-    return Ran((run / "output").read_text(), (run / "summary").read_text(), "".join(logs))
+            ran.jobs.append(label)
+            # Every job runs on a fresh runner: its own workspace and temporary directory.
+            runner = run / f"job-{len(ran.jobs)}"
+            workspace = runner / "workspace"
+            for folder in (workspace, runner / "temp"):
+                folder.mkdir(parents=True)
+            job_env = env | {
+                "GITHUB_WORKSPACE": str(workspace),
+                "RUNNER_TEMP": str(runner / "temp"),
+            }
+            for step in job["steps"]:
+                assert "if" not in step, f"the harness does not evaluate if: ({step})"
+                if "uses" in step:
+                    _action(step, job, origin=origin, workspace=workspace, ran=ran)
+                    continue
+                if step["run"].strip() == INSTALL:
+                    assert (BIN / "maintain").exists()  # the test environment has it installed
+                    continue
+                step_env = {
+                    key: _expression(value, emu, matrix)
+                    for key, value in (step.get("env") or {}).items()
+                }
+                done = subprocess.run(
+                    ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+                    cwd=workspace,
+                    env=job_env | step_env,
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
+                logs.append(done.stdout + done.stderr)
+                assert done.returncode == 0, f"{label}: step {step.get('name')} failed:\n{logs[-1]}"
+        finished.append(job_id)
+    ran.outputs = (run / "output").read_text()
+    ran.summary = (run / "summary").read_text()
+    ran.logs = "".join(logs)
+    return ran
 
 
-def _expression(value, emu):
+def _combinations(job):
+    """The job's matrix combinations, in Actions' order ([{}]: no matrix)."""
+    matrix = (job.get("strategy") or {}).get("matrix")
+    if matrix is None:
+        return [{}]
+    assert isinstance(matrix, dict), "the harness expands a matrix written out, not an expression"
+    assert not {"include", "exclude"} & set(matrix), "the harness expands plain matrices only"
+    for key, values in matrix.items():
+        assert isinstance(values, list), f"matrix.{key} must list its values"
+        assert values, f"matrix.{key} is empty"
+    keys = list(matrix)
+    return [dict(zip(keys, values, strict=True)) for values in itertools.product(*matrix.values())]
+
+
+def _action(step, job, *, origin, workspace, ran):
+    action = step["uses"].split("@")[0]
+    assert action in KNOWN_ACTIONS, f"the harness cannot run {action}"
+    given = step.get("with") or {}
+    assert not any("${{" in str(value) for value in given.values()), given
+    if action == "actions/checkout":
+        depth = given.get("fetch-depth", 1)
+        args = [] if depth == 0 else ["--depth", str(depth), "--no-local"]
+        git(workspace.parent, "clone", "-q", *args, str(origin), str(workspace))
+    elif action == "actions/upload-pages-artifact":
+        site = workspace / str(given.get("path", "_site/"))
+        assert (site / "index.html").is_file(), f"upload-pages-artifact: no index.html in {site}"
+        ran.pages.append(site)
+    elif action == "actions/deploy-pages":
+        permissions = job.get("permissions") or {}
+        assert permissions.get("pages") == "write", "deploy-pages needs pages: write"
+        assert permissions.get("id-token") == "write", "deploy-pages needs id-token: write"
+        assert ran.pages, "deploy-pages: no site was uploaded before it"
+        ran.deployed += 1
+
+
+def _expression(value, emu, matrix):
     text = str(value)
     if "${{" not in text:
         return text
-    match = re.fullmatch(r"\$\{\{\s*secrets\.GITHUB_TOKEN\s*\}\}", text)
+    match = re.fullmatch(r"\$\{\{\s*(secrets\.GITHUB_TOKEN|matrix\.([\w-]+))\s*\}\}", text)
     assert match, f"the harness does not evaluate {text!r}"
-    return emu.bot_token
+    if match.group(2) is None:
+        return emu.bot_token
+    assert match.group(2) in matrix, f"the job has no matrix value {match.group(2)}"
+    return str(matrix[match.group(2)])
 
 
 @pytest.fixture
@@ -229,3 +304,144 @@ def test_approval_posts_the_verdict_for_pull_request_events(world, tmp_path):
     states = [s["state"] for s in emu.statuses(head) if s["context"] == "maintain/approval"]
     assert states[0] == "success"
     assert len([c for c in emu.comments(pull.number) if "maintain:approval" in c["body"]]) == 1
+
+
+# -- probes and the status page --------------------------------------------------------------
+
+PROBES = ("health", "login", "cart", "search", "payment", "stock")
+PROBE_CRON = {"schedule": "3-59/5 * * * *"}
+PAGE_CRON = {"schedule": "14,44 * * * *"}
+
+
+def probing(url: str) -> str:
+    """checkout-api with six HTTP probes of `url` (a loopback server): this replaces the
+    corpus's record, whose probes name *.example hosts that no test may contact."""
+    probes = "".join(
+        f"  - name: {name}\n    type: http\n    url: {url}/{name}\n    timeout: 2s\n"
+        "    retries: 0\n    failure_threshold: 3\n    severity: SEV2\n"
+        for name in PROBES
+    )
+    return (
+        "id: checkout-api\nkind: service\nschema_version: 1\ntitle: Checkout API\n"
+        "status: active\nowner: acme/payments\ncreated_at: 2025-06-01T09:00:00Z\ntier: 1\n"
+        f"on_call: acme/sre\nprobes:\n{probes}"
+    )
+
+
+@pytest.fixture
+def probed(tmp_path, make_github):
+    from maintain_repo.testing.servers import HttpServer
+
+    with HttpServer() as server:
+        repo = make_ops_repo(tmp_path, {"records/services/checkout-api.yaml": probing(server.url)})
+        emu = make_github(users={"alice": "admin", "bob": "write"}, teams={}, git_dir=repo.origin)
+        yield repo, emu, server
+
+
+def _shards(summary: str) -> dict[str, set[str]]:
+    """The probes each shard's summary table lists (a code block under its heading)."""
+    shards: dict[str, set[str]] = {}
+    for part in summary.split("### Probes, shard ")[1:]:
+        shard, _, text = part.partition("\n")
+        lines = text.splitlines()
+        header = next(i for i, line in enumerate(lines) if line.startswith("    PROBE "))
+        assert lines[-1].startswith("    "), lines[-1]  # the table's last line, in the block
+        assert f"(shard {shard})" in lines[-1], lines[-1]
+        shards[shard] = {line.split()[0] for line in lines[header + 1 : -1]}
+    return shards
+
+
+def _state(repo, key):
+    return json.loads(repo.read("maintain-state", f"probes/{key}/state.json"))
+
+
+def _incident_issues(emu):
+    return [issue for issue in emu.issues if "pull_request" not in issue]
+
+
+def test_probes_run_in_two_shards_and_open_one_incident_per_failing_probe(probed, tmp_path):
+    repo, emu, server = probed
+    keys = {f"checkout-api/{name}" for name in PROBES}
+
+    def probes_run(now):
+        return run_workflow(
+            "probes.yml",
+            "schedule",
+            PROBE_CRON,
+            origin=repo.origin,
+            emu=emu,
+            tmp_path=tmp_path,
+            now=now,
+        )
+
+    ran = probes_run("2026-11-27T10:00:00Z")
+    assert ran.jobs == ["probe (shard=1)", "probe (shard=2)"]
+    shards = _shards(ran.summary)
+    assert set(shards) == {"1/2", "2/2"}
+    assert all(shards.values()), shards  # both shards have probes to run
+    assert shards["1/2"].isdisjoint(shards["2/2"])
+    assert shards["1/2"] | shards["2/2"] == keys
+    for key in keys:  # each shard saved its probes' state; none was lost to the other's push
+        assert _state(repo, key)["failures"] == 0, key
+    assert ran.outputs == ""  # nothing goes to workflow outputs
+    assert emu.bot_token not in ran.logs + ran.summary
+    assert emu.issues == []
+    assert emu.pulls == []
+
+    server.fail("status")
+    for minute in (5, 10, 15):
+        ran = probes_run(f"2026-11-27T10:{minute:02}:00Z")
+    issues = _incident_issues(emu)
+    assert sorted(issue["title"] for issue in issues) == sorted(
+        f"Checkout API: {name} is down" for name in PROBES
+    )
+    assert len(emu.pulls) == len(PROBES)
+    remembered = {key: _state(repo, key)["incident"] for key in keys}
+    assert {pull["head"]["ref"] for pull in emu.pulls} == {
+        f"maintain/{incident['id']}" for incident in remembered.values()
+    }
+    assert {incident["issue"] for incident in remembered.values()} == {
+        issue["number"] for issue in issues
+    }
+    assert _shards(ran.summary).keys() == {"1/2", "2/2"}
+    assert ran.summary.count("HTTP 503") == len(PROBES)
+    probes_run("2026-11-27T10:20:00Z")  # still down: nothing more
+    assert len(_incident_issues(emu)) == len(PROBES)
+    assert len(emu.pulls) == len(PROBES)
+
+
+def test_status_page_builds_from_the_probes_state_and_deploys(probed, tmp_path):
+    repo, emu, server = probed
+    server.fail("status")
+    for minute in (0, 5, 10):
+        run_workflow(
+            "probes.yml",
+            "schedule",
+            PROBE_CRON,
+            origin=repo.origin,
+            emu=emu,
+            tmp_path=tmp_path,
+            now=f"2026-11-27T10:{minute:02}:00Z",
+        )
+    ran = run_workflow(
+        "status-page.yml",
+        "schedule",
+        PAGE_CRON,
+        origin=repo.origin,
+        emu=emu,
+        tmp_path=tmp_path,
+        now="2026-11-27T10:14:00Z",
+    )
+    assert ran.jobs == ["build", "deploy"]
+    (site,) = ran.pages
+    assert ran.deployed == 1
+    assert "<html" in (site / "index.html").read_text(encoding="utf-8").lower()
+    status = json.loads((site / "status.json").read_text(encoding="utf-8"))
+    (service,) = status["services"]
+    assert [(p["name"], p["state"]) for p in service["probes"]] == [
+        (name, "down") for name in PROBES
+    ]
+    assert sorted(i["title"] for i in status["incidents"]) == sorted(
+        f"Checkout API: {name} is down" for name in PROBES
+    )
+    assert emu.bot_token not in ran.logs

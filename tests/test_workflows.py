@@ -29,7 +29,14 @@ def _steps(workflow):
 
 def test_there_are_workflows():
     names = {p.name for p in WORKFLOWS}
-    assert names >= {"validate.yml", "approval.yml", "incident-sync.yml", "sla.yml"}
+    assert names >= {
+        "validate.yml",
+        "approval.yml",
+        "incident-sync.yml",
+        "sla.yml",
+        "probes.yml",
+        "status-page.yml",
+    }
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
@@ -41,6 +48,13 @@ def test_workflow_security_baseline(path):
     for job in workflow["jobs"].values():
         assert "timeout-minutes" in job
         assert "permissions" in job
+        # Deploying to Pages is the one reason for an OIDC token or Pages access, and the
+        # job that deploys runs nothing else.
+        deploys = [s.get("uses", "").split("@")[0] for s in job.get("steps", [])] == [
+            "actions/deploy-pages"
+        ]
+        for scope in ("id-token", "pages"):
+            assert scope not in job["permissions"] or deploys, f"{scope} outside a deploy job"
     for step in _steps(workflow):
         if "uses" in step:
             assert PINNED.match(step["uses"]), step["uses"]
@@ -48,6 +62,9 @@ def test_workflow_security_baseline(path):
                 assert step["with"]["persist-credentials"] is False
         if "run" in step:
             assert "${{" not in step["run"], "no expression expansion inside run:"
+            # What a step writes there changes later steps' environment and PATH.
+            assert "GITHUB_ENV" not in step["run"]
+            assert "GITHUB_PATH" not in step["run"]
     for line in text.splitlines():
         if re.match(r"^\s*(-\s+)?uses:", line):
             assert re.search(r"@[0-9a-f]{40} # v\d+\.\d+\.\d+$", line), line

@@ -173,11 +173,15 @@ def _fetch(repo: Any, branch: str, base: str | None) -> str | None:
         )
     if not heads.strip():
         return None
+    # A branch of its own history (the state branch) gains a commit every few
+    # minutes: only its tip is needed to read it and to commit on top of it.
+    depth = ["--depth=1"] if base is None else []
     _git(
         repo,
         "fetch",
         "--quiet",
         "--no-tags",
+        *depth,
         "origin",
         f"+refs/heads/{branch}:refs/remotes/origin/{branch}",
     )
