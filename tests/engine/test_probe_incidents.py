@@ -19,7 +19,8 @@ import pytest
 from githubops import actions_env, git, make_ops_repo
 from maintain_repo.cli import main
 from maintain_repo.store.yaml import mapping_in
-from maintain_repo.testing.servers import HttpServer
+from maintain_repo.testing.certs import Certificate
+from maintain_repo.testing.servers import DnsServer, HttpServer, TcpServer
 
 USERS = {"alice": "admin", "bob": "write"}
 STATE = "maintain-state"
@@ -238,3 +239,73 @@ def test_shards_running_in_parallel_on_one_state_branch_lose_no_results(tmp_path
     assert all(history_of(repo, f"checkout-api/p{n:02d}") for n in range(12))
     # Each shard committed once; racing pushes were redone on the new tip, not forced.
     assert int(git(repo.origin, "rev-list", "--count", STATE).strip()) == 1 + 3
+
+
+def _probe_yaml(kind: str, port: int) -> str:
+    common = "    timeout: 2s\n    retries: 1\n    retry_delay: 10ms\n"
+    return {
+        "https": f"    type: http\n    url: https://127.0.0.1:{port}/health\n",
+        "tls": f"    type: tls\n    host: 127.0.0.1\n    port: {port}\n"
+        "    condition: tls.verified && tls.days_remaining >= 14\n",
+        "tcp": f"    type: tcp\n    host: 127.0.0.1\n    port: {port}\n",
+        "dns": "    type: dns\n    query: status.example.test\n"
+        f"    resolver: 127.0.0.1:{port}\n"
+        '    condition: dns.rcode == "NOERROR" && "192.0.2.10" in dns.answers\n',
+    }[kind] + common
+
+
+@pytest.fixture(params=["https", "tls", "tcp", "dns"])
+def other(request, tmp_path, monkeypatch):
+    """A server of another kind, with how to break and mend it: (kind, server, fail, recover)."""
+    kind = request.param
+    if kind in ("https", "tls"):
+        certificate = Certificate(tmp_path / "pki", days_valid=90)
+        monkeypatch.setenv("SSL_CERT_FILE", str(certificate.ca_path))  # trust the test CA
+        running = HttpServer(certificate)
+        # https: the server answers 503; tls: it stops listening, so no handshake happens.
+        mode = "status" if kind == "https" else "refuse"
+        fail, mend = (lambda: running.fail(mode)), running.recover
+    elif kind == "tcp":
+        running = TcpServer()
+        fail, mend = running.fail, running.recover
+    else:
+        running = DnsServer({("status.example.test.", "A"): ["192.0.2.10"]})
+        fail, mend = (lambda: running.fail("servfail")), running.recover
+    with running:
+        yield kind, running, fail, mend
+
+
+def test_every_probe_type_opens_one_incident_and_resolves_it(
+    other, tmp_path, make_github, monkeypatch, capsys
+):
+    kind, running, fail, mend = other
+    text = service("http://unused").split("probes:\n")[0]
+    text += f"probes:\n  - name: {kind}-check\n" + _probe_yaml(kind, running.port)
+    repo = make_ops_repo(tmp_path, {"records/services/checkout-api.yaml": text})
+    emu = make_github(users=USERS, teams={}, git_dir=repo.origin)
+    actions_env(monkeypatch, emu)
+
+    healthy = probe_run(repo, "2026-11-27T09:55:00Z", capsys)
+    assert healthy["probes"][0]["state"] == "up", healthy["probes"][0]["detail"]
+    fail()
+    for minute in ("00", "05", "10"):
+        ran = probe_run(repo, f"2026-11-27T10:{minute}:00Z", capsys)
+    assert ran["probes"][0]["state"] == "down"
+    assert ran["probes"][0]["action"] == "open"
+    (issue,) = incident_issues(emu)
+    assert len(emu.pulls) == 1
+    before = snapshot(repo, emu)
+    probe_run(repo, "2026-11-27T10:10:00Z", capsys)  # the same run again
+    assert snapshot(repo, emu) == before
+
+    mend()
+    for minute in ("15", "20"):
+        ran = probe_run(repo, f"2026-11-27T10:{minute}:00Z", capsys)
+    assert ran["probes"][0]["action"] == "resolve"
+    assert emu.issue(issue["number"])["state"] == "closed"
+    record_id = ran["probes"][0]["note"].split()[1]
+    record = mapping_in(repo.read(f"maintain/{record_id}", f"records/incidents/{record_id}.yaml"))
+    assert record["status"] == "resolved"
+    before = snapshot(repo, emu)
+    probe_run(repo, "2026-11-27T10:20:00Z", capsys)
+    assert snapshot(repo, emu) == before

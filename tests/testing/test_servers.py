@@ -234,6 +234,20 @@ def test_https_reset_ends_the_connection_without_an_answer() -> None:
         assert get(server.url, context=cert.client_context())[0] == 200
 
 
+def test_https_refuse_stops_listening_and_recover_listens_on_the_same_port() -> None:
+    cert = Certificate()
+    with HttpServer(tls=cert) as server:
+        port = server.port
+        server.fail("refuse")
+        assert refused(server.address)  # no connection, so no TLS handshake either
+        server.fail("status")  # another mode listens again
+        assert get(server.url, context=cert.client_context())[0] == 503
+        server.fail("refuse")
+        server.recover()
+        assert server.port == port
+        assert get(server.url, context=cert.client_context())[0] == 200
+
+
 def test_certificate_validity_is_checked() -> None:
     now = datetime.now(UTC)
     with pytest.raises(ValueError):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from maintain_repo.errors import ConfigError, GitError, redact
 BOT_NAME = "github-actions[bot]"
 BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"
 ATTEMPTS = 4
+# What git says when another process in the same clone holds a lock it needs.
+_LOCKED = ("shallow file has changed", ".lock': File exists", "cannot lock ref")
 
 # Makes the change in a checkout (its ops-repository root); returns a commit
 # message, or None when there is nothing to change.
@@ -176,22 +179,33 @@ def _fetch(repo: Any, branch: str, base: str | None) -> str | None:
     # A branch of its own history (the state branch) gains a commit every few
     # minutes: only its tip is needed to read it and to commit on top of it.
     depth = ["--depth=1"] if base is None else []
-    _git(
-        repo,
-        "fetch",
-        "--quiet",
-        "--no-tags",
-        *depth,
-        "origin",
-        f"+refs/heads/{branch}:refs/remotes/origin/{branch}",
-    )
+    for attempt in range(ATTEMPTS):
+        try:
+            _git(
+                repo,
+                "fetch",
+                "--quiet",
+                "--no-tags",
+                *depth,
+                "origin",
+                f"+refs/heads/{branch}:refs/remotes/origin/{branch}",
+            )
+            break
+        except GitError as e:
+            # Another process in this clone (a second shard run locally) fetched at the
+            # same moment and holds a lock: wait a little and fetch again.
+            if not any(s in e.message for s in _LOCKED) or attempt == ATTEMPTS - 1:
+                raise
+            time.sleep(0.1 * (attempt + 1))
     return str(_git(repo, "rev-parse", f"refs/remotes/origin/{branch}").strip())
 
 
 @contextmanager
 def _worktree(repo: Any, start: str) -> Iterator[Path]:
     folder = Path(tempfile.mkdtemp(prefix="maintain-worktree-"))
-    tree = folder / "tree"
+    # A name of its own: git names the worktree's admin folder after it, and two
+    # processes adding "tree" at once would race for .git/worktrees/tree1.
+    tree = folder / f"tree-{folder.name.rsplit('-', 1)[-1]}"
     _git(repo, "worktree", "add", "--quiet", "--detach", str(tree), start)
     try:
         yield tree
@@ -213,9 +227,20 @@ def _commit(tree: Path, message: str, identity: Identity) -> str:
 
     wt = git.Repo(tree)
     wt.git.add("--all")
-    actor = git.Actor(identity.name, identity.email)
-    commit = wt.index.commit(message, author=actor, committer=actor)
-    return str(commit.hexsha)
+    # `git commit` itself, not GitPython's index.commit: that writes COMMIT_EDITMSG in
+    # the clone's shared git directory, where parallel worktrees trip over it. No hooks,
+    # no signing: the bot's commit is made here, not on a person's machine.
+    with wt.git.custom_environment(
+        GIT_AUTHOR_NAME=identity.name,
+        GIT_AUTHOR_EMAIL=identity.email,
+        GIT_COMMITTER_NAME=identity.name,
+        GIT_COMMITTER_EMAIL=identity.email,
+    ):
+        wt.git.execute(
+            ["git", "-c", "commit.gpgsign=false", "commit", "--quiet", "--no-verify",
+             f"--message={message}"]
+        )  # fmt: skip
+    return str(wt.git.rev_parse("HEAD")).strip()
 
 
 def _push(repo: Any, tree: Path, branch: str, lease: str | None) -> bool:

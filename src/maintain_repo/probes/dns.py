@@ -58,9 +58,12 @@ async def observe(
 
 def _rcode(error: Exception) -> str:
     """SERVFAIL, REFUSED, ...: what the servers answered (NoNameservers lists them)."""
+    import dns.message
     import dns.rcode
 
-    for _, _, _, answer in getattr(error, "kwargs", {}).get("errors", []):
-        if hasattr(answer, "rcode"):
+    # Each entry describes one server's failure; its last item is the answer or error.
+    for entry in getattr(error, "kwargs", {}).get("errors", []):
+        answer = entry[-1] if isinstance(entry, tuple) and entry else None
+        if isinstance(answer, dns.message.Message):
             return str(dns.rcode.to_text(answer.rcode()))
     return "SERVFAIL"

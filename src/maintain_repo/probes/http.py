@@ -10,6 +10,7 @@ probe can check both the answer and the certificate's expiry.
 from __future__ import annotations
 
 import json
+import ssl
 import time
 from collections.abc import Mapping
 from datetime import datetime
@@ -30,8 +31,11 @@ MAX_REDIRECTS = 10
 
 def session(concurrency: int) -> aiohttp.ClientSession:
     """The one client session of a run: no pooling (fresh connections), no cookies kept."""
+    # The trust store as this run finds it (SSL_CERT_FILE / SSL_CERT_DIR included), not
+    # as it was when aiohttp was first imported.
+    trusted = ssl.create_default_context()
     connector = aiohttp.TCPConnector(
-        limit=max(concurrency, 1), force_close=True, use_dns_cache=False
+        limit=max(concurrency, 1), force_close=True, use_dns_cache=False, ssl=trusted
     )
     return aiohttp.ClientSession(
         connector=connector,
@@ -68,7 +72,7 @@ async def observe(
             data=probe.body.encode() if probe.body is not None else None,
             allow_redirects=probe.follow_redirects,
             max_redirects=MAX_REDIRECTS,
-            ssl=probe.verify_tls,  # True: the default context (system trust store)
+            ssl=probe.verify_tls,  # True: the session's trust store
         ) as answer:
             tls = _tls(answer, now, verified=probe.verify_tls)
             body = await answer.content.read(BODY_LIMIT)

@@ -215,6 +215,11 @@ async def _probe(
                 observation = await _attempt(probe, tools, timeout)
             except ProbeConfigError as e:
                 return _problem(target, tools.now, str(e))
+            except Exception as e:  # a bug of ours must not stop the other probes
+                name = type(e).__name__
+                return _problem(
+                    target, tools.now, f"internal error ({name}: {e}); please report it"
+                )
         state, detail = _verdict(observation, judge, probe.type)
         if state != "down" or attempts > probe.retries:
             break

@@ -45,7 +45,7 @@ import dns.rrset
 from maintain_repo.testing.certs import Certificate
 
 HOST = "127.0.0.1"
-HttpFailure = Literal["status", "hang", "reset"]
+HttpFailure = Literal["status", "hang", "reset", "refuse"]
 DnsFailure = Literal["servfail", "silent"]
 DEFAULT_BODY = b'{"status":"ok"}'
 UNAVAILABLE_BODY = b'{"status":"unavailable"}'
@@ -370,7 +370,8 @@ class HttpServer(_LoopServer):
     and `headers` after `delay` seconds, or fails as `fail(mode)` says.
 
     Modes: "status" answers 503, "hang" never answers (until the client gives up),
-    "reset" closes the connection with a TCP RST instead of answering. `override(path, ...)`
+    "reset" closes the connection with a TCP RST instead of answering, "refuse" stops
+    listening (no connection, no TLS handshake) until `recover()`. `override(path, ...)`
     answers one path differently. `requests` is what arrived, oldest first.
     """
 
@@ -441,12 +442,25 @@ class HttpServer(_LoopServer):
         return self._answer.failure
 
     def fail(self, mode: HttpFailure = "status") -> None:
+        """Fail every request from now on; "refuse" stops listening (connections are
+        refused, no TLS handshake happens) until `recover()` listens on the same port."""
         _mode(mode, HttpFailure)
+        if mode == "refuse" and self._answer.failure != "refuse":
+            self._on_loop(self._close)
+        elif mode != "refuse" and self._answer.failure == "refuse":
+            self._listen_again()
         self._update(failure=mode)
 
     def recover(self) -> None:
         """Stop failing (status, body, headers and delay stay as they are)."""
+        if self._answer.failure == "refuse":
+            self._listen_again()
         self._update(failure=None)
+
+    def _listen_again(self) -> None:
+        self._running_loop()
+        sock = _listen(self._port)  # bound here, so a busy port raises to the caller
+        self._on_loop(lambda: self._listen_on(sock, self._converse, self._tls))
 
     def override(
         self,
@@ -534,7 +548,7 @@ class HttpServer(_LoopServer):
         if answer.failure == "hang":
             await _until_eof(reader)
             return False
-        if answer.failure == "reset":
+        if answer.failure in ("reset", "refuse"):  # one path cannot refuse: it resets
             _reset(writer)
             return False
         if answer.failure == "status":
