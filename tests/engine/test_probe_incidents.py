@@ -20,6 +20,7 @@ from githubops import actions_env, git, make_ops_repo
 from maintain_repo.cli import main
 from maintain_repo.store.yaml import mapping_in
 from maintain_repo.testing.certs import Certificate
+from maintain_repo.testing.github import Fault
 from maintain_repo.testing.servers import DnsServer, HttpServer, TcpServer
 
 USERS = {"alice": "admin", "bob": "write"}
@@ -309,3 +310,29 @@ def test_every_probe_type_opens_one_incident_and_resolves_it(
     before = snapshot(repo, emu)
     probe_run(repo, "2026-11-27T10:20:00Z", capsys)
     assert snapshot(repo, emu) == before
+
+
+def test_github_failing_keeps_the_counts_and_the_next_run_opens_the_incident(world, server, capsys):
+    repo, emu = world
+    server.fail("status")
+    probe_run(repo, "2026-11-27T10:00:00Z", capsys)
+    probe_run(repo, "2026-11-27T10:05:00Z", capsys)
+    # GitHub refuses every new issue during the third run.
+    emu.inject(Fault(method="POST", path=r"/issues$", status=500, times=None))
+    capsys.readouterr()
+    code = main(
+        ["--root", str(repo.root), "probe", "run", "--now", "2026-11-27T10:10:00Z",
+         "--format", "json"]
+    )  # fmt: skip
+    failed = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert "could not open the incident" in failed["problems"][0]
+    assert state_of(repo)["failures"] == 3  # saved, with no incident
+    assert state_of(repo)["incident"] is None
+
+    emu.clear_faults()
+    ran = probe_run(repo, "2026-11-27T10:15:00Z", capsys)
+    assert ran["probes"][0]["action"] == "open"
+    assert len(incident_issues(emu)) == 1
+    assert len(emu.pulls) == 1
+    assert state_of(repo)["incident"]["issue"] == incident_issues(emu)[0]["number"]

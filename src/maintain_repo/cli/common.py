@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -85,13 +86,21 @@ def say(text: str) -> None:
     print("\n".join(printable(line) for line in redact(text).splitlines()), flush=True)
 
 
-def github_ops(args: argparse.Namespace, root: Path, *, base: str | None = None) -> Any:
-    """The `Ops` of a GitHub-facing command (engine.incidents.Ops)."""
+def github_ops(
+    args: argparse.Namespace,
+    root: Path,
+    *,
+    base: str | None = None,
+    talk: Callable[[str], None] | None = None,
+) -> Any:
+    """The `Ops` of a GitHub-facing command (engine.incidents.Ops); progress goes to
+    `talk` (default: stdout)."""
     from maintain_repo.engine.incidents import Ops
     from maintain_repo.engine.load import worktree_policies
     from maintain_repo.github.client import Client
     from maintain_repo.github.config import from_environment
 
+    talk = talk or say
     repository = args.repository or os.environ.get("GITHUB_REPOSITORY")
     if not repository:  # only then are the settings read
         settings = worktree_policies(root).settings
@@ -100,12 +109,12 @@ def github_ops(args: argparse.Namespace, root: Path, *, base: str | None = None)
         api_url=args.api_url,
         repository=repository,
         dry_run=getattr(args, "dry_run", False),
-        say=say,
+        say=talk,
     )
     return Ops(
         root=root,
         api=Client(config),
         base=args.base_branch or base or "main",
         token=config.token,
-        say=say,
+        say=talk,
     )

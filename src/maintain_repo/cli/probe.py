@@ -106,8 +106,9 @@ def _run(args: argparse.Namespace) -> int:
     settings = worktree_policies(root).settings
     token = os.environ.get("GITHUB_TOKEN") or None
     quiet = args.format == "json"
-    talk = (lambda _: None) if quiet else say
-    ops = github_ops(args, root) if token or args.dry_run else None
+    # With --format json, stdout is the JSON document alone: progress goes to stderr.
+    talk = _to_stderr if quiet else say
+    ops = github_ops(args, root, talk=talk) if token or args.dry_run else None
     if ops is None and not quiet:
         say("GITHUB_TOKEN is not set: incidents are reported here, not opened on GitHub")
     options = RunOptions(
@@ -129,6 +130,15 @@ def _run(args: argparse.Namespace) -> int:
     else:
         _table(report, args.shard)
     return 1 if report.failed else 0
+
+
+def _to_stderr(text: str) -> None:
+    import sys
+
+    from maintain_repo.errors import redact
+    from maintain_repo.report.safe import printable
+
+    print("\n".join(printable(line) for line in redact(text).splitlines()), file=sys.stderr)
 
 
 def _list(args: argparse.Namespace) -> int:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from maintain_repo.engine.incident_edits import Actor, labels_for, resolve
 from maintain_repo.engine.incidents import LABELS, Ops, open_incident
 from maintain_repo.engine.proposals import Refused, edit_record
+from maintain_repo.errors import MaintainError
 from maintain_repo.github.markers import marker
 from maintain_repo.model.monitoring import Sample
 from maintain_repo.model.service import Service
@@ -198,10 +199,17 @@ def _probe_and_decide(
         if row.action == "none":
             continue
         item = chosen[index]
-        if row.action == "open":
-            state, note = _open(ops, item, row.state, row.outcome, options.now)
-        else:
-            state, note = _resolve(ops, item, row.state, row.outcome, options.now)
+        try:
+            if row.action == "open":
+                state, note = _open(ops, item, row.state, row.outcome, options.now)
+            else:
+                state, note = _resolve(ops, item, row.state, row.outcome, options.now)
+        except MaintainError as e:
+            # GitHub or git failed for this probe: its counts are saved, its incident is
+            # not, so the next run tries again; the other probes' results still land.
+            verb = "open" if row.action == "open" else "resolve"
+            state, note = row.state, f"could not {verb} the incident: {e.message}"
+            report.problems.append(f"{row.outcome.key}: {note}")
         say(f"{row.outcome.key}: {note}")
         report.rows[index] = row = dataclasses.replace(row, state=state, note=note)
         if writer is not None:
