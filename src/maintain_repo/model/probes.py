@@ -27,7 +27,7 @@ LONGEST_DELAY = 60.0
 
 def seconds(text: str) -> float:
     """`500ms`, `10s`, `1.5s`, `2m` in seconds."""
-    match = _SECONDS.match(text)
+    match = _SECONDS.fullmatch(text)
     if match is None:
         raise ValueError(f"{text!r} is not a duration like 500ms, 10s or 2m")
     return float(text[: match.start(2)]) * _UNIT[match.group(2)]
@@ -194,7 +194,7 @@ def resolver_address(text: str) -> tuple[str, int]:
     if text.startswith("["):
         host, _, rest = text[1:].partition("]")
         if rest:
-            port = int(rest.removeprefix(":")) if rest[1:].isdigit() else -1
+            port = int(rest[1:]) if rest.startswith(":") and rest[1:].isdigit() else -1
     elif text.count(":") == 1:
         host, _, number = text.partition(":")
         port = int(number) if number.isdigit() else -1

@@ -122,7 +122,8 @@ def compile_condition(source: str, probe_type: str) -> Expression:
     expression = _compile(_probe_environment(probe_type), source)
     if expression.returns not in ("BOOL", "DYN"):
         kind = expression.returns.lower()
-        raise CelError(f"a condition must be true or false, but this gives a {kind}", 1, 1)
+        article = "an" if kind[:1] in "aeiou" else "a"
+        raise CelError(f"a condition must be true or false, but this gives {article} {kind}", 1, 1)
     return expression
 
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from maintain_repo.model.monitoring import STATES, Sample
 from maintain_repo.model.timestamps import format_timestamp, parse_timestamp
@@ -26,6 +27,8 @@ PASSING = ("up", "degraded")
 
 
 def month_of(moment: datetime) -> str:
+    """The month file a sample belongs in: the UTC month, as its row is written in UTC."""
+    moment = moment.astimezone(UTC)
     return f"{moment.year:04d}-{moment.month:02d}"
 
 
@@ -53,7 +56,11 @@ def new_file(samples: Iterable[Sample]) -> str:
 def parse_rows(text: str) -> list[Sample]:
     """The samples of one history file; rows that do not parse are skipped, not fatal."""
     samples = []
-    for row in csv.reader(io.StringIO(text)):
+    for line in text.splitlines():
+        try:  # line by line: a stray quote spoils one row, not the rest of the month
+            row = next(csv.reader([line]), [])
+        except csv.Error:
+            continue
         if len(row) < 4 or row[0] == HEADER[0]:
             continue
         try:
@@ -61,6 +68,8 @@ def parse_rows(text: str) -> list[Sample]:
             latency = float(row[2]) if row[2] else None
         except ValueError:
             continue
+        if latency is not None and not math.isfinite(latency):
+            latency = None
         state = row[1] if row[1] in STATES else "unknown"
         maintenance = len(row) > 4 and row[4] == "1"
         samples.append(Sample(at, state, latency, row[3][:40], maintenance))

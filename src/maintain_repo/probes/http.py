@@ -10,6 +10,7 @@ probe can check both the answer and the certificate's expiry.
 from __future__ import annotations
 
 import json
+import re
 import ssl
 import time
 from collections.abc import Mapping
@@ -78,6 +79,7 @@ async def observe(
             body = await answer.content.read(BODY_LIMIT)
             latency = (time.perf_counter() - started) * 1000
             response = _response(answer, body, latency)
+            final = answer.url
     except aiohttp.ClientConnectorCertificateError as e:
         return _failed("tls", f"certificate not trusted: {_reason(e.certificate_error)}")
     except aiohttp.ClientSSLError as e:
@@ -90,6 +92,10 @@ async def observe(
         return _failed("disconnected", "the server closed the connection without answering")
     except aiohttp.ClientError as e:
         return _failed("error", f"request failed: {_reason(e)}")
+    if not tls and final.scheme == "https" and _reads_tls(probe):
+        # A short answer arrives with the connection already released: ask the server
+        # for its certificate on a connection of its own (not timed).
+        tls = await _certificate(final.host or "", final.port or 443, now, probe.verify_tls)
     summary = f"HTTP {response['status']} in {latency:.0f} ms"
     return Observation(
         {"response": response, "tls": tls}, latency, str(response["status"]), summary
@@ -101,7 +107,7 @@ def _response(answer: aiohttp.ClientResponse, body: bytes, latency: float) -> di
     for name, value in answer.headers.items():
         key = name.lower()
         headers[key] = f"{headers[key]}, {value}" if key in headers else value
-    text = body.decode(answer.get_encoding() if answer.charset else "utf-8", errors="replace")
+    text = body.decode(_encoding(answer), errors="replace")
     return {
         "status": answer.status,
         "latency_ms": round(latency, 3),
@@ -111,6 +117,33 @@ def _response(answer: aiohttp.ClientResponse, body: bytes, latency: float) -> di
         "redirects": len(answer.history),
         "url": str(answer.url.with_query(None).with_fragment(None)),
     }
+
+
+def _encoding(answer: aiohttp.ClientResponse) -> str:
+    """The declared charset when Python knows it, else UTF-8."""
+    import codecs
+
+    charset = answer.charset
+    if charset:
+        try:
+            return codecs.lookup(charset).name
+        except LookupError:
+            pass
+    return "utf-8"
+
+
+def _reads_tls(probe: HttpProbe) -> bool:
+    return any(re.search(r"\btls\b", text or "") for text in (probe.check, probe.degraded))
+
+
+async def _certificate(host: str, port: int, now: datetime, verify: bool) -> dict[str, Any]:
+    from maintain_repo.probes.tls import handshake
+
+    try:
+        der, version = await handshake(host, port, host, verify=verify)
+    except (OSError, ssl.SSLError):
+        return {}
+    return describe(der, now, verified=verify, version=version)
 
 
 def _json(text: str) -> Any:

@@ -173,7 +173,7 @@ async def _run_all(
                     "unknown",
                     None,
                     "deadline",
-                    f"not finished when the run's deadline came ({waited:.0f}s)",
+                    f"not finished when the run's deadline came ({waited:.1f}s)",
                     0,
                 )
             )

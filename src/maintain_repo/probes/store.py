@@ -53,7 +53,7 @@ class StateDir:
         """Write the state; False when the file already says exactly this."""
         path = self.folder(service, probe) / "state.json"
         text = json.dumps(state.to_json(), indent=2, sort_keys=True) + "\n"
-        if path.is_file() and path.read_text(encoding="utf-8") == text:
+        if path.is_file() and path.read_bytes() == text.encode("utf-8"):
             return False
         write_atomic(path, text, overwrite=True, durable=False)
         return True
@@ -92,7 +92,7 @@ class StateDir:
             write_atomic(path, history.new_file([sample]), overwrite=True, durable=False)
             return True
         text = path.read_text(encoding="utf-8", errors="replace")
-        if row in text.splitlines(keepends=True) or row == text[-len(row) :]:
+        if row.rstrip("\n") in text.splitlines():
             return False
         if text and not text.endswith("\n"):
             text += "\n"

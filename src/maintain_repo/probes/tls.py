@@ -26,11 +26,11 @@ async def observe(probe: TlsProbe, env: Mapping[str, str], now: datetime) -> Obs
     started = time.perf_counter()
     error = ""
     try:
-        der, version = await _handshake(probe.host, probe.port, name, verify=True)
+        der, version = await handshake(probe.host, probe.port, name, verify=True)
     except ssl.SSLCertVerificationError as e:
         error = (e.verify_message or str(e)).strip()[:200]
         try:
-            der, version = await _handshake(probe.host, probe.port, name, verify=False)
+            der, version = await handshake(probe.host, probe.port, name, verify=False)
         except (OSError, ssl.SSLError) as again:
             return _failed(again)
     except (OSError, ssl.SSLError) as e:
@@ -45,7 +45,7 @@ async def observe(probe: TlsProbe, env: Mapping[str, str], now: datetime) -> Obs
     return Observation({"tls": tls}, latency, "verified" if not error else "untrusted", summary)
 
 
-async def _handshake(
+async def handshake(
     host: str, port: int, name: str, *, verify: bool
 ) -> tuple[bytes | None, str | None]:
     context = ssl.create_default_context()

@@ -119,10 +119,20 @@ class _LoopServer:
         if thread is None:
             raise RuntimeError("opened with `await open()`: close it with `await aclose()`")
         try:
-            asyncio.run_coroutine_threadsafe(self.aclose(), loop).result(_TIMEOUT)
+            asyncio.run_coroutine_threadsafe(self._finish(), loop).result(_TIMEOUT)
         finally:
             self._loop = self._thread = None
             _halt(loop, thread)
+
+    async def _finish(self) -> None:
+        """Close, then cancel what is left on our private loop: a connection accepted just
+        before the listener closed (a TLS handshake in flight, say) is still in asyncio's
+        hands, and cancelling it closes its socket."""
+        await self.aclose()
+        rest = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in rest:
+            task.cancel()
+        await asyncio.gather(*rest, return_exceptions=True)
 
     async def open(self) -> None:
         """Serve on the running (the caller's) event loop until `aclose()`."""

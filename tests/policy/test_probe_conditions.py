@@ -1,0 +1,201 @@
+"""Probe conditions: compiled per probe type, evaluated on a result, reported at the field."""
+
+from __future__ import annotations
+
+import pytest
+
+from maintain_repo.model.findings import Severity
+from maintain_repo.model.probes import DEFAULT_CONDITIONS
+from maintain_repo.model.service import Service
+from maintain_repo.policy.cel import (
+    PROBE_VARIABLES,
+    CelError,
+    compile_condition,
+    evaluate,
+    probe_context,
+)
+from maintain_repo.policy.probes import RULE, condition_findings
+
+PATH = "records/services/checkout-api.yaml"
+
+
+def service(*probes: dict) -> Service:
+    return Service.model_validate(
+        {
+            "id": "checkout-api",
+            "kind": "service",
+            "schema_version": 1,
+            "title": "Checkout API",
+            "status": "active",
+            "owner": "acme/payments",
+            "created_at": "2025-06-01T09:00:00Z",
+            "tier": 1,
+            "probes": list(probes),
+        }
+    )
+
+
+def http(**fields) -> dict:
+    return {"type": "http", "name": "health", "url": "https://api.example.test/", **fields}
+
+
+def tcp(**fields) -> dict:
+    return {"type": "tcp", "name": "database", "host": "db.example.test", "port": 5432, **fields}
+
+
+def test_probe_variables():
+    assert PROBE_VARIABLES == {
+        "http": ("response", "tls"),
+        "tcp": ("tcp",),
+        "tls": ("tls",),
+        "dns": ("dns",),
+    }
+
+
+@pytest.mark.parametrize("probe_type", sorted(DEFAULT_CONDITIONS))
+def test_default_conditions_compile(probe_type):
+    # `tcp.connected` alone is a map value (DYN); the others compare, so they are BOOL.
+    returns = compile_condition(DEFAULT_CONDITIONS[probe_type], probe_type).returns
+    assert returns == ("DYN" if probe_type == "tcp" else "BOOL")
+
+
+@pytest.mark.parametrize(
+    ("probe_type", "source", "returns"),
+    [
+        ("http", "response.status == 200 && response.json.status == 'ok'", "BOOL"),
+        ("http", "tls.days_remaining >= 14", "BOOL"),  # https answers describe the certificate
+        ("http", 'response.headers["content-type"].startsWith("application/json")', "BOOL"),
+        ("http", "response.?json.?ok.orValue(false)", "DYN"),
+        ("http", "response.status", "DYN"),  # judged when it runs, not here
+        ("tcp", "tcp.connected && tcp.latency_ms < 100.0", "BOOL"),
+        ("tls", "size(tls.names) > 0 && tls.issuer == 'R3'", "BOOL"),
+        ("dns", "dns.answers.exists(a, a.startsWith('192.0.2.'))", "BOOL"),
+        ("dns", "'192.0.2.10' in dns.answers", "BOOL"),
+    ],
+)
+def test_conditions_that_compile(probe_type, source, returns):
+    expression = compile_condition(source, probe_type)
+    assert expression.returns == returns
+    assert expression.source == source
+
+
+@pytest.mark.parametrize(
+    ("probe_type", "source", "message", "line", "column"),
+    [
+        # Another type's result is unknown to this type.
+        ("tcp", "tls.days_remaining > 1", "undeclared reference to 'tls.days_remaining'", 1, 4),
+        ("tls", "tcp.connected", "undeclared reference to 'tcp.connected'", 1, 4),
+        ("dns", "response.status == 200", "undeclared reference to 'response.status'", 1, 9),
+        ("http", "dns.rcode == 'NOERROR'", "undeclared reference to 'dns.rcode'", 1, 4),
+        ("http", "response.status == 200 &&\n  tcp.connected", "undeclared reference", 2, 6),
+        ("http", "response.status ==", "Syntax error", 1, 19),
+        # A value that is never true or false.
+        ("http", "1 + 1", "a condition must be true or false, but this gives an int", 1, 1),
+        ("dns", "'NOERROR'", "a condition must be true or false, but this gives a string", 1, 1),
+        ("tls", "[1, 2]", "but this gives a list<int>", 1, 1),
+    ],
+)
+def test_conditions_that_do_not_compile(probe_type, source, message, line, column):
+    with pytest.raises(CelError) as caught:
+        compile_condition(source, probe_type)
+    assert message in caught.value.message
+    assert (caught.value.line, caught.value.column) == (line, column)
+    assert "<input>" not in caught.value.message
+
+
+RESULT = {
+    "response": {
+        "status": 200,
+        "headers": {"content-type": "application/json"},
+        "json": {"status": "ok", "items": [1, 2, 3]},
+        "body": '{"status":"ok"}',
+        "latency_ms": 12.5,
+    },
+    "tls": {},
+}
+
+
+@pytest.mark.parametrize(
+    ("source", "value"),
+    [
+        ("response.status == 200", True),
+        ("response.status >= 500", False),
+        ('response.json.status == "ok" && size(response.json.items) == 3', True),
+        ("response.latency_ms > 400.0", False),
+        ('response.body.contains("ok")', True),
+        ("response.?json.?missing.orValue(false)", False),
+        ("response.status", 200),  # DYN: the runner refuses it as not true or false
+    ],
+)
+def test_evaluating_a_condition(source, value):
+    context = probe_context("http", RESULT)
+    assert evaluate(compile_condition(source, "http"), context) == value
+
+
+@pytest.mark.parametrize(
+    "source", ["response.json.missing == 1", "tls.verified", "response.json.items[7] == 1"]
+)
+def test_a_condition_that_fails_on_a_result(source):
+    context = probe_context("http", RESULT)
+    with pytest.raises(CelError) as caught:
+        evaluate(compile_condition(source, "http"), context)
+    assert caught.value.message
+
+
+# -- findings ------------------------------------------------------------------------------
+
+
+def test_valid_conditions_give_no_findings():
+    model = service(
+        http(condition="response.status == 200", degraded="response.latency_ms > 400.0"),
+        tcp(),
+        {"type": "dns", "name": "lookup", "query": "api.example.test", "resolver": "192.0.2.53"},
+    )
+    assert list(condition_findings(model, PATH)) == []
+
+
+def test_a_condition_naming_another_types_result():
+    model = service(http(), tcp(condition="tls.days_remaining > 1"))
+    [finding] = condition_findings(model, PATH)
+    assert finding.rule == RULE == "probe-condition"
+    assert finding.severity is Severity.ERROR
+    assert finding.path == PATH
+    assert finding.record == "checkout-api"
+    assert finding.pointer == ("probes", 1, "condition")
+    assert finding.message == (
+        "probe database, condition: undeclared reference to 'tls.days_remaining' "
+        "(line 1, column 4); a tcp probe's conditions can use tcp"
+    )
+
+
+def test_condition_and_degraded_are_both_checked_in_order():
+    model = service(
+        tcp(),
+        http(condition="response.status ==", degraded="1 + 1"),
+        {"type": "tls", "name": "certificate", "host": "api.example.test", "degraded": "x"},
+    )
+    findings = list(condition_findings(model, PATH))
+    assert [f.pointer for f in findings] == [
+        ("probes", 1, "condition"),
+        ("probes", 1, "degraded"),
+        ("probes", 2, "degraded"),
+    ]
+    first, second, third = (f.message for f in findings)
+    assert first.startswith("probe health, condition: Syntax error")
+    assert first.endswith("(line 1, column 19); an http probe's conditions can use response, tls")
+    assert second == (
+        "probe health, degraded: a condition must be true or false, but this gives an int "
+        "(line 1, column 1); an http probe's conditions can use response, tls"
+    )
+    assert third.startswith("probe certificate, degraded: undeclared reference to 'x'")
+    assert third.endswith("a tls probe's conditions can use tls")
+
+
+def test_default_conditions_are_not_findings():
+    model = service(
+        http(),
+        tcp(),
+        {"type": "tls", "name": "certificate", "host": "api.example.test"},
+        {"type": "dns", "name": "lookup", "query": "api.example.test"},
+    )
+    assert list(condition_findings(model, PATH)) == []
