@@ -166,38 +166,28 @@ def _fetch(repo: Any, branch: str, base: str | None) -> str | None:
     """Fetch `base` and `branch` from origin; the branch's tip, or None if it does not exist."""
     heads = _git(repo, "ls-remote", "--heads", "origin", f"refs/heads/{branch}")
     if base is not None:
-        _git(
-            repo,
-            "fetch",
-            "--quiet",
-            "--no-tags",
-            "origin",
-            f"+refs/heads/{base}:refs/remotes/origin/{base}",
-        )
+        _fetch_branch(repo, base)
     if not heads.strip():
         return None
     # A branch of its own history (the state branch) gains a commit every few
     # minutes: only its tip is needed to read it and to commit on top of it.
-    depth = ["--depth=1"] if base is None else []
+    _fetch_branch(repo, branch, shallow=base is None)
+    return str(_git(repo, "rev-parse", f"refs/remotes/origin/{branch}").strip())
+
+
+def _fetch_branch(repo: Any, branch: str, *, shallow: bool = False) -> None:
+    depth = ["--depth=1"] if shallow else []
+    refspec = f"+refs/heads/{branch}:refs/remotes/origin/{branch}"
     for attempt in range(ATTEMPTS):
         try:
-            _git(
-                repo,
-                "fetch",
-                "--quiet",
-                "--no-tags",
-                *depth,
-                "origin",
-                f"+refs/heads/{branch}:refs/remotes/origin/{branch}",
-            )
-            break
+            _git(repo, "fetch", "--quiet", "--no-tags", *depth, "origin", refspec)
+            return
         except GitError as e:
             # Another process in this clone (a second shard run locally) fetched at the
             # same moment and holds a lock: wait a little and fetch again.
             if not any(s in e.message for s in _LOCKED) or attempt == ATTEMPTS - 1:
                 raise
             time.sleep(0.1 * (attempt + 1))
-    return str(_git(repo, "rev-parse", f"refs/remotes/origin/{branch}").strip())
 
 
 @contextmanager
