@@ -99,9 +99,11 @@ def load_targets(root: Path) -> tuple[list[_Probe], list[str]]:
     for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
         rel = path.relative_to(root).as_posix()
         data = read_mapping(str(path))
-        model, findings = validate(Service, data or {}, path=rel, record=None)
+        model, findings = (
+            (None, []) if data is None else validate(Service, data, path=rel, record=None)
+        )
         if model is None or not isinstance(model, Service):
-            first = findings[0].message if findings else "it does not parse"
+            first = findings[0].message if findings else "it is not a YAML mapping"
             problems.append(f"{rel}: its probes do not run: {first} (run `maintain check`)")
             continue
         if model.status == "retired":
