@@ -17,17 +17,13 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from maintain_repo.engine.incident_edits import Actor, labels_for, resolve
-from maintain_repo.engine.incidents import LABELS, Ops, open_incident
-from maintain_repo.engine.proposals import Refused, edit_record
 from maintain_repo.errors import MaintainError
-from maintain_repo.github.markers import marker
 from maintain_repo.model.monitoring import Sample
 from maintain_repo.model.service import Service
 from maintain_repo.model.timestamps import format_timestamp
@@ -36,12 +32,13 @@ from maintain_repo.probes.result import Outcome
 from maintain_repo.probes.run import DEFAULT_CONCURRENCY, Target, run_probes, select
 from maintain_repo.probes.state import Action, OpenIncident, ProbeState, advance, opened, resolved
 from maintain_repo.probes.store import StateDir
-from maintain_repo.report.safe import inert
 from maintain_repo.rules.schema import validate
 from maintain_repo.store.repo import RECORDS
 from maintain_repo.store.yaml import read_mapping
 
 if TYPE_CHECKING:
+    # Imported where incidents are acted on: a run that opens none does not pay for them.
+    from maintain_repo.engine.incidents import Ops
     from maintain_repo.model.settings import Settings
 
 
@@ -128,8 +125,9 @@ def run(options: RunOptions, ops: Ops | None, say: Callable[[str], None]) -> Run
     if options.state_dir is not None:
         report.where = str(options.state_dir)
         store = StateDir(options.state_dir)
-        writer = None if options.dry_run else store
-        report.changed = _probe_and_decide(options, ops, store, writer, chosen, report, say)
+        _probe_and_decide(options, ops, store, chosen, report, say)
+        if not options.dry_run:
+            report.changed = _write(store, report.rows, every, options.now)
         return report
     from maintain_repo.git.publish import publish, read_branch
 
@@ -137,7 +135,7 @@ def run(options: RunOptions, ops: Ops | None, say: Callable[[str], None]) -> Run
     report.where = branch
     with read_branch(options.root, branch, options.token) as tree:
         current = StateDir(tree) if tree is not None else None
-        _probe_and_decide(options, ops, current, None, chosen, report, say)
+        _probe_and_decide(options, ops, current, chosen, report, say)
 
     def edit(checkout: Path) -> str | None:
         target = StateDir(checkout)
@@ -163,60 +161,45 @@ def _probe_and_decide(
     options: RunOptions,
     ops: Ops | None,
     store: StateDir | None,
-    writer: StateDir | None,
     chosen: Sequence[_Probe],
     report: RunReport,
     say: Callable[[str], None],
-) -> int:
-    """Probe, and settle each result as it arrives: its new state, and (with `writer`) its
-    files, in worker threads while other probes still wait on the network. Incidents are
-    opened and resolved afterwards, one at a time; those rows are written last.
-    Returns how many probes' files changed."""
-    every = options.settings.monitoring.history_interval()
-    changed = 0
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        settling: dict[int, Future[tuple[Row, bool]]] = {}
+) -> None:
+    """Probe, then settle each result: its new state, and the incidents to open or resolve
+    (one at a time). Nothing is written here.
 
-        def settle(index: int, outcome: Outcome) -> tuple[Row, bool]:
-            row = _advance(options, store, chosen[index], outcome)
-            if writer is None or row.action != "none":
-                return row, False
-            return row, _write_row(writer, row, every, options.now)
+    Settling waits for the probes on purpose: file work in threads while the event loop
+    runs costs the loop the interpreter lock at every socket call (a 1,000-probe run took
+    twice as long that way on two cores)."""
+    outcomes = run_probes(
+        [p.target for p in chosen],
+        now=options.now,
+        env=options.env,
+        concurrency=options.concurrency,
+        deadline=options.deadline,
+    )
+    for item, outcome in zip(chosen, outcomes, strict=True):
+        row = _advance(options, store, item, outcome)
+        if row.action != "none":
+            row = _act(ops, item, row, options.now, report)
+            say(f"{outcome.key}: {row.note}")
+        report.rows.append(row)
 
-        outcomes = run_probes(
-            [p.target for p in chosen],
-            now=options.now,
-            env=options.env,
-            concurrency=options.concurrency,
-            deadline=options.deadline,
-            done=lambda index, outcome: settling.setdefault(
-                index, pool.submit(settle, index, outcome)
-            ),
-        )
-        for index, outcome in enumerate(outcomes):
-            row, wrote = settling[index].result() if index in settling else settle(index, outcome)
-            changed += wrote
-            report.rows.append(row)
-    for index, row in enumerate(report.rows):
-        if row.action == "none":
-            continue
-        item = chosen[index]
-        try:
-            if row.action == "open":
-                state, note = _open(ops, item, row.state, row.outcome, options.now)
-            else:
-                state, note = _resolve(ops, item, row.state, row.outcome, options.now)
-        except MaintainError as e:
-            # GitHub or git failed for this probe: its counts are saved, its incident is
-            # not, so the next run tries again; the other probes' results still land.
-            verb = "open" if row.action == "open" else "resolve"
-            state, note = row.state, f"could not {verb} the incident: {e.message}"
-            report.problems.append(f"{row.outcome.key}: {note}")
-        say(f"{row.outcome.key}: {note}")
-        report.rows[index] = row = dataclasses.replace(row, state=state, note=note)
-        if writer is not None:
-            changed += _write_row(writer, row, every, options.now)
-    return changed
+
+def _act(ops: Ops | None, item: _Probe, row: Row, now: datetime, report: RunReport) -> Row:
+    """Open or resolve the row's incident; the row with its new state and a note."""
+    try:
+        if row.action == "open":
+            state, note = _open(ops, item, row.state, row.outcome, now)
+        else:
+            state, note = _resolve(ops, item, row.state, row.outcome, now)
+    except MaintainError as e:
+        # GitHub or git failed for this probe: its counts are saved, its incident is not,
+        # so the next run tries again; the other probes' results still land.
+        verb = "open" if row.action == "open" else "resolve"
+        state, note = row.state, f"could not {verb} the incident: {e.message}"
+        report.problems.append(f"{row.outcome.key}: {note}")
+    return dataclasses.replace(row, state=state, note=note)
 
 
 def _advance(options: RunOptions, store: StateDir | None, item: _Probe, outcome: Outcome) -> Row:
@@ -261,6 +244,9 @@ def _write_row(store: StateDir, row: Row, every: timedelta, now: datetime) -> bo
 def _open(
     ops: Ops | None, item: _Probe, state: ProbeState, outcome: Outcome, now: datetime
 ) -> tuple[ProbeState, str]:
+    from maintain_repo.engine.incidents import open_incident
+    from maintain_repo.report.safe import inert
+
     service, probe = item.service, item.target.probe
     if ops is None:
         return state, "would open an incident (no GitHub token: nothing opened)"
@@ -293,6 +279,12 @@ def _open(
 def _resolve(
     ops: Ops | None, item: _Probe, state: ProbeState, outcome: Outcome, now: datetime
 ) -> tuple[ProbeState, str]:
+    from maintain_repo.engine.incident_edits import Actor, labels_for, resolve
+    from maintain_repo.engine.incidents import LABELS
+    from maintain_repo.engine.proposals import Refused, edit_record
+    from maintain_repo.github.markers import marker
+    from maintain_repo.report.safe import inert
+
     incident = state.incident
     assert incident is not None
     if ops is None:

@@ -127,14 +127,9 @@ def run_probes(
     concurrency: int = DEFAULT_CONCURRENCY,
     deadline: float = 240.0,
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
-    done: Callable[[int, Outcome], Any] | None = None,
 ) -> list[Outcome]:
-    """Every target's outcome, in the order given.
-
-    `done(index, outcome)` is called (on the event loop: keep it quick) as each
-    probe finishes, so a caller can start on the results while others still run.
-    """
-    return asyncio.run(_run_all(targets, now, env, concurrency, deadline, sleep, done))
+    """Every target's outcome, in the order given."""
+    return asyncio.run(_run_all(targets, now, env, concurrency, deadline, sleep))
 
 
 async def _run_all(
@@ -144,7 +139,6 @@ async def _run_all(
     concurrency: int,
     deadline: float,
     sleep: Callable[[float], Awaitable[Any]],
-    done: Callable[[int, Outcome], Any] | None,
 ) -> list[Outcome]:
     tools = _Tools(env, now, concurrency)
     slots = asyncio.Semaphore(max(concurrency, 1))
@@ -153,9 +147,6 @@ async def _run_all(
         asyncio.create_task(_probe(target, tools, slots, sleep), name=target.key)
         for target in targets
     ]
-    if done is not None:
-        for index, task in enumerate(tasks):
-            task.add_done_callback(_notify(done, index))
     try:
         if tasks:
             await asyncio.wait(tasks, timeout=deadline)
@@ -183,16 +174,6 @@ async def _run_all(
         return outcomes
     finally:
         await tools.close()
-
-
-def _notify(
-    done: Callable[[int, Outcome], Any], index: int
-) -> Callable[[asyncio.Task[Outcome]], None]:
-    def finished(task: asyncio.Task[Outcome]) -> None:
-        if not task.cancelled() and task.exception() is None:
-            done(index, task.result())
-
-    return finished
 
 
 async def _probe(
