@@ -29,8 +29,14 @@ from maintain_repo.errors import ConfigError, GitError, redact
 BOT_NAME = "github-actions[bot]"
 BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"
 ATTEMPTS = 4
-# What git says when another process in the same clone holds a lock it needs.
-_LOCKED = ("shallow file has changed", ".lock': File exists", "cannot lock ref")
+# What git says when another process in the same clone (a second shard run locally) holds
+# a lock it needs, or is half-way through adding a worktree.
+_BUSY = (
+    "shallow file has changed",
+    ".lock': File exists",
+    "cannot lock ref",
+    "failed to read .git/worktrees/",
+)
 
 # Makes the change in a checkout (its ops-repository root); returns a commit
 # message, or None when there is nothing to change.
@@ -178,16 +184,7 @@ def _fetch(repo: Any, branch: str, base: str | None) -> str | None:
 def _fetch_branch(repo: Any, branch: str, *, shallow: bool = False) -> None:
     depth = ["--depth=1"] if shallow else []
     refspec = f"+refs/heads/{branch}:refs/remotes/origin/{branch}"
-    for attempt in range(ATTEMPTS):
-        try:
-            _git(repo, "fetch", "--quiet", "--no-tags", *depth, "origin", refspec)
-            return
-        except GitError as e:
-            # Another process in this clone (a second shard run locally) fetched at the
-            # same moment and holds a lock: wait a little and fetch again.
-            if not any(s in e.message for s in _LOCKED) or attempt == ATTEMPTS - 1:
-                raise
-            time.sleep(0.1 * (attempt + 1))
+    _git_patiently(repo, "fetch", "--quiet", "--no-tags", *depth, "origin", refspec)
 
 
 @contextmanager
@@ -196,12 +193,12 @@ def _worktree(repo: Any, start: str) -> Iterator[Path]:
     # A name of its own: git names the worktree's admin folder after it, and two
     # processes adding "tree" at once would race for .git/worktrees/tree1.
     tree = folder / f"tree-{folder.name.rsplit('-', 1)[-1]}"
-    _git(repo, "worktree", "add", "--quiet", "--detach", str(tree), start)
+    _git_patiently(repo, "worktree", "add", "--quiet", "--detach", str(tree), start)
     try:
         yield tree
     finally:
         try:
-            _git(repo, "worktree", "remove", "--force", str(tree))
+            _git_patiently(repo, "worktree", "remove", "--force", str(tree))
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
@@ -270,6 +267,18 @@ def _diff_summary(tree: Path) -> str:
     wt = git.Repo(tree)
     wt.git.add("--all")
     return str(wt.git.diff("--cached", "--stat"))
+
+
+def _git_patiently(repo: Any, *args: str) -> str:
+    """`_git`, tried again a few times while another process in this clone is busy."""
+    for attempt in range(ATTEMPTS):
+        try:
+            return _git(repo, *args)
+        except GitError as e:
+            if not any(s in e.message for s in _BUSY) or attempt == ATTEMPTS - 1:
+                raise
+            time.sleep(0.1 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def _git(repo: Any, *args: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import ssl
+import sys
 import time
 from collections.abc import Mapping
 from datetime import datetime
@@ -25,6 +26,11 @@ from maintain_repo.probes.certificates import describe
 from maintain_repo.probes.result import Observation, ProbeConfigError
 from maintain_repo.probes.tcp import os_reason
 
+# Before CPython 3.12.8 and 3.13.1 a closed TLS connection whose peer never answers the
+# close_notify keeps its socket (https://github.com/python/cpython/pull/118960); there,
+# the connector aborts closed TLS transports when the session closes.
+_LEAKS_CLOSED_TLS = sys.version_info < (3, 12, 8) or (3, 13, 0) <= sys.version_info < (3, 13, 1)
+
 # Conditions see at most this much of a body; longer bodies are read no further.
 BODY_LIMIT = 1024 * 1024
 MAX_REDIRECTS = 10
@@ -36,7 +42,11 @@ def session(concurrency: int) -> aiohttp.ClientSession:
     # as it was when aiohttp was first imported.
     trusted = ssl.create_default_context()
     connector = aiohttp.TCPConnector(
-        limit=max(concurrency, 1), force_close=True, use_dns_cache=False, ssl=trusted
+        limit=max(concurrency, 1),
+        force_close=True,
+        use_dns_cache=False,
+        ssl=trusted,
+        enable_cleanup_closed=_LEAKS_CLOSED_TLS,
     )
     return aiohttp.ClientSession(
         connector=connector,
