@@ -41,6 +41,7 @@ class Outcome:
     detail: str
     attempts: int
     problem: bool = False  # the probe could not run as configured (not an outage)
+    # What the condition read, without the response body.
     variables: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property

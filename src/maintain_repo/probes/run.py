@@ -213,8 +213,18 @@ async def _probe(
         observation.code,
         detail,
         attempts,
-        variables=observation.variables,
+        variables=_kept(observation.variables),
     )
+
+
+def _kept(variables: dict[str, Any]) -> dict[str, Any]:
+    """What an outcome keeps of its observation: everything but the body (up to 1 MiB a
+    probe, and a run holds every outcome until it ends)."""
+    response = variables.get("response")
+    if not isinstance(response, dict):
+        return variables
+    slim = {key: value for key, value in response.items() if key not in ("body", "json")}
+    return {**variables, "response": slim}
 
 
 async def _attempt(probe: AnyProbe, tools: _Tools, timeout: float) -> Observation:
