@@ -714,3 +714,12 @@ def test_every_type_in_one_run(server, resolver):
         )
         settle(listening, 1)
     assert [o.state for o in outcomes] == ["up", "up", "up"]
+
+
+def test_every_probe_type_has_an_observer():
+    from typing import get_args
+
+    from maintain_repo.model.probes import ProbeType
+    from maintain_repo.probes.run import PROBES
+
+    assert set(PROBES) == set(get_args(ProbeType))

@@ -83,17 +83,29 @@ class _Tools:
 
 Observer = Callable[[AnyProbe, _Tools, float], Awaitable[Observation]]
 
-PROBES: dict[str, Observer] = {
-    "http": lambda probe, tools, timeout: http.observe(
-        probe,  # type: ignore[arg-type]
-        tools.session(),
-        tools.env,
-        tools.now,
-    ),
-    "tcp": lambda probe, tools, timeout: tcp.observe(probe, tools.env, tools.now),  # type: ignore[arg-type]
-    "tls": lambda probe, tools, timeout: tls.observe(probe, tools.env, tools.now),  # type: ignore[arg-type]
-    "dns": lambda probe, tools, timeout: dns.observe(probe, tools.env, tools.now, timeout),  # type: ignore[arg-type]
-}
+
+def _http(probe: AnyProbe, tools: _Tools, timeout: float) -> Awaitable[Observation]:
+    assert isinstance(probe, HttpProbe)
+    return http.observe(probe, tools.session(), tools.env, tools.now)
+
+
+def _tcp(probe: AnyProbe, tools: _Tools, timeout: float) -> Awaitable[Observation]:
+    assert isinstance(probe, TcpProbe)
+    return tcp.observe(probe, tools.env, tools.now)
+
+
+def _tls(probe: AnyProbe, tools: _Tools, timeout: float) -> Awaitable[Observation]:
+    assert isinstance(probe, TlsProbe)
+    return tls.observe(probe, tools.env, tools.now)
+
+
+def _dns(probe: AnyProbe, tools: _Tools, timeout: float) -> Awaitable[Observation]:
+    assert isinstance(probe, DnsProbe)
+    return dns.observe(probe, tools.env, tools.now, timeout)
+
+
+# One observer per probe type (the `type` of a probe definition).
+PROBES: dict[str, Observer] = {"http": _http, "tcp": _tcp, "tls": _tls, "dns": _dns}
 
 
 def shard_of(key: str, count: int) -> int:
