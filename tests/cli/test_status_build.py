@@ -18,6 +18,25 @@ from githubops import make_ops_repo
 from maintain_repo.cli import main
 from maintain_repo.testing.servers import HttpServer, TcpServer
 
+OPEN_INCIDENT = """\
+id: INC-20261127-7K2M
+kind: incident
+schema_version: 1
+title: Search results are stale
+status: active
+owner: acme/sre
+created_at: 2026-11-27T10:05:00Z
+type: performance
+severity: SEV3
+services:
+  - checkout-api
+detected_at: 2026-11-27T10:00:00Z
+reported_at: 2026-11-27T10:02:00Z
+acknowledged_at: 2026-11-27T10:06:00Z
+links:
+  github_issue: 7
+"""
+
 
 def services(http_url: str, tcp_port: int) -> dict[str, str]:
     head = "kind: service\nschema_version: 1\nstatus: active\nowner: acme/sre\n"
@@ -59,7 +78,9 @@ def probed(tmp_path, monkeypatch):
     for name in ("GITHUB_TOKEN", "GITHUB_REPOSITORY", "GITHUB_API_URL"):
         monkeypatch.delenv(name, raising=False)
     with HttpServer() as web, TcpServer() as tcp:
-        repo = make_ops_repo(tmp_path, services(web.url, tcp.port))
+        files = services(web.url, tcp.port)
+        files["records/incidents/INC-20261127-7K2M.yaml"] = OPEN_INCIDENT
+        repo = make_ops_repo(tmp_path, files)
         for minute in range(0, 65, 5):
             if minute == 20:
                 web.fail("status")
@@ -91,6 +112,9 @@ def test_the_page_built_from_the_state_branch_shows_what_the_probes_saw(probed, 
     assert health["uptime"]["24h"] == pytest.approx(75.0)
     assert probes["payments/port"]["uptime"]["24h"] == 100.0
     assert [m["reason"] for m in data["maintenance"]] == ["Card vault failover test"]
+    (incident,) = data["incidents"]  # the closed incident of the corpus is not shown
+    assert incident["id"] == "INC-20261127-7K2M"
+    assert incident["url"] == "https://github.com/acme/shop/issues/7"
     assert "not-for-the-page" not in (site / "index.html").read_text()
 
     with (

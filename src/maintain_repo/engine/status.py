@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from maintain_repo.engine.load import load_records
+from maintain_repo.model.incident import Incident
 from maintain_repo.model.monitoring import (
     UPTIME_WINDOWS,
     IncidentLink,
@@ -28,7 +29,6 @@ from maintain_repo.probes.history import uptime
 from maintain_repo.probes.store import StateDir
 
 if TYPE_CHECKING:
-    from maintain_repo.model.incident import Incident
     from maintain_repo.model.settings import Settings
 
 OPEN = ("triage", "active", "mitigated")
@@ -94,9 +94,8 @@ def _service(
 
 def _incidents(root: Path, repository: str | None, now: datetime) -> list[IncidentLink]:
     found = []
-    for _, record in load_records(root, ["incident"]):
-        incident: Incident = record  # type: ignore[assignment]
-        if incident.status not in OPEN:
+    for _, incident in load_records(root, ["incident"]):
+        if not isinstance(incident, Incident) or incident.status not in OPEN:
             continue
         started = (
             incident.impact_started_at
