@@ -164,16 +164,6 @@ def test_last_sample(store):
     assert store.last_sample("svc", "other") is None
 
 
-def test_probes(store):
-    assert store.probes() == []
-    store.save_state("web", "health", STATE)
-    store.append("api", "latency", sample(T0))
-    store.save_state("api", "certificate", STATE)
-    (store.root / "probes" / "stray.txt").write_text("x")
-    (store.root / "probes" / "api" / "stray.txt").write_text("x")
-    assert store.probes() == [("api", "certificate"), ("api", "latency"), ("web", "health")]
-
-
 def test_readme(store):
     store.ensure_readme()
     readme = store.root / "README.md"

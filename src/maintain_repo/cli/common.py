@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from maintain_repo.errors import UsageError
 from maintain_repo.store.repo import find_root
@@ -80,10 +81,19 @@ def add_github(parser: argparse.ArgumentParser, *, writes: bool = True) -> None:
 
 def say(text: str) -> None:
     """Print one line of progress; secrets masked, control characters escaped."""
+    _say(text, sys.stdout)
+
+
+def say_aside(text: str) -> None:
+    """`say`, on stderr: for commands whose stdout is a document (`--format json`)."""
+    _say(text, sys.stderr)
+
+
+def _say(text: str, stream: TextIO) -> None:
     from maintain_repo.errors import redact
     from maintain_repo.report.safe import printable
 
-    print("\n".join(printable(line) for line in redact(text).splitlines()), flush=True)
+    print("\n".join(printable(line) for line in redact(text).splitlines()), file=stream, flush=True)
 
 
 def github_ops(

@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from maintain_repo.cli.common import github_ops, say
+    from maintain_repo.cli.common import github_ops, say, say_aside
     from maintain_repo.engine.load import worktree_policies
     from maintain_repo.engine.monitor import RunOptions
     from maintain_repo.engine.monitor import run as run_probes
@@ -107,7 +107,7 @@ def _run(args: argparse.Namespace) -> int:
     token = os.environ.get("GITHUB_TOKEN") or None
     quiet = args.format == "json"
     # With --format json, stdout is the JSON document alone: progress goes to stderr.
-    talk = _to_stderr if quiet else say
+    talk = say_aside if quiet else say
     ops = github_ops(args, root, talk=talk) if token or args.dry_run else None
     if ops is None and not quiet:
         say("GITHUB_TOKEN is not set: incidents are reported here, not opened on GitHub")
@@ -130,15 +130,6 @@ def _run(args: argparse.Namespace) -> int:
     else:
         _table(report, args.shard)
     return 1 if report.failed else 0
-
-
-def _to_stderr(text: str) -> None:
-    import sys
-
-    from maintain_repo.errors import redact
-    from maintain_repo.report.safe import printable
-
-    print("\n".join(printable(line) for line in redact(text).splitlines()), file=sys.stderr)
 
 
 def _list(args: argparse.Namespace) -> int:

@@ -55,6 +55,15 @@ class Identity:
     name: str = BOT_NAME
     email: str = BOT_EMAIL
 
+    def environment(self) -> dict[str, str]:
+        """Author and committer for a git command, whatever its config says."""
+        return {
+            "GIT_AUTHOR_NAME": self.name,
+            "GIT_AUTHOR_EMAIL": self.email,
+            "GIT_COMMITTER_NAME": self.name,
+            "GIT_COMMITTER_EMAIL": self.email,
+        }
+
 
 def publish(
     root: Path,
@@ -158,12 +167,7 @@ def _start_of(repo: Any, branch: str, base: str | None, identity: Identity) -> s
     if base is not None:
         return f"refs/remotes/origin/{base}"
     empty = _git(repo, "hash-object", "-w", "-t", "tree", "/dev/null").strip()
-    with repo.git.custom_environment(
-        GIT_AUTHOR_NAME=identity.name,
-        GIT_AUTHOR_EMAIL=identity.email,
-        GIT_COMMITTER_NAME=identity.name,
-        GIT_COMMITTER_EMAIL=identity.email,
-    ):
+    with repo.git.custom_environment(**identity.environment()):
         root = _git(repo, "commit-tree", empty, "-m", f"Start {branch} (written by maintain)")
     return root.strip()
 
@@ -217,12 +221,7 @@ def _commit(tree: Path, message: str, identity: Identity) -> str:
     # `git commit` itself, not GitPython's index.commit: that writes COMMIT_EDITMSG in
     # the clone's shared git directory, where parallel worktrees trip over it. No hooks,
     # no signing: the bot's commit is made here, not on a person's machine.
-    with wt.git.custom_environment(
-        GIT_AUTHOR_NAME=identity.name,
-        GIT_AUTHOR_EMAIL=identity.email,
-        GIT_COMMITTER_NAME=identity.name,
-        GIT_COMMITTER_EMAIL=identity.email,
-    ):
+    with wt.git.custom_environment(**identity.environment()):
         wt.git.execute(
             ["git", "-c", "commit.gpgsign=false", "commit", "--quiet", "--no-verify",
              f"--message={message}"]
@@ -271,14 +270,14 @@ def _diff_summary(tree: Path) -> str:
 
 def _git_patiently(repo: Any, *args: str) -> str:
     """`_git`, tried again a few times while another process in this clone is busy."""
-    for attempt in range(ATTEMPTS):
+    for attempt in range(1, ATTEMPTS):
         try:
             return _git(repo, *args)
         except GitError as e:
-            if not any(s in e.message for s in _BUSY) or attempt == ATTEMPTS - 1:
+            if not any(s in e.message for s in _BUSY):
                 raise
-            time.sleep(0.1 * (attempt + 1))
-    raise AssertionError("unreachable")
+            time.sleep(0.1 * attempt)
+    return _git(repo, *args)  # the last try: its error is the answer
 
 
 def _git(repo: Any, *args: str) -> str:

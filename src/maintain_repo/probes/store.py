@@ -103,10 +103,3 @@ class StateDir:
         path = self.root / "README.md"
         if not path.exists():
             write_atomic(path, README, overwrite=False)
-
-    def probes(self) -> list[tuple[str, str]]:
-        """Every (service, probe) with a folder here."""
-        base = self.root / FOLDER
-        if not base.is_dir():
-            return []
-        return sorted((path.parent.name, path.name) for path in base.glob("*/*") if path.is_dir())
