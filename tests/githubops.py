@@ -19,6 +19,8 @@ from typing import Any
 from casework import BASE
 
 REPOSITORY = "acme/shop"
+# `maintain incident open`, the command that writes the most to GitHub.
+OPEN_INCIDENT = ("incident", "open", "--title=Down", "--severity=SEV2", "--service=checkout-api")
 SETTINGS = """\
 kind: Settings
 schema_version: 1

@@ -119,6 +119,7 @@ def github_ops(
         api_url=args.api_url,
         repository=repository,
         dry_run=getattr(args, "dry_run", False),
+        without_token=_without_token(args),
         say=talk,
     )
     return Ops(
@@ -128,3 +129,13 @@ def github_ops(
         token=config.token,
         say=talk,
     )
+
+
+def _without_token(args: argparse.Namespace) -> str:
+    """How this command runs without a token, for the hint when there is none: only what
+    the command really has (`check` has no --dry-run)."""
+    if hasattr(args, "dry_run"):
+        return "or use --dry-run to only print what would be done"
+    if getattr(args, "online", False):
+        return "or leave out --online to check without GitHub"
+    return ""
