@@ -1,8 +1,9 @@
 """The GitHub adapter: `GitHubApi` over PyGithub, with retries and idempotent creates.
 
-Reads and idempotent writes (PATCH, PUT, DELETE) are retried by urllib3 with
-exponential backoff on 5xx answers and rate limits, honouring `Retry-After`.
-Creating (POST) is never retried blindly: a 502 may come back after GitHub
+Every request goes through `transport` (deadline, size bound, no redirects,
+bounded waits): it retries reads and idempotent writes (PATCH, PUT, DELETE)
+with exponential backoff on 5xx answers, and any request that hit a rate
+limit. Creating (POST) is never retried blindly: a 502 may come back after GitHub
 *did* create the issue. Instead we look for the object's marker first and
 create again only when it is not there, so a flaky run still ends with one
 issue, one pull request, one comment.
@@ -23,13 +24,15 @@ from urllib.parse import quote
 from maintain_repo.github.api import IssueRef, PullRef, ReviewRef
 from maintain_repo.github.config import GitHubConfig
 from maintain_repo.github.markers import has_marker
-from maintain_repo.github.retry import describe, failure, request_retry, retry_after, transient
+from maintain_repo.github.retry import describe, failure, pause, span, too_long, transient
 from maintain_repo.model.facts import PERMISSION_RANK, PullRequestFacts, ReviewFact
 
 if TYPE_CHECKING:
     from github.Issue import Issue
     from github.PullRequest import PullRequest
     from github.Repository import Repository
+
+    from maintain_repo.github.transport import Transport
 
 T = TypeVar("T")
 
@@ -43,6 +46,7 @@ class Client:
         self.login = config.bot_login
         self.dry_run = config.dry_run
         self._repo: Repository | None = None
+        self.transport: Transport | None = None  # made on first use
         # A dry run without a token reads nothing: it plans as if the repository were empty.
         self.offline = config.dry_run and not config.token
 
@@ -57,23 +61,25 @@ class Client:
     def _connect(self) -> Repository:
         import github
         from github import Auth
+        from maintain_repo.github.transport import install
 
-        pace = self.config.pace
+        # Retries, pacing, deadlines and size bounds are the transport's, not PyGithub's.
         client = github.Github(
             auth=Auth.Token(self.config.token) if self.config.token else None,
             base_url=self.config.api_url,
             timeout=max(1, round(self.config.timeout)),
-            retry=request_retry(self.config),
+            retry=None,
             per_page=100,
-            seconds_between_requests=0.25 if pace else None,
-            seconds_between_writes=1.0 if pace else None,
+            seconds_between_requests=None,
+            seconds_between_writes=None,
             lazy=True,
             user_agent="maintain",
         )
+        self.transport = install(client.requester, self.config)
         return client.get_repo(self.repository)
 
     def _call(self, what: str, action: Callable[[], T]) -> T:
-        """Run one request (PyGithub retries the idempotent ones); errors become GitHubError."""
+        """Run one request (the transport retries what is safe); errors become GitHubError."""
         try:
             return action()
         except Exception as error:
@@ -88,8 +94,14 @@ class Client:
             except Exception as error:
                 if attempt == self.config.attempts or not transient(error):
                     raise failure(what, error) from None
-                self.config.say(f"GitHub: {what}: {describe(error)}; checking before retrying")
-                time.sleep(retry_after(error) or delay)
+                wait = pause(error, delay)
+                limit = too_long(wait, self.config)
+                if limit is not None:
+                    raise failure(what, limit) from None
+                self.config.say(
+                    f"GitHub: {what}: {describe(error)}; checking before retrying in {span(wait)}"
+                )
+                time.sleep(wait)
                 delay *= 2
             found = self._call(f"look up after {what}", find)
             if found is not None:

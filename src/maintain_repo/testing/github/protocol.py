@@ -80,6 +80,9 @@ class Reply:
     status: int
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+    rate: float | None = None  # bytes a second to send the body at (None: at once)
+    pad: int = 0  # bytes of JSON whitespace sent after the body
+    unsized: bool = False  # no Content-Length: the body ends with the connection
 
 
 @dataclass

@@ -11,7 +11,7 @@ import socket
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -77,7 +77,11 @@ class Core:
                 self.stopping.wait(fault.delay)
                 if fault.status is not None:
                     reply = _fault_reply(fault, request_id)
-        reply.headers.update(self._headers(user, resource, request_id, reply, request.path))
+        # A fault's own rate-limit headers (a primary limit's reset) win over the usual ones.
+        github = self._headers(user, resource, request_id, reply, request.path)
+        reply.headers = {**github, **reply.headers}
+        if fault is not None:
+            reply.rate, reply.pad, reply.unsized = fault.rate, fault.pad, fault.unsized
         self._record(request, reply, fault, user)
         return reply
 
@@ -201,13 +205,44 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(reply.status)
         for name, value in reply.headers.items():
             self.send_header(name, value)
-        self.send_header("Content-Length", str(len(payload)))
+        if reply.unsized:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        else:
+            self.send_header("Content-Length", str(len(payload) + reply.pad))
         self.end_headers()
         if self.command != "HEAD":
-            self.wfile.write(payload)
+            self._send(payload, reply)
+
+    def _send(self, payload: bytes, reply: Reply) -> None:
+        """The body, with its padding, streamed (never held whole), trickled at `rate`."""
+        stopping = self.server.core.stopping
+        pieces = _padded(payload, reply.pad)
+        if reply.rate is not None:
+            size = max(1, round(reply.rate / 20))  # about 20 writes a second, at most
+            pieces = _split(pieces, size)
+            pause = size / reply.rate
+        for piece in pieces:
+            if reply.rate is not None and stopping.wait(pause):
+                return
+            self.wfile.write(piece)  # a client that gave up makes this raise: we stop
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the exchanges are recorded instead."""
+
+
+def _padded(payload: bytes, pad: int) -> Iterator[bytes]:
+    yield payload
+    blank = b" " * 65536
+    while pad > 0:
+        yield blank[: min(pad, len(blank))]
+        pad -= len(blank)
+
+
+def _split(pieces: Iterator[bytes], size: int) -> Iterator[bytes]:
+    for piece in pieces:
+        for start in range(0, len(piece), size):
+            yield piece[start : start + size]
 
 
 def _redacted(headers: dict[str, str]) -> dict[str, str]:
