@@ -3,9 +3,11 @@ exchange against GitHub's OpenAPI description at teardown."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import queue
+import re
 import signal
 import subprocess
 import sys
@@ -29,7 +31,13 @@ from emulated import (
     validate_webhook,
     webhook_problems,
 )
-from github import BadCredentialsException, GithubException, GithubRetry, UnknownObjectException
+from github import (
+    BadCredentialsException,
+    GithubException,
+    GithubRetry,
+    RateLimitExceededException,
+    UnknownObjectException,
+)
 from maintain_repo.testing.github import Emulator, Exchange, Fault
 
 
@@ -619,6 +627,80 @@ def test_faults_can_repeat(github: Emulator) -> None:
     assert client(github, "bob").get_user().login == "bob"
     with pytest.raises(ValueError):
         Fault(status=200)
+
+
+def raw_get(emu: Emulator, path: str, login: str = "bob") -> tuple[int, dict[str, str], bytes]:
+    """GET without a client that follows redirects: status, lower-case headers, raw body."""
+    connection = http.client.HTTPConnection("127.0.0.1", emu.port, timeout=30)
+    try:
+        connection.request("GET", path, headers={"Authorization": f"token {emu.token(login)}"})
+        response = connection.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize(
+    ("fields", "problem"),
+    [
+        ({"status": 301}, "location goes with a redirect status"),
+        ({"status": 500, "location": "http://x/"}, "location goes with a redirect status"),
+        ({"status": 500, "limit": "primary"}, "limit goes with status 403 or 429"),
+        ({"status": 403, "limit": "tertiary"}, "limit is 'primary' or 'secondary'"),
+        ({"status": None, "rate": 0}, "rate is a positive number"),
+        ({"status": None, "pad": -1}, "pad are not negative"),
+        ({"status": 304}, "an HTTP error (4xx, 5xx) or redirect status"),
+    ],
+)
+def test_bad_faults_are_refused(fields: dict[str, Any], problem: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(problem)):
+        Fault(**fields)
+    with pytest.raises(ValueError, match=re.escape(problem)):
+        Fault.from_json(fields)
+
+
+def test_a_primary_rate_limit_resets_when_the_fault_says(github: Emulator) -> None:
+    github.inject(Fault(path=r"^/user$", status=403, limit="primary", reset_in=30 * 86400))
+    status, headers, body = raw_get(github, "/user")
+    assert (status, headers["x-ratelimit-remaining"]) == (403, "0")
+    assert abs(int(headers["x-ratelimit-reset"]) - (time.time() + 30 * 86400)) < 5
+    assert "retry-after" not in headers
+    assert json.loads(body)["message"].startswith("API rate limit exceeded for installation")
+    github.inject(Fault(path=r"^/user$", status=403, limit="primary"))
+    with pytest.raises(RateLimitExceededException):
+        client(github, "bob").get_user().login  # noqa: B018 - the property makes the request
+    github.inject(Fault(path=r"^/user$", status=429, limit="secondary"))
+    status, headers, body = raw_get(github, "/user")
+    assert (status, "retry-after" in headers) == (429, False)
+    assert "secondary rate limit" in json.loads(body)["message"]
+
+
+def test_a_redirect_fault_points_elsewhere(github: Emulator) -> None:
+    number = github.seed_issue("alice", "moved")
+    path = f"/repos/acme/shop/issues/{number}"
+    github.inject(Fault(path=f"^{path}$", status=301, location="http://127.0.0.1:9/x"))
+    status, headers, body = raw_get(github, path)
+    assert (status, headers["location"]) == (301, "http://127.0.0.1:9/x")
+    assert json.loads(body)["message"] == "Moved Permanently"
+
+
+@pytest.mark.parametrize("unsized", [False, True], ids=["content-length", "until-close"])
+def test_padded_and_trickled_answers_parse_to_the_same_value(
+    github: Emulator, unsized: bool
+) -> None:
+    plain = raw_get(github, "/repos/acme/shop")[2]
+    github.inject(Fault(path="^/repos/acme/shop$", status=None, pad=3 * 65536 + 7, unsized=unsized))
+    _, headers, padded = raw_get(github, "/repos/acme/shop")
+    assert len(padded) == len(plain) + 3 * 65536 + 7
+    assert json.loads(padded) == json.loads(plain)
+    if unsized:
+        assert ("content-length" not in headers, headers["connection"]) == (True, "close")
+    else:
+        assert headers["content-length"] == str(len(padded))
+    github.inject(Fault(path="^/repos/acme/shop$", status=None, rate=len(plain) / 0.5))
+    started = time.monotonic()
+    assert json.loads(raw_get(github, "/repos/acme/shop")[2]) == json.loads(plain)
+    assert time.monotonic() - started >= 0.45  # the whole body at that rate takes 0.5 s
 
 
 # -- the standalone command, control endpoints ----------------------------------------------

@@ -22,6 +22,7 @@ import pytest
 from githubops import OPEN_INCIDENT, actions_env, make_ops_repo
 from maintain_repo.cli import main
 from maintain_repo.errors import GitHubError
+from maintain_repo.github import transport
 from maintain_repo.github.client import Client
 from maintain_repo.github.config import MEGABYTE, GitHubConfig
 from maintain_repo.github.transport import Connection, Transport
@@ -323,3 +324,16 @@ def test_pacing_is_said_once_and_costs_no_more_than_the_pace(emu: Emulator) -> N
     assert said == ["GitHub: pacing writes (1 s between writes, as GitHub asks)"]
     assert 2.0 <= elapsed < 3.5, elapsed
     assert sorted(label["name"] for label in emu.labels) == ["a", "b", "c"]
+
+
+def test_long_pacing_is_said_again_now_and_then(
+    emu: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(transport, "PACING_REMINDER", 2.0)  # instead of 10 s: a faster test
+    said: list[str] = []
+    client = connect(emu.base_url, emu.bot_token, said, pace=True)
+    client.ensure_labels({name: ("ff0000", name) for name in "abcde"})  # 1 read, 5 writes
+    first, *again = said
+    assert first == "GitHub: pacing writes (1 s between writes, as GitHub asks)"
+    assert 1 <= len(again) <= 2, again
+    assert re.fullmatch(r"GitHub: still pacing writes \([345] so far\)", again[0])

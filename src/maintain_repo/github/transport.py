@@ -16,7 +16,14 @@ every request of that client goes through a `Transport`, which:
 - waits out rate limits and 5xx answers by `retry.verdict`, each wait said
   through `config.say` and none longer than `MAINTAIN_GITHUB_MAX_WAIT` (a longer
   one ends the run with "rate limited until ..."); urllib3 retries nothing;
-- spaces requests (0.25 s) and writes (1 s) as GitHub asks, and says so once.
+- spaces requests (0.25 s) and writes (1 s) as GitHub asks, and says so (again
+  every `PACING_REMINDER` seconds while it lasts).
+
+Left to itself, PyGithub follows a 301 on the same host name (whatever the
+port), follows a 302 only for downloads and then drops `Authorization` only
+when the host name differs (another port of the same host gets the token),
+and hands any other 3xx back as a success; urllib3's `Retry` sleeps for any
+`Retry-After`. None of that happens here.
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.util.retry import Retry
 
 from maintain_repo.github.config import MEGABYTE, GitHubConfig
 from maintain_repo.github.retry import (
@@ -52,6 +60,7 @@ from maintain_repo.github.retry import (
 
 BETWEEN_REQUESTS = 0.25  # seconds
 BETWEEN_WRITES = 1.0  # GitHub: "wait at least one second between each request" that writes
+PACING_REMINDER = 10.0  # seconds of pacing before it is said again
 CHUNK = 64 * 1024
 # Where PyGithub's Requester keeps the classes it makes connections from (name-mangled).
 _HOOKS = (
@@ -151,12 +160,22 @@ class Transport:
         self.session = requests.Session()
         # Not None: requests would otherwise add credentials from ~/.netrc for the host.
         self.session.auth = _no_other_credentials
-        adapter = _Adapter()
+        # urllib3 tries nothing again and sleeps for no Retry-After: `exchange` decides.
+        adapter = _Adapter(
+            max_retries=Retry(
+                0,
+                read=False,
+                redirect=False,
+                respect_retry_after_header=False,
+                raise_on_status=False,
+            )
+        )
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self._last = float("-inf")
         self._last_write = float("-inf")
-        self._told_pacing = False
+        self._told_pacing: float | None = None  # when the pacing was last said
+        self._paced = 0  # writes that waited for their turn
         self.exchanges = 0  # attempts that reached the network (for tests)
 
     def close(self) -> None:
@@ -259,15 +278,20 @@ class Transport:
         ready = self._last + BETWEEN_REQUESTS
         if write:
             ready = max(ready, self._last_write + BETWEEN_WRITES)
-        wait = ready - time.monotonic()
-        if wait <= 0:
+        now = time.monotonic()
+        if ready <= now:
             return
-        if write and not self._told_pacing:
-            self._told_pacing = True
-            self.config.say(
-                f"GitHub: pacing writes ({BETWEEN_WRITES:g} s between writes, as GitHub asks)"
-            )
-        time.sleep(wait)
+        if write:
+            self._paced += 1
+            if self._told_pacing is None:
+                self._told_pacing = now
+                self.config.say(
+                    f"GitHub: pacing writes ({BETWEEN_WRITES:g} s between writes, as GitHub asks)"
+                )
+            elif now - self._told_pacing >= PACING_REMINDER:
+                self._told_pacing = now
+                self.config.say(f"GitHub: still pacing writes ({self._paced} so far)")
+        time.sleep(ready - now)
 
     def _done(self, method: str) -> None:
         # Counted from the end of a request, as PyGithub does.
