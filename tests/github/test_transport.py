@@ -245,6 +245,34 @@ def test_a_rate_limited_create_makes_nothing_and_ends_at_once(emu: Emulator) -> 
 
 
 @pytest.mark.parametrize(
+    ("fault", "act", "prefix"),
+    [
+        (
+            Fault(method="GET", path=f"{ISSUE}$", status=503, retry_after=99999),
+            lambda client: client.issue(1),
+            "GitHub: read issue #1 failed: GitHub is unavailable (HTTP 503) until ",
+        ),
+        (  # a create that failed unclearly: the wait before looking is bounded too
+            Fault(method="POST", path=r"/issues$", status=502, retry_after=99999),
+            lambda client: client.ensure_issue("<!-- m -->", "New", "", [], "maintain"),
+            "GitHub: open issue 'New' failed: HTTP 502 (Server Error): GitHub asks to wait until ",
+        ),
+    ],
+    ids=["read", "create"],
+)
+def test_a_long_retry_after_on_a_5xx_ends_at_once(
+    emu: Emulator, fault: Fault, act: Callable[[Client], object], prefix: str
+) -> None:
+    emu.inject(fault)
+    elapsed, error = timed(lambda: act(connect(emu.base_url, emu.bot_token)))
+    assert elapsed < 2
+    assert error.message.startswith(prefix)
+    assert "(in 28 h), longer than maintain waits (MAINTAIN_GITHUB_MAX_WAIT=300 s)" in (
+        error.message
+    )
+
+
+@pytest.mark.parametrize(
     ("fault", "said_wait"),
     [
         (Fault(path=f"{ISSUE}$", status=429, retry_after=1), "waiting 1 s until "),

@@ -67,7 +67,6 @@ class Client:
         client = github.Github(
             auth=Auth.Token(self.config.token) if self.config.token else None,
             base_url=self.config.api_url,
-            timeout=max(1, round(self.config.timeout)),
             retry=None,
             per_page=100,
             seconds_between_requests=None,
@@ -95,7 +94,7 @@ class Client:
                 if attempt == self.config.attempts or not transient(error):
                     raise failure(what, error) from None
                 wait = pause(error, delay)
-                limit = too_long(wait, self.config)
+                limit = too_long(wait, self.config, f"{describe(error)}: GitHub asks to wait")
                 if limit is not None:
                     raise failure(what, limit) from None
                 self.config.say(

@@ -110,14 +110,13 @@ def rate_limited(status: int, headers: Mapping[str, str], message: str) -> bool:
     )
 
 
-def too_long(wait: float, config: GitHubConfig, now: float | None = None) -> RateLimited | None:
+def too_long(wait: float, config: GitHubConfig, reason: str = "rate limited") -> RateLimited | None:
     """The error that ends the run when `wait` exceeds what we may wait (else None)."""
     if wait <= config.max_wait:
         return None
-    now = time.time() if now is None else now
-    until = datetime.fromtimestamp(now + wait, UTC)
+    until = datetime.fromtimestamp(time.time() + wait, UTC)
     return RateLimited(
-        f"rate limited until {stamp(until)} (in {span(wait)}), longer than maintain waits "
+        f"{reason} until {stamp(until)} (in {span(wait)}), longer than maintain waits "
         f"(MAINTAIN_GITHUB_MAX_WAIT={config.max_wait:g} s)",
         until,
     )

@@ -212,7 +212,10 @@ class Transport:
             )
             if decision.wait is None:
                 return answer
-            limit = too_long(decision.wait, self.config)
+            busy = f"GitHub is unavailable ({decision.reason})"
+            limit = too_long(
+                decision.wait, self.config, "rate limited" if decision.limited else busy
+            )
             if limit is not None:
                 raise limit
             if attempt == attempts:
