@@ -39,8 +39,11 @@ ORDER = (
 )
 
 _KNOWN = need("severity", values=SEVERITIES)
-_ACTIVE = (need("reported_at"), need("acknowledged_at"), need("services"), _KNOWN)
-_RESOLVED = (*_ACTIVE, need("resolved_at"), need("resolution"))
+_OPENED = (need("reported_at"), need("services"), _KNOWN)
+_ACTIVE = (*_OPENED, need("acknowledged_at"))
+# Not acknowledged_at: an incident can end before anybody acknowledged it (a probe
+# recovered), and the record must say so rather than invent an acknowledgement.
+_RESOLVED = (*_OPENED, need("resolved_at"), need("resolution"))
 _MAJOR = When("severity", ("SEV1", "SEV2"))
 
 Status = Literal["triage", "active", "mitigated", "resolved", "closed", "declined", "duplicate"]
