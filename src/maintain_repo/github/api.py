@@ -83,6 +83,14 @@ class GitHubApi(Protocol):
         """Create the labels (name -> (color, description)) that do not exist yet."""
         ...
 
+    def add_labels(self, number: int, names: Iterable[str]) -> None:
+        """Add labels to an issue, keeping the ones it has (GitHub's add-labels)."""
+        ...
+
+    def remove_label(self, number: int, name: str) -> None:
+        """Remove one label from an issue; a label it does not have is no error."""
+        ...
+
     def our_comments(self, number: int) -> list[str]:
         """The bodies of our own comments on an issue or PR, oldest first."""
         ...

@@ -111,9 +111,15 @@ class Client:
         self.config.say(f"dry run: would {text}")
         return 0  # the number of an object a dry run did not make
 
+    def _planned(self, number: int) -> bool:
+        """An issue a dry run only planned (number 0): there is nothing to read on GitHub."""
+        return self.dry_run and number == 0
+
     # -- issues ----------------------------------------------------------------
 
     def issue(self, number: int) -> IssueRef:
+        if self._planned(number):
+            return IssueRef(0, "", "", "open", (), self.login, "")
         return self._call(f"read issue #{number}", lambda: _issue(self.repo.get_issue(number)))
 
     def our_issues(self, label: str, state: str = "open") -> list[IssueRef]:
@@ -201,10 +207,41 @@ class Client:
     def _label(self, name: str) -> Any:
         return next((x for x in self.repo.get_labels() if x.name == name), None)
 
+    def add_labels(self, number: int, names: Iterable[str]) -> None:
+        wanted = sorted(set(names))
+        if not wanted:
+            return
+        if self.dry_run:
+            self._plan(f"add label(s) {', '.join(wanted)} to #{number}")
+            return
+        # Adding a label an issue has changes nothing: safe to send again after a failure.
+        self._create(
+            f"add label(s) {', '.join(wanted)} to #{number}",
+            lambda: self.repo.get_issue(number).add_to_labels(*wanted),
+            lambda: None,
+        )
+
+    def remove_label(self, number: int, name: str) -> None:
+        import github
+
+        if self.dry_run:
+            self._plan(f"remove label {name!r} from #{number}")
+            return
+
+        def remove() -> None:
+            try:
+                self.repo.get_issue(number).remove_from_labels(name)
+            except github.GithubException as error:
+                # 404 "Label does not exist": the issue no longer has it, the wanted end.
+                if error.status != 404:
+                    raise
+
+        self._call(f"remove label {name!r} from #{number}", remove)
+
     # -- comments --------------------------------------------------------------
 
     def our_comments(self, number: int) -> list[str]:
-        if self.offline:
+        if self.offline or self._planned(number):
             return []
 
         def listed() -> list[str]:
@@ -221,7 +258,7 @@ class Client:
                 None,
             )
 
-        existing = None if self.offline else self._call("read", find)
+        existing = None if self.offline or self._planned(number) else self._call("read", find)
         if existing is not None:
             if existing.body != body:
                 if self.dry_run:
