@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import pytest
 
-from emulated import validate_webhook
-from githubops import FORM_BODY, actions_env, make_ops_repo, write_event
+from githubops import FORM_BODY
+from incidentops import comment as _comment
+from incidentops import incident_world
+from incidentops import open_incident as _open
+from incidentops import record_of as _record
+from incidentops import sync as _sync
+from incidentops import writes as _writes
 from maintain_repo.cli import main
 from maintain_repo.store.yaml import mapping_in
 from maintain_repo.testing.github import Fault
 
-USERS = {"alice": "admin", "bob": "write", "carol": "triage", "mallory": "read"}
 HOSTILE = (
     "$(touch /tmp/pwned) `id` ${{ secrets.GITHUB_TOKEN }} @acme/sre <img src=x onerror=alert(1)> #1"
 )
@@ -23,38 +27,7 @@ HOSTILE = (
 
 @pytest.fixture
 def world(tmp_path, make_github, monkeypatch):
-    repo = make_ops_repo(tmp_path)
-    emu = make_github(users=USERS, teams={"acme/sre": ["alice", "bob"]}, git_dir=repo.origin)
-    actions_env(monkeypatch, emu)
-    monkeypatch.setenv("MAINTAIN_NOW", "2026-11-27T10:00:00Z")
-    return repo, emu
-
-
-def _open(repo, *extra):
-    return main(
-        [
-            "--root",
-            str(repo.root),
-            "incident",
-            "open",
-            "--title",
-            "Checkout is down",
-            "--severity",
-            "SEV2",
-            "--service",
-            "checkout-api",
-            "--owner",
-            "alice",
-            *extra,
-        ]
-    )
-
-
-def _record(repo, emu):
-    (pull,) = emu.pulls
-    branch = pull["head"]["ref"]
-    record_id = branch.removeprefix("maintain/")
-    return record_id, mapping_in(repo.read(branch, f"records/incidents/{record_id}.yaml"))
+    return incident_world(tmp_path, make_github, monkeypatch)
 
 
 def test_incident_open_makes_one_issue_and_one_record_pull_request(world, capsys):
@@ -194,14 +167,6 @@ def test_a_hostile_title_round_trips_as_inert_text(world):
     assert not (repo.root.parent / "pwned").exists()
 
 
-def _sync(repo, tmp_path, name, payload):
-    validate_webhook(name, payload["action"], payload)
-    path = write_event(tmp_path, payload, f"{name}-{payload['action']}.json")
-    return main(
-        ["--root", str(repo.root), "github", "sync", "--event", str(path), "--event-name", name]
-    )
-
-
 def test_an_issue_from_the_form_becomes_a_record_pull_request(world, tmp_path, capsys):
     repo, emu = world
     number = emu.seed_issue("mallory", f"[Incident]: {HOSTILE}", FORM_BODY, labels=["incident"])
@@ -224,13 +189,6 @@ def test_an_issue_from_the_form_becomes_a_record_pull_request(world, tmp_path, c
     assert len(emu.pulls) == 1
     assert len(emu.comments(number)) == 1
     assert repo.commits(f"maintain/{record_id}") == repo.commits("main") + 1
-
-
-def _comment(emu, number, login, body):
-    from emulated import client
-
-    made = client(emu, login).get_repo("acme/shop").get_issue(number).create_comment(body)
-    return emu.webhook("issue_comment", "created", comment=made.id, sender=login)
 
 
 def test_slash_commands_update_the_record_from_people_with_triage(world, tmp_path):
@@ -306,7 +264,7 @@ def test_a_command_the_record_cannot_take_is_answered_not_applied(world, tmp_pat
     number = emu.seed_issue("carol", "[Incident]: Checkout is slow", FORM_BODY, labels=["incident"])
     _sync(repo, tmp_path, "issues", emu.webhook("issues", "opened", issue=number, sender="carol"))
     _, before = _record(repo, emu)
-    assert _sync(repo, tmp_path, "issue_comment", _comment(emu, number, "carol", "/mitigate")) == 1
+    assert _sync(repo, tmp_path, "issue_comment", _comment(emu, number, "carol", "/mitigate")) == 0
     (reply,) = [c for c in emu.comments(number) if "maintain:reply" in c["body"]]
     assert "/mitigate needs the workaround in place" in reply["body"]
     assert _record(repo, emu)[1] == before
@@ -384,3 +342,86 @@ def test_an_incident_of_unknown_severity_gets_no_severity_label(world):
     assert main([*args, "--severity", "unknown", "--owner", "alice"]) == 0
     (issue,) = [i for i in emu.issues if "pull_request" not in i]
     assert {label["name"] for label in issue["labels"]} == {"incident", "maintain", "status:triage"}
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            ["--service", "nope"],
+            "ref-exists services[0] names nope, which does not exist",
+        ),
+        (["--owner", "not a login!"], "owner"),
+        (["--service", "Checkout API"], "services[0]"),
+    ],
+    ids=["unknown-service", "bad-owner", "service-not-an-id"],
+)
+@pytest.mark.parametrize("dry_run", [False, True], ids=["real", "dry-run"])
+def test_incident_open_refuses_a_record_that_would_fail_before_any_write(
+    world, capsys, extra, message, dry_run
+):
+    repo, emu = world
+    args = ["--root", str(repo.root), "incident", "open", "--title", "Checkout is down"]
+    args += ["--severity", "SEV2", "--owner", "alice", *extra]
+    assert main([*args, *(["--dry-run"] if dry_run else [])]) == 2
+    err = capsys.readouterr().err
+    assert "would not pass `maintain check`" in err
+    assert message in err
+    assert "records/incidents/INC-" in err  # where, as `maintain check` says it
+    assert _writes(emu) == []
+    assert emu.issues == []
+    assert emu.labels == []
+    assert repo.branches() == ["main"]
+
+
+def test_a_dry_run_with_a_token_reads_but_writes_nothing_and_succeeds(world, capsys):
+    repo, emu = world
+    assert _open(repo, "--dry-run", "--dedupe-key", "checkout-down") == 0
+    captured = capsys.readouterr()
+    assert "dry run: would open issue 'Checkout is down'" in captured.out
+    assert "dry run: would push to maintain/INC-" in captured.out
+    assert "dry run: would open pull request" in captured.out
+    assert captured.err == ""
+    assert emu.exchanges, "a dry run with a token reads GitHub"
+    assert _writes(emu) == []
+    assert [x for x in emu.exchanges if x.status >= 400] == []  # nothing it did not make is read
+    assert repo.branches() == ["main"]
+
+    # With the incident open for real, a dry run of the same key plans nothing new.
+    assert _open(repo, "--dedupe-key", "checkout-down") == 0
+    before = len(_writes(emu))
+    capsys.readouterr()
+    assert _open(repo, "--dry-run", "--dedupe-key", "checkout-down") == 0
+    assert "(found again)" in capsys.readouterr().out
+    assert len(_writes(emu)) == before
+
+
+def test_a_form_whose_record_would_fail_is_answered_and_can_be_retried(world, tmp_path):
+    from emulated import client
+
+    repo, emu = world
+    body = FORM_BODY.replace("checkout-api", "chekout-api")
+    number = emu.seed_issue("carol", "[Incident]: Checkout is slow", body, labels=["incident"])
+    opened = emu.webhook("issues", "opened", issue=number, sender="carol")
+    assert _sync(repo, tmp_path, "issues", opened) == 0
+    assert emu.pulls == []
+    assert repo.branches() == ["main"]
+    (reply,) = emu.comments(number)
+    assert "services[0] names chekout-api, which does not exist" in reply["body"]
+    assert "remove the `incident` label and add it again" in reply["body"]
+    assert {label["name"] for label in emu.issue(number)["labels"]} == {"incident"}
+    assert _sync(repo, tmp_path, "issues", opened) == 0  # replayed: the same one answer
+    assert len(emu.comments(number)) == 1
+
+    # The reporter fixes the form; adding the label again makes the record.
+    issue = client(emu, "carol").get_repo("acme/shop").get_issue(number)
+    issue.edit(body=FORM_BODY)
+    issue.remove_from_labels("incident")
+    issue.add_to_labels("incident")
+    labeled = emu.webhook("issues", "labeled", issue=number, label="incident", sender="carol")
+    assert _sync(repo, tmp_path, "issues", labeled) == 0
+    _, record = _record(repo, emu)
+    assert record["services"] == ["checkout-api"]
+    assert {"incident", "SEV2", "status:triage"} <= {
+        label["name"] for label in emu.issue(number)["labels"]
+    }

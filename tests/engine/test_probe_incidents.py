@@ -123,7 +123,14 @@ def test_three_failures_open_one_incident_two_passes_resolve_it_reruns_change_no
     assert record["links"]["github_issue"] == issue["number"]
     assert issue["title"] == "Checkout API: health is down"
     assert {"incident", "SEV2", "status:triage"} <= {label["name"] for label in issue["labels"]}
-    assert "failed 3 runs in a row since 2026-11-27T10:00:00Z" in issue["body"]
+    assert "failed 3 runs in a row from 2026-11-27T10:00:00Z" in issue["body"]
+    assert issue["body"].startswith(f"**Incident {record_id}** · severity SEV2 · status triage")
+    assert "**Next:** maintain resolves this incident" in issue["body"]
+    # The impact started with the first failing run, not when the threshold was crossed.
+    assert record["impact_started_at"] == "2026-11-27T10:00:00Z"
+    assert record["detected_at"] == "2026-11-27T10:10:00Z"
+    assert "acknowledged_at" not in record
+    assert "maintain resolves" not in record["description"]  # facts only: they stay true
     stored = state_of(repo)
     assert stored["incident"] == {
         "id": record_id,
@@ -140,6 +147,11 @@ def test_three_failures_open_one_incident_two_passes_resolve_it_reruns_change_no
     assert len(incident_issues(emu)) == 1
     assert len(emu.pulls) == 1
 
+    # Somebody labels the issue meanwhile: maintain's own label edits keep it.
+    from emulated import client
+
+    client(emu, "alice").get_repo("acme/shop").get_issue(issue["number"]).add_to_labels("db")
+
     server.recover()
     probe_run(repo, "2026-11-27T10:20:00Z", capsys)
     assert emu.issue(issue["number"])["state"] == "open"  # one pass is not a recovery
@@ -148,12 +160,25 @@ def test_three_failures_open_one_incident_two_passes_resolve_it_reruns_change_no
     closed = emu.issue(issue["number"])
     assert closed["state"] == "closed"
     assert closed["state_reason"] == "completed"
-    assert "status:resolved" in {label["name"] for label in closed["labels"]}
+    assert {label["name"] for label in closed["labels"]} == {
+        "incident",
+        "maintain",
+        "SEV2",
+        "status:resolved",
+        "db",
+    }
+    assert closed["body"].startswith(f"**Incident {record_id}** · severity SEV2 · status resolved")
+    assert "**Next:**" not in closed["body"]
+    assert "failed 3 runs in a row from 2026-11-27T10:00:00Z" in closed["body"]
     (recovery,) = [c["body"] for c in emu.comments(issue["number"]) if "Recovered" in c["body"]]
     assert "failing for 25m (2026-11-27T10:00:00Z to 2026-11-27T10:25:00Z)" in recovery
     record = mapping_in(repo.read(f"maintain/{record_id}", f"records/incidents/{record_id}.yaml"))
     assert record["status"] == "resolved"
     assert record["resolved_at"] == "2026-11-27T10:25:00Z"
+    # Nobody acknowledged it: maintain resolving it is no acknowledgement.
+    assert "acknowledged_at" not in record
+    assert record["timeline"][-1]["event"] == "resolved"
+    assert record["timeline"][-1]["by"] == "github-actions"
     assert len(emu.pulls) == 1  # the resolution is a new commit on the same pull request
     assert state_of(repo)["incident"] is None
 
@@ -337,3 +362,40 @@ def test_github_failing_keeps_the_counts_and_the_next_run_opens_the_incident(wor
     assert len(incident_issues(emu)) == 1
     assert len(emu.pulls) == 1
     assert state_of(repo)["incident"]["issue"] == incident_issues(emu)[0]["number"]
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [
+        (0, "0s"),
+        (12, "12s"),
+        (60, "1m"),
+        (250, "4m 10s"),
+        (59 * 60 + 59, "59m 59s"),
+        (3600, "1h"),
+        (3600 + 5 * 60 + 30, "1h 5m"),
+        (2 * 86400 + 3 * 3600 + 5 * 60, "2d 3h 5m"),
+        (-5, "0s"),
+    ],
+)
+def test_outage_durations_are_shown_to_the_second_under_an_hour(seconds, shown):
+    from datetime import timedelta
+
+    from maintain_repo.engine.monitor import _duration
+
+    assert _duration(timedelta(seconds=seconds)) == shown
+
+
+def test_a_twelve_second_outage_reads_twelve_seconds(world, server, capsys):
+    repo, emu = world
+    server.fail("status")
+    for second in ("00", "04", "08"):
+        ran = probe_run(repo, f"2026-11-27T10:00:{second}Z", capsys)
+    assert ran["probes"][0]["action"] == "open"
+    server.recover()
+    for second in ("10", "12"):
+        ran = probe_run(repo, f"2026-11-27T10:00:{second}Z", capsys)
+    assert ran["probes"][0]["note"].endswith("resolved after 12s")
+    (issue,) = incident_issues(emu)
+    (recovery,) = [c["body"] for c in emu.comments(issue["number"]) if "Recovered" in c["body"]]
+    assert "failing for 12s (2026-11-27T10:00:00Z to 2026-11-27T10:00:12Z)" in recovery

@@ -49,18 +49,18 @@ def run(args: argparse.Namespace) -> int:
     from maintain_repo.cli.approve import approve_pull
     from maintain_repo.cli.common import say
     from maintain_repo.engine.sync import sync
+    from maintain_repo.github.events import read_event
 
     if not args.event or not args.event_name:
         raise UsageError(
             "which event? pass --event PATH and --event-name NAME",
             hint="in Actions they come from GITHUB_EVENT_PATH and GITHUB_EVENT_NAME",
         )
-    payload = _payload(Path(args.event))
+    event = read_event(args.event_name, _payload(Path(args.event)))
     root = root_of(args)
-    repository = payload.get("repository") or {}
-    ops = github_ops(args, root, base=repository.get("default_branch"))
+    ops = github_ops(args, root, base=event.default_branch)
     now = now_of(args)
-    outcome = sync(ops, args.event_name, payload, now, lambda n: approve_pull(ops, n, now))
+    outcome = sync(ops, event, now, lambda n: approve_pull(ops, n, now))
     say(outcome.summary)
     return 1 if outcome.failed else 0
 

@@ -5,6 +5,14 @@ entry naming who did it and when, and returns a commit message (None: the
 record already says so, nothing to do). Status moves set the timestamps the
 lifecycle requires; what only a person can supply (a workaround, a
 resolution) must come with the command, or the edit is refused with a hint.
+Only a person acknowledges: maintain resolving an incident whose probe
+recovered leaves `acknowledged_at` unset when nobody acknowledged it.
+
+An event is applied at most once: its timeline entry (who, when, what) is
+its receipt, so a replayed event finds it and changes nothing (`Replayed`).
+An event older than the record's latest entry changes nothing either
+(`Stale`): a late or replayed delivery must not rewind what happened since,
+and a timeline only goes forward.
 """
 
 from __future__ import annotations
@@ -16,11 +24,13 @@ from datetime import datetime
 from typing import Any
 
 from maintain_repo.engine.proposals import Change, Refused
+from maintain_repo.errors import MaintainError
 from maintain_repo.model.incident import SEVERITIES
-from maintain_repo.model.timestamps import format_timestamp
+from maintain_repo.model.timestamps import format_timestamp, parse_timestamp
 
 SEVERITY_LABELS = {severity: severity for severity in SEVERITIES}
 STATUS_PREFIX = "status:"
+OPEN_STATUSES = ("triage", "active", "mitigated")
 _LOGIN = re.compile(r"^@?([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 
@@ -29,14 +39,32 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 class Actor:
     login: str
     at: datetime
+    person: bool = True  # False: a bot (maintain itself); a bot acknowledges nothing
 
     @property
     def stamp(self) -> str:
         return format_timestamp(self.at)
 
+    @property
+    def handle(self) -> str:
+        """The login as records name people: an app's `name[bot]` is `name`."""
+        return self.login.removesuffix("[bot]") or "maintain"
+
+
+class Skipped(MaintainError):
+    """The event changes nothing, and nothing is written or answered for it."""
+
+
+class Replayed(Skipped):
+    """The record already has this event's entry: it was applied before."""
+
+
+class Stale(Skipped):
+    """The event is older than the record's latest entry: applying it would rewind."""
+
 
 def _entry(data: Any, actor: Actor, event: str, text: str | None = None) -> None:
-    entry: dict[str, Any] = {"at": actor.stamp, "by": actor.login, "event": event}
+    entry: dict[str, Any] = {"at": actor.stamp, "by": actor.handle, "event": event}
     if text:
         entry["text"] = text
     data.setdefault("timeline", []).append(entry)
@@ -45,6 +73,48 @@ def _entry(data: Any, actor: Actor, event: str, text: str | None = None) -> None
 def _set_once(data: Any, field: str, stamp: str) -> None:
     if not data.get(field):
         data[field] = stamp
+
+
+def _acknowledged_by(data: Any, actor: Actor) -> None:
+    """A person acting on an incident has seen it: that is its acknowledgement."""
+    if actor.person:
+        _set_once(data, "acknowledged_at", actor.stamp)
+
+
+def _moment(value: Any) -> datetime | None:
+    try:
+        return parse_timestamp(value)
+    except ValueError:
+        return None
+
+
+def latest_entry(data: Any) -> datetime | None:
+    """When the record's timeline last moved (None: it has no dated entry)."""
+    timeline = [e for e in data.get("timeline") or [] if isinstance(e, dict)]
+    return max(filter(None, (_moment(e.get("at")) for e in timeline)), default=None)
+
+
+def _once(actor: Actor, event: str, change: Change) -> Change:
+    """`change`, unless the record has its entry already (`Replayed`) or an entry later
+    than the event (`Stale`: the timeline only goes forward)."""
+    at = parse_timestamp(actor.stamp)
+
+    def guarded(data: Any) -> str | None:
+        timeline = [e for e in data.get("timeline") or [] if isinstance(e, dict)]
+        for entry in timeline:
+            if (entry.get("by"), entry.get("event")) == (actor.handle, event) and _moment(
+                entry.get("at")
+            ) == at:
+                raise Replayed(f"{data.get('id')}: {event} by {actor.login} at {actor.stamp}")
+        latest = latest_entry(data)
+        if latest is not None and at < latest:
+            raise Stale(
+                f"{data.get('id')} changed at {format_timestamp(latest)}, after this event "
+                f"({actor.stamp})"
+            )
+        return change(data)
+
+    return guarded
 
 
 def clean_text(text: str, limit: int = 20000) -> str:
@@ -60,48 +130,51 @@ def _required(text: str, command: str, what: str) -> str:
 
 
 def acknowledge(actor: Actor) -> Change:
+    if not actor.person:
+        raise Refused(f"{actor.login} is a bot; only a person acknowledges an incident")
+
     def change(data: Any) -> str | None:
         if data.get("status") != "triage" and data.get("acknowledged_at"):
             return None
-        _set_once(data, "acknowledged_at", actor.stamp)
+        _acknowledged_by(data, actor)
         if data.get("status") == "triage":
             data["status"] = "active"
         _entry(data, actor, "acknowledged")
         return f"{data['id']}: acknowledged by {actor.login}"
 
-    return change
+    return _once(actor, "acknowledged", change)
 
 
 def mitigate(actor: Actor, text: str) -> Change:
     workaround = _required(text, "/mitigate", "the workaround in place")
 
     def change(data: Any) -> str | None:
-        if data.get("status") not in ("triage", "active", "mitigated"):
+        if data.get("status") not in OPEN_STATUSES:
             raise Refused(f"{data['id']} is {data.get('status')}; only an open incident mitigates")
-        _set_once(data, "acknowledged_at", actor.stamp)
+        _acknowledged_by(data, actor)
         _set_once(data, "mitigated_at", actor.stamp)
         data["workaround"] = workaround
         data["status"] = "mitigated"
         _entry(data, actor, "mitigated", workaround)
         return f"{data['id']}: mitigated by {actor.login}"
 
-    return change
+    return _once(actor, "mitigated", change)
 
 
 def resolve(actor: Actor, text: str) -> Change:
     resolution = _required(text, "/resolve", "what fixed it")
 
     def change(data: Any) -> str | None:
-        if data.get("status") in ("resolved", "closed", "declined", "duplicate"):
+        if data.get("status") not in OPEN_STATUSES:
             raise Refused(f"{data['id']} is already {data.get('status')}")
-        _set_once(data, "acknowledged_at", actor.stamp)
+        _acknowledged_by(data, actor)
         data["resolved_at"] = actor.stamp
         data["resolution"] = resolution
         data["status"] = "resolved"
         _entry(data, actor, "resolved", resolution)
         return f"{data['id']}: resolved by {actor.login}"
 
-    return change
+    return _once(actor, "resolved", change)
 
 
 def set_severity(actor: Actor, text: str) -> Change:
@@ -119,7 +192,7 @@ def set_severity(actor: Actor, text: str) -> Change:
         _entry(data, actor, "severity_changed", f"{before} -> {severity}")
         return f"{data['id']}: severity {severity} ({actor.login})"
 
-    return change
+    return _once(actor, "severity_changed", change)
 
 
 def set_commander(actor: Actor, text: str) -> Change:
@@ -136,7 +209,7 @@ def set_commander(actor: Actor, text: str) -> Change:
         _entry(data, actor, "commander_assigned", login)
         return f"{data['id']}: {login} is the incident commander"
 
-    return change
+    return _once(actor, "commander_assigned", change)
 
 
 def note(actor: Actor, text: str) -> Change:
@@ -146,28 +219,28 @@ def note(actor: Actor, text: str) -> Change:
         _entry(data, actor, "note", body)
         return f"{data['id']}: note from {actor.login}"
 
-    return change
+    return _once(actor, "note", change)
 
 
 def close_issue(actor: Actor, not_planned: bool) -> Change:
     """The issue was closed: the incident is resolved (or declined, when not planned)."""
 
     def change(data: Any) -> str | None:
-        if data.get("status") not in ("triage", "active", "mitigated"):
+        if data.get("status") not in OPEN_STATUSES:
             return None
         if not_planned:
             data.setdefault("resolution", f"Declined: issue closed as not planned by {actor.login}")
             data["status"] = "declined"
             _entry(data, actor, "declined")
             return f"{data['id']}: declined ({actor.login} closed the issue as not planned)"
-        _set_once(data, "acknowledged_at", actor.stamp)
+        _acknowledged_by(data, actor)
         data["resolved_at"] = actor.stamp
         data.setdefault("resolution", f"Resolved: issue closed by {actor.login}")
         data["status"] = "resolved"
         _entry(data, actor, "resolved", "issue closed")
         return f"{data['id']}: resolved ({actor.login} closed the issue)"
 
-    return change
+    return _once(actor, "declined" if not_planned else "resolved", change)
 
 
 def reopen(actor: Actor) -> Change:
@@ -183,7 +256,7 @@ def reopen(actor: Actor) -> Change:
             _entry(data, actor, "reopened")
         return f"{data['id']}: reopened by {actor.login}"
 
-    return change
+    return _once(actor, "reopened", change)
 
 
 def from_label(actor: Actor, label: str) -> Change | None:
@@ -199,10 +272,16 @@ def from_label(actor: Actor, label: str) -> Change | None:
         "mitigated": "comment `/mitigate WORKAROUND` instead",
         "resolved": "comment `/resolve WHAT FIXED IT` or close the issue instead",
     }
-    raise Refused(
-        f"the label {label} cannot set the status alone: "
-        + hints.get(status, "this status is set in the record's pull request")
-    )
+
+    def change(data: Any) -> str | None:
+        if data.get("status") == status:
+            return None  # the label agrees with the record
+        raise Refused(
+            f"the label {label} cannot set the status alone: "
+            + hints.get(status, "this status is set in the record's pull request")
+        )
+
+    return _once(actor, f"labelled-{status}", change)
 
 
 COMMANDS: dict[str, Callable[[Actor, str], Change]] = {
@@ -224,15 +303,17 @@ def parse_command(body: str) -> tuple[str, str] | None:
     return match.group(1), text[match.end() :]
 
 
-def labels_for(data: dict[str, Any], current: tuple[str, ...]) -> list[str]:
-    """The issue's labels with its severity and status labels matching the record."""
-    kept = [
-        name
-        for name in current
-        if name not in SEVERITY_LABELS and not name.startswith(STATUS_PREFIX)
-    ]
+def owned(label: str) -> bool:
+    """The labels maintain owns on an incident issue: the severity and `status:*`."""
+    return label.upper() in SEVERITY_LABELS or label.lower().startswith(STATUS_PREFIX)
+
+
+def owned_labels(data: Any) -> set[str]:
+    """The owned labels an issue shows for a record in this state (severity, status)."""
+    wanted = set()
     severity = data.get("severity")
     if severity in SEVERITY_LABELS:
-        kept.append(SEVERITY_LABELS[severity])
-    kept.append(f"{STATUS_PREFIX}{data.get('status')}")
-    return sorted(set(kept))
+        wanted.add(SEVERITY_LABELS[severity])
+    if data.get("status"):
+        wanted.add(f"{STATUS_PREFIX}{data.get('status')}")
+    return wanted

@@ -2,24 +2,46 @@
 
 `open_incident` creates both: the issue (labels for severity and status, a
 hidden marker naming the record) and the record's pull request (the record
-names the issue). `record_from_form` turns an issue opened from the incident
+names the issue). The record is built and checked first: one that would not
+pass `maintain check` (an unknown service) is refused before anything is
+written to GitHub. `record_from_form` turns an issue opened from the incident
 issue form into a record pull request. Either way a rerun finds what the
 first run made (by marker, or by the tracking comment) instead of making it
-twice.
+twice, and a replay changes nothing.
+
+`follow_record` keeps the issue in line with its record: of the labels, it
+adds and removes only those maintain owns (the severity and `status:*`),
+read fresh from GitHub, so labels people added stay; the status line of an
+issue maintain wrote follows the record too.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from maintain_repo.engine.incident_edits import clean_text, labels_for
-from maintain_repo.engine.proposals import Proposal, branch_of, propose, record_path
+from maintain_repo.engine.incident_edits import (
+    OPEN_STATUSES,
+    clean_text,
+    owned,
+    owned_labels,
+)
+from maintain_repo.engine.proposals import (
+    Proposal,
+    Refused,
+    branch_of,
+    preflight,
+    propose,
+    record_path,
+    refuse_invalid,
+)
+from maintain_repo.errors import UsageError
 from maintain_repo.github.api import GitHubApi, IssueRef
+from maintain_repo.github.events import Issue
 from maintain_repo.github.markers import marker, markers_in, with_marker
 from maintain_repo.model.incident import SEVERITIES
 from maintain_repo.model.timestamps import format_timestamp, parse_timestamp
@@ -72,6 +94,10 @@ class Ops:
             say=self.say,
         )
 
+    def check(self, record_id: str, edit: Callable[[Path], str | None]) -> None:
+        """Refuse (`Refused`) unless `edit` makes a record that passes; writes nothing."""
+        preflight(self.root, self.api, record_id, edit, base=self.base, token=self.token)
+
 
 @dataclass(frozen=True)
 class Opened:
@@ -92,9 +118,14 @@ def open_incident(
     now: datetime,
     dedupe_key: str | None = None,
     detection: dict[str, Any] | None = None,
+    impact_started_at: datetime | None = None,
+    next_step: str | None = None,
 ) -> Opened:
-    """Open (or find again) the incident's issue, and propose its record."""
-    ops.api.ensure_labels(LABELS)
+    """Open (or find again) the incident's issue, and propose its record.
+
+    The record is checked before the first write: a refusal (`Refused`) leaves
+    GitHub as it was. `next_step` is a line for the issue while the incident is open
+    (what will happen next); it is dropped when the incident is resolved."""
     existing = (
         ops.api.find_issue(marker("incident-key", dedupe_key), INCIDENT_LABEL)
         if dedupe_key
@@ -102,46 +133,56 @@ def open_incident(
     )
     found = markers_in(existing.body, "incident") if existing else []
     record_id = found[0] if found else _new_id(now, dedupe_key)
-    body = issue_body(record_id, severity, services, summary, "triage")
-    if dedupe_key:
-        body = with_marker(body, marker("incident-key", dedupe_key))
-    issue, created = ops.api.ensure_issue(
-        marker("incident", record_id),
-        title,
-        body,
-        labels_for({"severity": severity, "status": "triage"}, (INCIDENT_LABEL,)),
-        MAINTAIN_LABEL,
-    )
     values: dict[str, Any] = {
         "severity": severity,
         "services": list(services),
         "reported_at": format_timestamp(now),
         "detected_at": format_timestamp(now),
     }
-    if issue.number:  # 0: a dry run did not open it
-        values["links.github_issue"] = issue.number
+    if impact_started_at is not None:
+        values["impact_started_at"] = format_timestamp(impact_started_at)
     if summary:
         values["description"] = clean_text(summary)
     if detection:
         values["detection"] = detection
+    ops.check(record_id, _create(record_id, title, owner, now, values))
+    ops.api.ensure_labels(LABELS)
+    body = issue_body(record_id, severity, services, summary, "triage", next_step)
+    if dedupe_key:
+        body = with_marker(body, marker("incident-key", dedupe_key))
+    issue, created = ops.api.ensure_issue(
+        marker("incident", record_id),
+        title,
+        body,
+        sorted({INCIDENT_LABEL, *owned_labels({"severity": severity, "status": "triage"})}),
+        MAINTAIN_LABEL,
+    )
+    if issue.number:  # 0: a dry run did not open it
+        values["links.github_issue"] = issue.number
     proposal = ops.propose(
         record_id,
         _create(record_id, title, owner, now, values),
         f"Incident {record_id}: {_one_line(title)}",
         _pull_body(record_id, issue.number),
     )
-    _track(ops, issue.number, record_id, proposal)
+    if issue.number:
+        _track(ops, issue.number, record_id, proposal, again=not proposal.published.changed)
     return Opened(record_id, issue, created, proposal)
 
 
-def record_from_form(ops: Ops, issue: dict[str, Any]) -> Opened:
-    """An issue opened from the incident issue form, proposed as an incident record."""
-    number = int(issue["number"])
+def record_from_form(ops: Ops, issue: Issue) -> Opened:
+    """An issue opened from the incident issue form, proposed as an incident record.
+
+    A replayed event finds the record made before and changes nothing; a form whose
+    record would not pass `maintain check` is refused (`Refused`) before any write."""
+    number = issue.number
     record_id = record_for_issue(ops, number, issue)
-    fields = parse_form(str(issue.get("body") or ""))
-    title = _title(str(issue.get("title") or ""))
-    reporter = str(issue["user"]["login"])
-    opened = parse_timestamp(str(issue["created_at"]))
+    fields = parse_form(issue.body or "")
+    title = _title(issue.title)
+    if issue.user is None or issue.created_at is None:
+        raise UsageError(f"the event's issue #{number} has no author or creation time")
+    reporter = issue.user.login
+    opened = issue.created_at
     if record_id is None:
         record_id = _new_id(opened, f"issue:{ops.api.repository}#{number}")
     severity = fields.get("severity") or "unknown"
@@ -168,18 +209,17 @@ def record_from_form(ops: Ops, issue: dict[str, Any]) -> Opened:
         f"Incident {record_id}: {_one_line(title)}",
         _pull_body(record_id, number),
     )
-    _track(ops, number, record_id, proposal)
-    labels = labels_for(values | {"status": "triage"}, tuple(_names(issue.get("labels"))))
-    if set(labels) != set(_names(issue.get("labels"))):
-        ops.api.ensure_labels(LABELS)
-        ops.api.edit_issue(number, labels=labels)
+    made = proposal.published.changed
+    _track(ops, number, record_id, proposal, again=not made)
+    if made:
+        follow_record(ops, number, values | {"status": "triage"})
     return Opened(record_id, ops.api.issue(number), False, proposal)
 
 
-def record_for_issue(ops: Ops, number: int, issue: dict[str, Any] | None = None) -> str | None:
+def record_for_issue(ops: Ops, number: int, issue: Issue | None = None) -> str | None:
     """The incident record of issue `number`: by our markers, else by the records' links."""
-    if issue is not None and issue.get("user", {}).get("login") == ops.api.login:
-        found = markers_in(str(issue.get("body") or ""), "incident")
+    if issue is not None and issue.author == ops.api.login:
+        found = markers_in(issue.body, "incident")
         if found:
             return found[0]
     for body in ops.api.our_comments(number):
@@ -195,11 +235,40 @@ def record_for_issue(ops: Ops, number: int, issue: dict[str, Any] | None = None)
     return None
 
 
+def follow_record(ops: Ops, number: int, state: Mapping[str, Any]) -> None:
+    """Bring issue `number` in line with its record's `state` (severity, status): add and
+    remove only the labels maintain owns, and update the status line of an issue
+    maintain wrote. Everything else on the issue stays as people left it."""
+    issue = ops.api.issue(number)
+    have = {label.lower(): label for label in issue.labels}
+    wanted = owned_labels(state)
+    missing = sorted(name for name in wanted if name.lower() not in have)
+    extra = sorted(
+        label
+        for key, label in have.items()
+        if owned(label) and key not in {w.lower() for w in wanted}
+    )
+    if missing:
+        ops.api.ensure_labels({name: LABELS[name] for name in missing if name in LABELS})
+        ops.api.add_labels(number, missing)
+    for label in extra:
+        ops.api.remove_label(number, label)
+    if issue.author == ops.api.login:
+        body = refresh_body(issue.body, state)
+        if body != issue.body:
+            ops.api.edit_issue(number, body=body)
+
+
 def issue_body(
-    record_id: str, severity: str, services: Sequence[str], summary: str | None, status: str
+    record_id: str,
+    severity: str,
+    services: Sequence[str],
+    summary: str | None,
+    status: str,
+    next_step: str | None = None,
 ) -> str:
     lines = [
-        f"**Incident {record_id}** · severity {severity} · status {status}",
+        _status_line(record_id, severity, status),
         "",
         f"**Services:** {', '.join(services) or 'not yet known'}",
         f"**Record:** `records/incidents/{record_id}.yaml` (branch `{branch_of(record_id)}` "
@@ -207,8 +276,39 @@ def issue_body(
     ]
     if summary:
         lines += ["", inert(clean_text(summary, 5000))]
+    if next_step and status in OPEN_STATUSES:
+        lines += ["", f"{_NEXT}{inert(clean_text(next_step, 500))}"]
     lines += ["", COMMAND_HELP]
     return with_marker("\n".join(lines), marker("incident", record_id))
+
+
+def refresh_body(body: str, state: Mapping[str, Any]) -> str:
+    """An issue body maintain wrote (`issue_body`), told the record's state: its status
+    line, and no "next" line once the incident is no longer open."""
+    found = markers_in(body, "incident")
+    if not found:
+        return body
+    lines = body.split("\n")
+    if lines and _STATUS_LINE.match(lines[0]):
+        lines[0] = _status_line(found[0], str(state.get("severity")), str(state.get("status")))
+    if state.get("status") not in OPEN_STATUSES:
+        kept: list[str] = []
+        for line in lines:
+            if line.startswith(_NEXT):
+                if kept and kept[-1] == "":
+                    kept.pop()  # the blank line before it
+                continue
+            kept.append(line)
+        lines = kept
+    return "\n".join(lines)
+
+
+def _status_line(record_id: str, severity: str, status: str) -> str:
+    return f"**Incident {record_id}** · severity {severity} · status {status}"
+
+
+_STATUS_LINE = re.compile(r"^\*\*Incident \S+\*\* · severity \S+ · status \S+$")
+_NEXT = "**Next:** "
 
 
 COMMAND_HELP = (
@@ -242,31 +342,39 @@ def _create(
     def edit(checkout: Path) -> str | None:
         from maintain_repo.engine.new import create
 
-        if record_path(checkout, record_id).exists():
+        path = record_path(checkout, record_id)
+        if path.exists():
             return None  # made by an earlier run
-        create(
-            checkout,
-            "incident",
-            _title(title),
-            (),
-            owner=owner,
-            now=now,
-            values={"id": record_id, **values},
-        )
+        try:
+            create(
+                checkout,
+                "incident",
+                _title(title),
+                (),
+                owner=owner,
+                now=now,
+                values={"id": record_id, **values},
+            )
+        except UsageError as e:
+            raise Refused(f"{path.relative_to(checkout).as_posix()}: {e.message}") from None
+        refuse_invalid(checkout, path, path.read_text(encoding="utf-8"))
         return f"{record_id}: open incident\n\n{_one_line(title)}"
 
     return edit
 
 
-def _track(ops: Ops, number: int, record_id: str, proposal: Proposal) -> None:
-    """One comment on the issue saying which record and pull request track it."""
+def _track(ops: Ops, number: int, record_id: str, proposal: Proposal, *, again: bool) -> None:
+    """One comment on the issue saying which record and pull request track it; `again`
+    (the record was there already): only made if it is missing, never rewritten."""
+    mark = marker("record", record_id)
+    if again and any(mark in body for body in ops.api.our_comments(number)):
+        return
     pull = proposal.pull
     where = f"pull request #{pull.number}" if pull and pull.number else "the default branch"
     ops.api.upsert_comment(
         number,
-        marker("record", record_id),
-        f"Tracked as incident record **{record_id}** ({where}).\n\n{COMMAND_HELP}\n\n"
-        + marker("record", record_id),
+        mark,
+        f"Tracked as incident record **{record_id}** ({where}).\n\n{COMMAND_HELP}\n\n" + mark,
     )
 
 
@@ -291,12 +399,6 @@ def _title(text: str) -> str:
 
 def _one_line(text: str) -> str:
     return _title(text)[:72]
-
-
-def _names(labels: Any) -> list[str]:
-    if not isinstance(labels, list):
-        return []
-    return [str(x["name"]) if isinstance(x, dict) else str(x) for x in labels]
 
 
 def _is_stamp(text: str) -> bool:

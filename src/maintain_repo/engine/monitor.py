@@ -15,13 +15,12 @@ next run acts again and finds what this one made instead of making it twice.
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from maintain_repo.errors import MaintainError
 from maintain_repo.model.monitoring import Sample
@@ -251,12 +250,11 @@ def _open(
     if ops is None:
         return state, "would open an incident (no GitHub token: nothing opened)"
     since = state.failing_since or now
+    # Facts only: the record keeps this text after the incident is resolved.
     summary = (
         f"The probe **{inert(outcome.key)}** ({probe.type} {inert(probe.target())}) failed "
-        f"{state.failures} runs in a row since {format_timestamp(since)}.\n\n"
-        f"Last result: {inert(outcome.detail)}\n\n"
-        "maintain resolves this incident and closes the issue when the probe passes "
-        f"{probe.success_threshold} runs in a row."
+        f"{state.failures} runs in a row from {format_timestamp(since)}.\n\n"
+        f"Last result: {inert(outcome.detail)}"
     )
     made = open_incident(
         ops,
@@ -268,6 +266,9 @@ def _open(
         now=now,
         dedupe_key=f"probe:{outcome.key}:{format_timestamp(since)}",
         detection={"source": "probe", "probe": outcome.key},
+        impact_started_at=since,  # the first failing run: users were hit from then on
+        next_step="maintain resolves this incident and closes the issue when the probe passes "
+        f"{probe.success_threshold} runs in a row.",
     )
     if not made.issue.number:  # a dry run: nothing exists to remember
         return state, f"would open incident {made.record_id}"
@@ -279,8 +280,10 @@ def _open(
 def _resolve(
     ops: Ops | None, item: _Probe, state: ProbeState, outcome: Outcome, now: datetime
 ) -> tuple[ProbeState, str]:
-    from maintain_repo.engine.incident_edits import Actor, labels_for, resolve
-    from maintain_repo.engine.incidents import LABELS
+    """Resolve the record (as maintain: a bot acknowledges nothing), say why on the
+    issue, close it, and bring its owned labels and status line in line with the record."""
+    from maintain_repo.engine.incident_edits import Actor, Skipped, latest_entry, resolve
+    from maintain_repo.engine.incidents import follow_record
     from maintain_repo.engine.proposals import Refused, edit_record
     from maintain_repo.github.markers import marker
     from maintain_repo.report.safe import inert
@@ -295,14 +298,21 @@ def _resolve(
         f"Recovered: the probe {outcome.key} passed {state.successes} runs in a row; "
         f"it was failing for {down} ({format_timestamp(start)} to {format_timestamp(now)})."
     )
-    actor = Actor(re.sub(r"\[bot\]$", "", ops.api.login) or "maintain", now)
-    change = resolve(actor, text)
+    record: dict[str, Any] = {}
+
+    def remembering(data: Any) -> str | None:
+        # Now, or just after the record's last entry if a clock ahead of ours wrote it:
+        # the timeline only goes forward. A rerun at the same moment finds its own entry.
+        at = max(now, latest_entry(data) or now)
+        try:
+            return resolve(Actor(ops.api.login, at, person=False), text)(data)
+        except (Refused, Skipped):
+            return None  # somebody resolved it already, or an earlier run did: it says so
+        finally:
+            record.update(status=data.get("status"), severity=data.get("severity"))
 
     def edit(checkout: Path) -> str | None:
-        try:
-            return edit_record(checkout, incident.id, change)
-        except Refused:
-            return None  # somebody resolved it already: the record says so
+        return edit_record(checkout, incident.id, remembering)
 
     ops.propose(
         incident.id,
@@ -314,22 +324,12 @@ def _resolve(
     if incident.issue:
         mark = marker("recovered", f"{incident.id}")
         ops.api.upsert_comment(incident.issue, mark, f"**{inert(text)}**\n\n{mark}")
-        issue = ops.api.issue(incident.issue)
-        ops.api.ensure_labels(LABELS)
-        labels = labels_for(
-            {"status": "resolved", "severity": _severity(issue.labels)}, issue.labels
-        )
-        if issue.state != "closed" or set(labels) != set(issue.labels):
-            ops.api.edit_issue(
-                incident.issue, state="closed", state_reason="completed", labels=labels
-            )
+        if ops.api.issue(incident.issue).state != "closed":
+            ops.api.edit_issue(incident.issue, state="closed", state_reason="completed")
+        follow_record(ops, incident.issue, record or {"status": "resolved"})
     if ops.api.dry_run:
         return state, f"would resolve incident {incident.id} after {down}"
     return resolved(state), f"incident {incident.id} resolved after {down}"
-
-
-def _severity(labels: Sequence[str]) -> str | None:
-    return next((label for label in labels if re.fullmatch(r"SEV[1-4]", label)), None)
 
 
 def _message(report: RunReport) -> str:
@@ -345,7 +345,11 @@ def _message(report: RunReport) -> str:
 
 
 def _duration(span: timedelta) -> str:
-    """`2d 3h 5m`, `45m`: how long, to the minute."""
-    days, minutes = divmod(max(int(span.total_seconds() // 60), 0), 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    return " ".join(f"{n}{u}" for n, u in ((days, "d"), (hours, "h"), (minutes, "m")) if n) or "0m"
+    """How long: `12s`, `4m 10s` under an hour; `2h 5m`, `2d 3h 5m` (to the minute) beyond."""
+    seconds = max(int(span.total_seconds()), 0)
+    if seconds < 3600:
+        parts: tuple[tuple[int, str], ...] = ((seconds // 60, "m"), (seconds % 60, "s"))
+    else:
+        days, minutes = divmod(seconds // 60, 24 * 60)
+        parts = ((days, "d"), (minutes // 60, "h"), (minutes % 60, "m"))
+    return " ".join(f"{n}{unit}" for n, unit in parts if n) or "0s"

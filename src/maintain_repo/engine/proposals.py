@@ -5,9 +5,14 @@ and reaches the default branch through a pull request, like a person's
 would. While that pull request is open, later changes to the same record go
 on top of it as new commits instead of opening a second one.
 
-An edit is checked before it is committed: the record must still pass its
-schema and its lifecycle's requirements, or nothing is pushed and the caller
-gets a `Refused` with the reasons (a slash command answers with them).
+An edit is checked before it is committed, as `maintain check` would check
+the file: its schema, its lifecycle's requirements, the per-record rules, and
+its references to other records against the records of the branch it lands
+on (a service it names must exist). If the edit adds a problem, nothing is
+pushed and the caller gets a `Refused` with the check's messages (a slash
+command answers with them). `preflight` runs the same edit and check without
+writing anything, for commands that write to GitHub before they propose a
+record (an incident's issue comes before its record's pull request).
 """
 
 from __future__ import annotations
@@ -20,11 +25,13 @@ from typing import Any
 from maintain_repo.errors import MaintainError
 from maintain_repo.git.publish import Published, publish
 from maintain_repo.github.api import GitHubApi, PullRef
-from maintain_repo.model.findings import Severity
+from maintain_repo.model.facts import RecordFacts
+from maintain_repo.model.findings import Finding, Severity
 from maintain_repo.model.kinds import KINDS, Kind
 from maintain_repo.store.files import write_atomic
 from maintain_repo.store.repo import RECORDS
-from maintain_repo.store.roundtrip import load, plain
+from maintain_repo.store.roundtrip import load
+from maintain_repo.store.yaml import locate_findings, read_mapping
 
 BRANCH_PREFIX = "maintain/"
 
@@ -78,6 +85,30 @@ def propose(
     return Proposal(pull, published)
 
 
+def preflight(
+    root: Path,
+    api: GitHubApi,
+    record_id: str,
+    edit: Callable[[Path], str | None],
+    *,
+    base: str,
+    token: str | None,
+) -> None:
+    """Make `edit` where `propose` would, and check it; push nothing, write nothing.
+
+    Raises `Refused` (with the check's messages) when the record would not pass."""
+    branch = branch_of(record_id)
+    publish(
+        root,
+        branch,
+        base,
+        edit,
+        continue_branch=api.find_pull(branch) is not None,
+        token=token,
+        dry_run=True,
+    )
+
+
 def record_path(checkout: Path, record_id: str) -> Path:
     """Where the record lives in an ops-repository checkout (its kind's folder)."""
     kind = kind_of(record_id)
@@ -97,23 +128,58 @@ def edit_record(checkout: Path, record_id: str, change: Change) -> str | None:
     path = record_path(checkout, record_id)
     if not path.is_file():
         raise Refused(f"{record_id} is not in the repository ({path.relative_to(checkout)})")
-    document = load(path.read_text(encoding="utf-8"))
+    before = path.read_text(encoding="utf-8")
+    document = load(before)
     message = change(document.data)
     if message is None:
         return None
-    refuse_invalid(checkout, path, plain(document.data))
-    write_atomic(path, document.dump(), overwrite=True)
+    after = document.dump()
+    refuse_invalid(checkout, path, after, before)
+    write_atomic(path, after, overwrite=True)
     return message
 
 
-def refuse_invalid(checkout: Path, path: Path, data: dict[str, Any]) -> None:
-    """Raise `Refused` when `data` would not pass its schema and lifecycle rules."""
-    from maintain_repo.engine.files import record_findings
-
+def refuse_invalid(checkout: Path, path: Path, text: str, before: str | None = None) -> None:
+    """Raise `Refused` when the record `text` (at `path` in `checkout`) has errors
+    `maintain check` would report, other than those its `before` text had already."""
     rel = path.relative_to(checkout).as_posix()
-    kind = kind_of(path.stem)
-    _, findings = record_findings(kind, rel, data, None)
-    errors = [f for f in findings if f.severity is Severity.ERROR]
+    errors = check_record(checkout, rel, text)
+    if before is not None:
+        known = {(f.rule, f.message) for f in check_record(checkout, rel, before)}
+        errors = [f for f in errors if (f.rule, f.message) not in known]
     if errors:
-        reasons = "; ".join(f.message for f in errors)
+        reasons = "; ".join(
+            f"{f.path}:{f.line or 1}:{f.column or 1}: {f.rule} {f.message}" for f in errors
+        )
         raise Refused(f"{path.stem} would not pass `maintain check`: {reasons}")
+
+
+def check_record(checkout: Path, rel: str, text: str) -> list[Finding]:
+    """The errors of one record file: the per-file check, and its references checked
+    against the records in `checkout`."""
+    from maintain_repo.engine.files import check_bytes
+    from maintain_repo.rules.references import check_repo
+
+    result = check_bytes(rel, text.encode("utf-8"))
+    findings = [Finding.from_json(f) for f in result["findings"]]
+    facts = RecordFacts.from_json(rel, result["facts"]) if result["facts"] else None
+    if facts is not None and facts.valid:
+        targets = {ref.target for ref in facts.references}
+        others = [found for target in sorted(targets) for found in _records_named(checkout, target)]
+        related = [f for f in check_repo([facts, *others]) if f.path == rel]
+        findings += locate_findings(related, text)
+    return [f for f in findings if f.severity is Severity.ERROR]
+
+
+def _records_named(checkout: Path, record_id: str) -> list[RecordFacts]:
+    """The records in `checkout` whose file is named `record_id` (ids name their files),
+    as the reference rules see a record they only point at."""
+    found = []
+    for kind in KINDS.values():
+        path = checkout / RECORDS / kind.folder / f"{record_id}.yaml"
+        if path.is_file():
+            data = read_mapping(str(path)) or {}
+            status = data.get("status") if isinstance(data.get("status"), str) else None
+            rel = path.relative_to(checkout).as_posix()
+            found.append(RecordFacts(rel, kind.name, record_id, status, False))
+    return found

@@ -1,15 +1,23 @@
 """`maintain github sync`: one GitHub event in, the records and issues brought in line.
 
-- `issues`: opened from the incident form -> a record pull request; a
-  severity or `status:` label -> the record follows; closed -> resolved (or
-  declined when closed as not planned); reopened -> active again.
+- `issues`: opened from the incident form (or labelled `incident` later) ->
+  a record pull request; a severity or `status:` label -> the record follows;
+  closed -> resolved (or declined when closed as not planned); reopened ->
+  active again.
 - `issue_comment`: slash commands from people with triage permission or
   more update the record; others get a polite refusal.
 - `pull_request`, `pull_request_review`: the change approval check.
 
-Titles, bodies and comments are data: they are parsed, cleaned and quoted,
-never run, never interpolated into a shell or a workflow output. Events
-caused by our own identity are ignored, so our label edits do not loop.
+The payload is read through `github.events` (typed; a wrong field is a usage
+error). Titles, bodies and comments are data: they are parsed, cleaned and
+quoted, never run, never interpolated into a shell or a workflow output.
+Events caused by our own identity are ignored, so our label edits do not loop.
+
+What people get wrong (`/severity SEV9`, `/mitigate` without text, a label
+that cannot set the status alone) is answered in the issue and the run
+succeeds: only maintain's own failures (GitHub, git) turn a run red. An event
+is applied once: a replay, or an event older than the record's state, changes
+nothing, and the earlier answer stays as it was.
 """
 
 from __future__ import annotations
@@ -23,19 +31,17 @@ from typing import Any
 from maintain_repo.engine import incident_edits as edits
 from maintain_repo.engine.incidents import (
     INCIDENT_LABEL,
-    LABELS,
     Ops,
+    follow_record,
     record_for_issue,
     record_from_form,
 )
 from maintain_repo.engine.proposals import Change, Proposal, Refused, edit_record
-from maintain_repo.errors import UsageError
+from maintain_repo.github.events import Comment, Event, Issue
 from maintain_repo.github.markers import marker
 from maintain_repo.model.facts import permission_rank
-from maintain_repo.model.timestamps import parse_timestamp
 from maintain_repo.report.safe import inert
 
-EVENTS = ("issues", "issue_comment", "pull_request", "pull_request_review")
 TRIAGE = permission_rank("triage")
 
 
@@ -45,105 +51,112 @@ class Outcome:
     failed: bool = False
 
 
-def sync(
-    ops: Ops,
-    event: str,
-    payload: dict[str, Any],
-    now: datetime,
-    approve: Callable[[int], Outcome],
-) -> Outcome:
-    """Act on one event; unknown events and actions are a usage error / a no-op."""
-    if event not in EVENTS:
-        raise UsageError(f"event {event!r} is not handled (handled: {', '.join(EVENTS)})")
-    action = str(payload.get("action") or "")
-    if event in ("pull_request", "pull_request_review"):
-        number = (payload.get("pull_request") or {}).get("number")
-        if not isinstance(number, int):
-            raise UsageError(f"the {event} payload has no pull_request.number")
-        return approve(number)
-    issue = payload.get("issue")
-    if not isinstance(issue, dict) or "number" not in issue:
-        raise UsageError(f"the {event} payload has no issue")
-    if issue.get("pull_request"):
-        return Outcome(f"#{issue['number']} is a pull request; nothing to do")
-    sender = str((payload.get("sender") or {}).get("login") or "")
-    if sender == ops.api.login:
-        return Outcome(f"{event}.{action} was caused by maintain itself; nothing to do")
-    if event == "issue_comment":
-        return _comment(ops, action, issue, payload.get("comment") or {})
-    return _issue_event(ops, action, issue, payload, sender, now)
+def sync(ops: Ops, event: Event, now: datetime, approve: Callable[[int], Outcome]) -> Outcome:
+    """Act on one event; actions we do not handle are a no-op."""
+    if event.pull_number is not None:
+        return approve(event.pull_number)
+    issue = event.issue
+    assert issue is not None  # read_event gives every issues/issue_comment event its issue
+    if issue.pull_request is not None:
+        return Outcome(f"#{issue.number} is a pull request; nothing to do")
+    if event.sender_login == ops.api.login:
+        return Outcome(f"{event.name}.{event.action} was caused by maintain itself; nothing to do")
+    if event.comment is not None:
+        return _comment(ops, event.action, issue, event.comment)
+    return _issue_event(ops, event, issue, now)
 
 
-def _issue_event(
-    ops: Ops,
-    action: str,
-    issue: dict[str, Any],
-    payload: dict[str, Any],
-    sender: str,
-    now: datetime,
-) -> Outcome:
-    number = int(issue["number"])
-    labels = [str(label.get("name")) for label in issue.get("labels") or []]
-    if INCIDENT_LABEL not in labels:
+def _issue_event(ops: Ops, event: Event, issue: Issue, now: datetime) -> Outcome:
+    number, action = issue.number, event.action
+    if INCIDENT_LABEL not in issue.label_names:
         return Outcome(f"#{number} is not labelled {INCIDENT_LABEL}; nothing to do")
-    actor = edits.Actor(sender, _when(issue.get("updated_at"), now))
-    if action == "opened":
-        opened = record_from_form(ops, issue)
-        return Outcome(f"#{number}: incident {opened.record_id} proposed{_in(opened.proposal)}")
-    change: Change | None = None
+    person = event.sender.person if event.sender else True
+    actor = edits.Actor(event.sender_login, issue.updated_at or now, person)
+    label = event.label.name if event.label else ""
+    key = f"event-{action}-{label}-{actor.stamp}"
     try:
+        if action == "opened" or (action == "labeled" and label == INCIDENT_LABEL):
+            opened = record_from_form(ops, issue)
+            return Outcome(f"#{number}: incident {opened.record_id} proposed{_in(opened.proposal)}")
+        change: Change | None = None
         if action == "labeled":
-            change = edits.from_label(actor, str((payload.get("label") or {}).get("name")))
+            change = edits.from_label(actor, label)
         elif action == "closed":
-            change = edits.close_issue(actor, issue.get("state_reason") == "not_planned")
+            change = edits.close_issue(actor, issue.state_reason == "not_planned")
         elif action == "reopened":
             change = edits.reopen(actor)
         if change is None:
             return Outcome(f"issues.{action} on #{number}: nothing to do")
         return _apply(ops, number, issue, change)
+    except edits.Skipped as skipped:
+        return Outcome(f"#{number}: issues.{action} changes nothing ({_kind(skipped)})")
     except Refused as refusal:
-        _reply(ops, number, f"event-{action}-{issue.get('updated_at')}", _refusal(refusal))
-        return Outcome(f"#{number}: refused ({action})", failed=True)
+        text = _refusal(refusal)
+        if action == "opened" or label == INCIDENT_LABEL:
+            text += (
+                f"\n\nEdit the issue, then remove the `{INCIDENT_LABEL}` label and add it again"
+                " to try again."
+            )
+        _reply(ops, number, key, text)
+        return Outcome(f"#{number}: issues.{action} refused; answered on the issue")
 
 
-def _comment(ops: Ops, action: str, issue: dict[str, Any], comment: dict[str, Any]) -> Outcome:
-    number = int(issue["number"])
-    user = comment.get("user") or {}
-    login = str(user.get("login") or "")
-    if action != "created" or user.get("type") == "Bot":
+def _comment(ops: Ops, action: str, issue: Issue, comment: Comment) -> Outcome:
+    number = issue.number
+    user = comment.user
+    if action != "created" or user is None or not user.person:
         return Outcome(f"issue_comment.{action} on #{number}: nothing to do")
-    parsed = edits.parse_command(str(comment.get("body") or ""))
+    parsed = edits.parse_command(comment.body or "")
     if parsed is None:
         return Outcome(f"comment on #{number} is not a command; nothing to do")
     name, argument = parsed
-    key = str(comment.get("id"))
-    permission = ops.api.permission(login)
+    key = str(comment.id)
+    if _answered(ops, number, key):
+        return Outcome(f"#{number}: /{name} of comment {key} was answered before; nothing to do")
+    permission = ops.api.permission(user.login)
     if permission_rank(permission) < TRIAGE:
         _reply(
             ops,
             number,
             key,
-            f"Sorry @{inert(login)}: `/{name}` needs triage permission or more on this "
+            f"Sorry @{inert(user.login)}: `/{name}` needs triage permission or more on this "
             f"repository, and you have {permission}. Ask someone on the incident team.",
         )
         return Outcome(f"#{number}: /{name} refused (permission {permission})")
-    actor = edits.Actor(login, _when(comment.get("created_at"), None))
+    actor = edits.Actor(user.login, comment.created_at)
     try:
         outcome = _apply(ops, number, issue, edits.COMMANDS[name](actor, argument))
+    except edits.Replayed:
+        # Applied by an earlier run that stopped before it answered.
+        _reply(ops, number, key, f"Done: `/{name}`.")
+        return Outcome(f"#{number}: /{name} was applied before; nothing to do")
+    except edits.Stale as stale:
+        _reply(
+            ops,
+            number,
+            key,
+            f"Not applied: {inert(stale.message)}. If `/{name}` still holds, comment it again.",
+        )
+        return Outcome(f"#{number}: /{name} is older than the record; not applied")
     except Refused as refusal:
         _reply(ops, number, key, _refusal(refusal))
-        return Outcome(f"#{number}: /{name} refused", failed=True)
+        return Outcome(f"#{number}: /{name} refused; answered on the issue")
     _reply(ops, number, key, f"Done: `/{name}` — {outcome.summary}.")
     return outcome
 
 
-def _apply(ops: Ops, number: int, issue: dict[str, Any], change: Change) -> Outcome:
+def _apply(ops: Ops, number: int, issue: Issue, change: Change) -> Outcome:
+    """Propose `change` to the issue's record, then bring the issue's owned labels (and
+    status line) in line with the record. A refused change still corrects the labels: a
+    label that cannot set the status goes, the record's labels stay."""
     record_id = record_for_issue(ops, number, issue)
     if record_id is None:
         raise Refused(f"issue #{number} has no incident record yet")
+    before: dict[str, Any] = {}
     after: dict[str, Any] = {}
 
     def remembering(data: Any) -> str | None:
+        before.update(status=data.get("status"), severity=data.get("severity"))
         message = change(data)
         after.update(status=data.get("status"), severity=data.get("severity"))
         return message
@@ -151,21 +164,28 @@ def _apply(ops: Ops, number: int, issue: dict[str, Any], change: Change) -> Outc
     def edit(checkout: Path) -> str | None:
         return edit_record(checkout, record_id, remembering)
 
-    proposal = ops.propose(
-        record_id,
-        edit,
-        f"Incident {record_id}: updates from #{number}",
-        f"Updates to the incident record {record_id} from #{number}, written by maintain.\n\n"
-        + marker("pull", record_id),
-    )
+    try:
+        proposal = ops.propose(
+            record_id,
+            edit,
+            f"Incident {record_id}: updates from #{number}",
+            f"Updates to the incident record {record_id} from #{number}, written by maintain."
+            "\n\n" + marker("pull", record_id),
+        )
+    except Refused:
+        if before:  # the record as it stays
+            follow_record(ops, number, before)
+        raise
+    if after:
+        follow_record(ops, number, after)
     if not proposal.published.changed:
         return Outcome(f"{record_id} already says so")
-    current = tuple(str(label.get("name")) for label in issue.get("labels") or [])
-    wanted = edits.labels_for(after, current)
-    if set(wanted) != set(current):
-        ops.api.ensure_labels(LABELS)
-        ops.api.edit_issue(number, labels=wanted)
     return Outcome(f"{record_id} updated{_in(proposal)}")
+
+
+def _answered(ops: Ops, number: int, key: str) -> bool:
+    mark = marker("reply", _safe_key(key))
+    return any(mark in body for body in ops.api.our_comments(number))
 
 
 def _reply(ops: Ops, number: int, key: str, text: str) -> None:
@@ -178,18 +198,13 @@ def _refusal(refusal: Refused) -> str:
     return f"Could not do that: {inert(refusal.message)}"
 
 
+def _kind(skipped: edits.Skipped) -> str:
+    return "applied before" if isinstance(skipped, edits.Replayed) else "older than the record"
+
+
 def _in(proposal: Proposal) -> str:
     pull = proposal.pull
     return f" in pull request #{pull.number}" if pull is not None and pull.number else ""
-
-
-def _when(text: Any, default: datetime | None) -> datetime:
-    try:
-        return parse_timestamp(str(text))
-    except ValueError:
-        if default is None:
-            raise UsageError(f"the event has no valid timestamp ({text!r})") from None
-        return default
 
 
 def _safe_key(key: str) -> str:
