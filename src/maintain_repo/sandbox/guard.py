@@ -1,0 +1,182 @@
+"""The limits one sandboxed process puts on each evaluation it runs.
+
+Inside a child of `sandbox.pool`:
+
+- the address space is capped (`RLIMIT_AS`, the process's size when it
+  starts plus `Limits.memory`), so an allocation past it fails: the C++
+  engine's `std::bad_alloc` arrives as `MemoryError`, which the evaluation
+  reports;
+- each evaluation is armed with a CPU timer (`ITIMER_PROF`) whose signal
+  keeps its default action: past `Limits.seconds` the kernel ends the process
+  wherever it is, C++ code included, which nothing inside the process could
+  do. Before arming, the evaluation's label goes into the process's slot of
+  memory shared with the parent, so the parent knows what was running and
+  runs the item again with that evaluation marked as stopped
+  (`Guard.stopped`), for the rest of the run: an expression that ran out of
+  time on one record would on the next, and ten thousand records at two
+  seconds each are hours.
+
+Outside a sandbox (`active()` is None) evaluation is not limited.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from maintain_repo.errors import UsageError
+
+SLOT_BYTES = 512  # a label's share of the shared memory (length prefix included)
+_LENGTH = 4
+SECONDS_VARIABLE = "MAINTAIN_EVAL_SECONDS"
+MEMORY_VARIABLE = "MAINTAIN_EVAL_MEMORY_MB"
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What one evaluation may use: CPU seconds, and bytes of memory beyond the
+    process's own size."""
+
+    seconds: float = 1.0
+    memory: int = 512 << 20
+
+    def time_exceeded(self) -> str:
+        return _stopped(
+            f"used more than {self.seconds:g} s of CPU time, the limit for one evaluation "
+            f"({SECONDS_VARIABLE})"
+        )
+
+    def memory_exceeded(self) -> str:
+        return _stopped(
+            f"needed more than {self.memory >> 20} MiB of memory, the limit for one "
+            f"evaluation ({MEMORY_VARIABLE})"
+        )
+
+
+def _stopped(what: str) -> str:
+    # The same words for every record: the first one to hit the limit, and the others,
+    # where the expression is not evaluated again (each would cost as much).
+    return (
+        f"was stopped: on a record of this run it {what}, and it is not evaluated again "
+        "in this run; simplify the expression"
+    )
+
+
+def limits_from(environ: Mapping[str, str]) -> Limits:
+    """The limits, from MAINTAIN_EVAL_SECONDS and MAINTAIN_EVAL_MEMORY_MB when set."""
+    default = Limits()
+    seconds = _number(environ, SECONDS_VARIABLE, default.seconds, 0.01, 600.0)
+    megabytes = _number(environ, MEMORY_VARIABLE, default.memory >> 20, 16.0, 65536.0)
+    return Limits(seconds, int(megabytes) << 20)
+
+
+def _number(
+    environ: Mapping[str, str], name: str, default: float, low: float, high: float
+) -> float:
+    text = environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not low <= value <= high:  # also refuses nan
+        raise UsageError(f"{name}={text!r}: expected a number from {low:g} to {high:g}")
+    return value
+
+
+@dataclass
+class Guard:
+    """This process's limits, its label slot, and the evaluations stopped so far."""
+
+    limits: Limits
+    slot: memoryview
+    # label -> why: evaluations that hit a limit in this run (here or in another process);
+    # they are not run again.
+    poisoned: dict[str, str] = field(default_factory=dict)
+    # Those that hit a limit here since the parent last heard (see `take_found`).
+    found: dict[str, str] = field(default_factory=dict)
+    # How many evaluations were refused: a result that has some depends on the run.
+    hits: int = 0
+
+    def stopped(self, label: str) -> str | None:
+        """Why `label` must not be evaluated (None: go ahead)."""
+        if not self.poisoned:
+            return None
+        why = self.poisoned.get(clip(label))
+        if why is not None:
+            self.hits += 1
+        return why
+
+    def exceeded(self, label: str, why: str) -> None:
+        """An evaluation here hit a limit it could report itself (memory)."""
+        self.poisoned[clip(label)] = why
+        self.found[clip(label)] = why
+        self.hits += 1
+
+    def take_found(self) -> dict[str, str]:
+        found, self.found = self.found, {}
+        return found
+
+    def start(self, label: str) -> None:
+        write_label(self.slot, label)
+        signal.setitimer(signal.ITIMER_PROF, self.limits.seconds)
+
+    def stop(self) -> None:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        self.slot[:_LENGTH] = bytes(_LENGTH)
+
+
+_ACTIVE: Guard | None = None
+
+
+def active() -> Guard | None:
+    """The guard of this process, when it is a sandbox."""
+    return _ACTIVE
+
+
+def install(guard: Guard) -> None:
+    """Make this (freshly forked) process a sandbox: cap its memory, let SIGPROF end it."""
+    global _ACTIVE
+    signal.signal(signal.SIGPROF, signal.SIG_DFL)
+    _cap_memory(guard.limits.memory)
+    _ACTIVE = guard
+
+
+def _cap_memory(extra: int) -> None:
+    """RLIMIT_AS at the current size plus `extra` (Linux; elsewhere the timer alone)."""
+    import resource
+
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            size = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    wanted = size + extra
+    if hard != resource.RLIM_INFINITY:
+        wanted = min(wanted, hard)
+    if soft == resource.RLIM_INFINITY or wanted < soft:
+        resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
+
+
+def clip(label: str) -> str:
+    """The label as the slot holds it (long ones are cut, on a character boundary)."""
+    data = label.encode("utf-8", "replace")[: SLOT_BYTES - _LENGTH]
+    return data.decode("utf-8", "ignore")
+
+
+def write_label(slot: memoryview, label: str) -> None:
+    data = clip(label).encode("utf-8")
+    slot[_LENGTH : _LENGTH + len(data)] = data
+    slot[:_LENGTH] = len(data).to_bytes(_LENGTH, "little")
+
+
+def read_label(slot: memoryview) -> str | None:
+    """The label a process wrote before it was ended (None: it was not evaluating)."""
+    length = int.from_bytes(slot[:_LENGTH], "little")
+    if not 0 < length <= SLOT_BYTES - _LENGTH:
+        return None
+    return bytes(slot[_LENGTH : _LENGTH + length]).decode("utf-8", "replace")

@@ -1,0 +1,191 @@
+"""The sandbox pool: forked children, limits per evaluation, and children that end with
+their parent. Real processes, real signals, the real CEL engine."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from maintain_repo.errors import UsageError
+from maintain_repo.policy.cel import CelError, Context, compile_expression, evaluate
+from maintain_repo.sandbox import guard as guards
+from maintain_repo.sandbox.guard import Limits
+from maintain_repo.sandbox.pool import WorkerFailed, imap
+from processes import survivors
+
+# An expression whose every step doubles a string: unbounded memory, in microseconds of text.
+DOUBLING = "size(record.s" + ".replace('a', 'aa')" * 20 + ") > 0"
+# Ten thousand regular-expression scans of a megabyte: seconds of CPU, little memory.
+SCANNING = "record.items.all(i, !record.text.matches('a*b'))"
+
+
+def _context(**fields: object) -> Context:
+    from datetime import UTC, datetime
+
+    return Context.of(fields, datetime(2026, 1, 1, tzinfo=UTC), {}, lambda _: None)
+
+
+def _evaluate(source: str, context: Context, label: str) -> str:
+    """What one evaluation gives, as text: its value or its error."""
+    try:
+        return repr(evaluate(compile_expression(source), context, label))
+    except CelError as e:
+        return f"{'stopped' if e.stopped else 'error'}: {e.message}"
+
+
+def test_every_item_is_worked_on_once_in_children():
+    parent = os.getpid()
+    results = dict(imap(lambda i: (i * i, os.getpid()), 50, workers=2, chunk=3))
+    assert sorted(results) == list(range(50))
+    assert all(square == i * i for i, (square, _) in results.items())
+    assert parent not in {pid for _, pid in results.values()}
+
+
+def test_an_item_that_raises_is_a_bug_with_the_childs_traceback():
+    def work(index: int) -> int:
+        if index == 7:
+            raise ValueError("item seven is broken")
+        return index
+
+    with pytest.raises(WorkerFailed, match="item seven is broken"):
+        list(imap(work, 10, workers=2))
+
+
+def test_a_child_that_dies_outside_an_evaluation_is_a_bug():
+    def work(index: int) -> int:
+        if index == 3:
+            os._exit(9)
+        return index
+
+    with pytest.raises(WorkerFailed, match="exited with status 9 while working on item 3"):
+        list(imap(work, 5, workers=1))
+
+
+def test_an_evaluation_past_its_cpu_time_is_stopped_and_the_item_keeps_its_other_results():
+    context = _context(text="a" * 1_000_000, items=list(range(10_000)), n=2)
+
+    def work(index: int) -> tuple[str, str]:
+        heavy = SCANNING if index == 1 else "record.n == 2"
+        return _evaluate(heavy, context, f"heavy-{index}"), _evaluate("record.n > 1", context, "b")
+
+    results = dict(imap(work, 3, workers=1, limits=Limits(seconds=0.3)))
+    assert results[0] == ("True", "True")
+    assert results[2] == ("True", "True")
+    assert results[1][0].startswith("stopped: was stopped: on a record of this run it used more")
+    assert "0.3 s of CPU time" in results[1][0]
+    assert results[1][1] == "True"  # the item's other evaluation still ran
+
+
+def test_an_evaluation_past_its_memory_is_stopped_without_ending_the_child():
+    context = _context(s="a" * 1000)
+    results = dict(
+        imap(
+            lambda i: (_evaluate(DOUBLING, context, "doubling"), os.getpid()),
+            2,
+            workers=1,
+            limits=Limits(seconds=30, memory=64 << 20),
+        )
+    )
+    first, second = results[0], results[1]
+    assert first[0].startswith("stopped: was stopped: on a record of this run it needed more than")
+    assert "64 MiB" in first[0]
+    assert second[0] == first[0]  # not evaluated again: the same words, no second blow-up
+    assert first[1] == second[1]  # the child survived its MemoryError
+
+
+def test_an_evaluation_stopped_once_is_not_run_again_in_the_run(tmp_path):
+    """Ten items share one runaway expression: it runs (and is stopped) once, not ten times."""
+    context = _context(text="a" * 1_000_000, items=list(range(10_000)))
+
+    def work(index: int) -> str:
+        guard = guards.active()
+        assert guard is not None
+        if guard.stopped("scan") is None:  # about to really run it: leave a trace
+            (tmp_path / f"ran-{index}").touch()
+        return _evaluate(SCANNING, context, "scan")
+
+    results = dict(imap(work, 10, workers=1, limits=Limits(seconds=0.2)))
+    assert len(set(results.values())) == 1
+    assert next(iter(results.values())).startswith("stopped:")
+    assert len(list(tmp_path.glob("ran-*"))) == 1
+
+
+def test_with_other_threads_running_items_run_here_without_limits():
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        pids = {pid for _, pid in imap(lambda i: os.getpid(), 4, workers=2)}
+    finally:
+        stop.set()
+        thread.join()
+    assert pids == {os.getpid()}
+
+
+def test_limits_from_the_environment_are_checked():
+    assert guards.limits_from({}) == Limits()
+    assert guards.limits_from(
+        {"MAINTAIN_EVAL_SECONDS": "0.5", "MAINTAIN_EVAL_MEMORY_MB": "100"}
+    ) == (Limits(0.5, 100 << 20))
+    for name, value in [
+        ("MAINTAIN_EVAL_SECONDS", "soon"),
+        ("MAINTAIN_EVAL_SECONDS", "0"),
+        ("MAINTAIN_EVAL_SECONDS", "nan"),
+        ("MAINTAIN_EVAL_MEMORY_MB", "1"),
+    ]:
+        with pytest.raises(UsageError, match=name):
+            guards.limits_from({name: value})
+
+
+def test_a_long_label_is_cut_the_same_way_on_both_sides():
+    label = "policies/é.yaml#" + "x" * 600
+    slot = memoryview(bytearray(guards.SLOT_BYTES))
+    guards.write_label(slot, label)
+    assert guards.read_label(slot) == guards.clip(label)
+    guard = guards.Guard(Limits(), slot, {guards.read_label(slot) or "": "why"})
+    assert guard.stopped(label) == "why"
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
+def test_children_end_with_their_parent(tmp_path, how):
+    """A parent killed mid-run (SIGKILL: no cleanup at all) leaves no child behind."""
+    pids = tmp_path / "pids"
+    script = textwrap.dedent(
+        f"""
+        import os, time
+        from maintain_repo.sandbox.pool import imap
+
+        def work(index):
+            with open({str(pids)!r}, "a") as out:
+                out.write(f"{{os.getpid()}}\\n")
+            time.sleep(60)  # asleep: no CPU time, so no limit ends it
+            return index
+
+        for _ in imap(work, 4, workers=2):
+            pass
+        """
+    )
+    process = subprocess.Popen([sys.executable, "-c", script])
+    children = _wait_for_lines(pids, 2)
+    process.send_signal(how)
+    process.wait(timeout=10)
+    assert not survivors(children)
+
+
+def _wait_for_lines(path: Path, count: int) -> list[int]:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if path.exists():
+            lines = path.read_text().split()
+            if len(lines) >= count:
+                return [int(line) for line in lines]
+        time.sleep(0.02)
+    raise AssertionError(f"the children did not start: {path}")
