@@ -2,7 +2,7 @@
 
 Exit codes: 0 clean, 1 findings, 2 usage/configuration/environment error,
 3 internal error (a bug; a "please report" line and a log file), 130
-interrupted.
+interrupted (Ctrl-C), 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,6 +16,11 @@ from maintain_repo.errors import MaintainError, redact
 USAGE = 2
 BUG = 3
 INTERRUPTED = 130
+TERMINATED = 143  # 128 + SIGTERM
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived (a CI job cancelled, `kill`): stop as cleanly as for Ctrl-C."""
 
 
 @dataclass(slots=True)
@@ -26,13 +32,17 @@ class Outcome:
 def handle_errors() -> Iterator[Outcome]:
     outcome = Outcome()
     try:
-        yield outcome
+        with _terminable():
+            yield outcome
     except MaintainError as e:
         print(f"maintain: error: {e.diagnostics()}", file=sys.stderr)
         outcome.code = USAGE
     except KeyboardInterrupt:
         print("maintain: interrupted", file=sys.stderr)
         outcome.code = INTERRUPTED
+    except Terminated:
+        print("maintain: terminated", file=sys.stderr)
+        outcome.code = TERMINATED
     except BrokenPipeError:
         # The reader went away (e.g. `| head`); nothing more to say to it.
         with contextlib.suppress(OSError):
@@ -48,6 +58,25 @@ def handle_errors() -> Iterator[Outcome]:
             file=sys.stderr,
         )
         outcome.code = BUG
+
+
+@contextlib.contextmanager
+def _terminable() -> Iterator[None]:
+    """SIGTERM raises `Terminated` here, so `finally` blocks run (worker processes are
+    ended, temporary files removed) as they do for Ctrl-C."""
+
+    def terminate(signum: int, frame: object) -> None:
+        raise Terminated
+
+    try:
+        previous = signal.signal(signal.SIGTERM, terminate)
+    except ValueError:  # not the main thread: signals are not ours to handle
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _write_log(trace: str) -> Path | None:

@@ -19,13 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 from maintain_repo.engine.context import policies_for, policy_key, use_documents
 from maintain_repo.engine.present import apply_settings, locate, workspace_of
-from maintain_repo.engine.speculate import Computed, Speculation, begin, cpus, fork_safe
+from maintain_repo.engine.speculate import Computed, Speculation, begin
 from maintain_repo.model.facts import RecordFacts
 from maintain_repo.model.findings import Finding, Report, Severity, Summary
 from maintain_repo.policy.conflicts import conflicts
 from maintain_repo.policy.waivers import apply_waivers, from_facts, relevant, waiver_lengths
 from maintain_repo.rules.catalog import RULES
 from maintain_repo.rules.references import check_repo, involving
+from maintain_repo.sandbox.pool import PARALLEL_THRESHOLD, cpus
 from maintain_repo.store.cache import (
     CheckCache,
     Entry,
@@ -39,9 +40,6 @@ from maintain_repo.store.source import NotARegularFile, read
 
 if TYPE_CHECKING:
     from maintain_repo.git.snapshot import Snapshot
-
-# Below this many files to check, worker start-up costs more than it saves.
-PARALLEL_THRESHOLD = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,7 +240,8 @@ class _Run:
     def _store(self, computed: Computed) -> dict[str, Any]:
         rel, sha, stat, mtime_ns, result = computed
         self.fresh[rel] = result
-        self.entries[rel] = self.cache.put(rel, sha, stat, mtime_ns, result)
+        reusable = not result.pop("volatile", False)
+        self.entries[rel] = self.cache.put(rel, sha, stat, mtime_ns, result, reusable=reusable)
         return result
 
     def _recheck(self, rel: str) -> dict[str, Any]:
@@ -325,26 +324,28 @@ class _Run:
 def _compute(
     base: str, rels: list[str], jobs: int | None, documents: Sequence[tuple[str, bytes]]
 ) -> list[Computed | None]:
+    """Check `rels`: in sandboxed child processes when record policies (repository CEL)
+    are evaluated, or when there are enough files for parallel processes to pay."""
     if not rels:
         return []
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
     from maintain_repo.engine import files  # noqa: F401  # models load once, before forking
 
     workers = min(jobs or cpus(), len(rels))
-    if workers < 2 or len(rels) < PARALLEL_THRESHOLD:
-        return [_check_one(base, rel) for rel in rels]
+    parallel = workers >= 2 and len(rels) >= PARALLEL_THRESHOLD
+    if not parallel:
+        if not any(b"RecordPolicy" in raw for _, raw in documents):
+            return [_check_one(base, rel) for rel in rels]
+        workers = 1
+    from maintain_repo.sandbox.pool import imap
+
+    _ = policies_for(base).static  # parsed and compiled once, here: the children inherit
     chunk = max(1, math.ceil(len(rels) / (workers * 4)))
-    context = multiprocessing.get_context("fork" if fork_safe() else "spawn")
-    # Spawned workers start empty: tell them which policies apply.
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=context,
-        initializer=use_documents,
-        initargs=(base, list(documents)),
-    ) as pool:
-        return list(pool.map(_check_one, [base] * len(rels), rels, chunksize=chunk))
+    results: list[Computed | None] = [None] * len(rels)
+    for index, computed in imap(
+        lambda index: _check_one(base, rels[index]), len(rels), workers=workers, chunk=chunk
+    ):
+        results[index] = computed
+    return results
 
 
 def _files(root: Path) -> tuple[list[str], list[str], list[str]]:

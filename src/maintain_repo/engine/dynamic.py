@@ -2,20 +2,25 @@
 
 Their answers change without the record changing, so they are not cached:
 on every run, each valid record of the kinds they match is read again and
-evaluated, with `lookup` answering from the facts of every record.
+evaluated, with `lookup` answering from the facts of every record. The
+expressions come from the repository, so they run in sandboxed children
+(`maintain_repo.sandbox`), in parallel when there are many records.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from maintain_repo.model.facts import RecordFacts
 from maintain_repo.model.findings import Finding
 from maintain_repo.policy.cel import Context, lookup_entry
 from maintain_repo.policy.policyset import Policies
 from maintain_repo.policy.records import evaluate_all
+from maintain_repo.sandbox.pool import PARALLEL_THRESHOLD, cpus, imap
 from maintain_repo.store.yaml import read_mapping
 
 
@@ -30,14 +35,21 @@ def dynamic_findings(
         for fact in facts
         if fact.id is not None and fact.valid
     }
-    found: list[Finding] = []
-    for fact in facts:
-        kind = fact.kind
-        if not fact.valid or kind is None or kind not in kinds:
-            continue
+    chosen = [fact for fact in facts if fact.valid and fact.kind is not None and fact.kind in kinds]
+
+    def evaluate(index: int) -> list[dict[str, Any]]:
+        fact = chosen[index]
         data = read_mapping(str(root / fact.path))
-        if data is None:
-            continue
+        if data is None or fact.kind is None:
+            return []
         context = Context.of(data, now, policies.settings_map, table.get)
-        found.extend(evaluate_all(policies.dynamic, fact.path, kind, data, context))
-    return found
+        found = evaluate_all(policies.dynamic, fact.path, fact.kind, data, context)
+        return [finding.to_json() for finding in found]
+
+    # Repository expressions: evaluated in sandboxed children (limited in time and memory).
+    workers = cpus() if len(chosen) >= PARALLEL_THRESHOLD else 1
+    chunk = max(1, math.ceil(len(chosen) / (workers * 4)))
+    results: list[list[dict[str, Any]]] = [[] for _ in chosen]
+    for index, found in imap(evaluate, len(chosen), workers=workers, chunk=chunk):
+        results[index] = found
+    return [Finding.from_json(raw) for found in results for raw in found]

@@ -23,6 +23,7 @@ from maintain_repo.rules.catalog import RULES
 from maintain_repo.rules.layout import folder_of, identity_findings, location_findings
 from maintain_repo.rules.records import RECORD_RULES
 from maintain_repo.rules.schema import validate
+from maintain_repo.sandbox import guard as sandbox
 from maintain_repo.store.cache import stat_of
 from maintain_repo.store.problems import YamlError, YamlProblem
 from maintain_repo.store.repo import SETTINGS
@@ -57,7 +58,13 @@ def check_path(base: str, rel: str) -> Computed | None:
         )
         sha = hashlib.sha256(f"not-a-file:{e}".encode()).hexdigest()
         return rel, sha, stat, mtime_ns, _result([finding], None)
+    guard = sandbox.active()
+    refused = guard.hits if guard is not None else 0
     result = check_bytes(rel, data, policies_for(base))
+    if guard is not None and guard.hits != refused:
+        # A policy was not evaluated here because it hit a limit on another file: the
+        # result depends on this run, and the next does not reuse it.
+        result["volatile"] = True
     return rel, hashlib.sha256(data).hexdigest(), stat, mtime_ns, result
 
 

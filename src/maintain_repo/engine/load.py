@@ -49,6 +49,7 @@ def load_policies(files: Iterable[tuple[str, bytes]]) -> Policies:
             policies.sla = policies.sla or cast("SLAPolicy", document)
         elif kind == "RecordPolicy":
             policies.records.append((rel, cast("RecordPolicy", document)))
+            policies.sources[rel] = raw
         elif kind == "FreezeWindow":
             policies.freezes.append((rel, cast("FreezeWindow", document)))
         elif kind == "ApprovalPolicy":

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from typing import TYPE_CHECKING, Any
+
+from maintain_repo.sandbox.guard import limits_from
+from maintain_repo.sandbox.pool import become_sandbox, cpus, fork_safe
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -27,21 +29,6 @@ MAX_FILES = 16
 
 # What checking one file gives: path, sha256, stat signature, mtime, result.
 Computed = tuple[str, str, tuple[int, int, int, int], int, dict[str, Any]]
-
-
-def cpus() -> int:
-    """CPUs this process may use (a container's limit, not the host's count)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0)) or 1
-    return os.cpu_count() or 1
-
-
-def fork_safe() -> bool:
-    """True where forking is possible and safe: POSIX, and no other threads running."""
-    if not hasattr(os, "fork"):
-        return False
-    threading = sys.modules.get("threading")
-    return threading is None or threading.active_count() == 1
 
 
 def begin(root: Path, paths: Sequence[Path]) -> tuple[Selection | None, Speculation]:
@@ -63,12 +50,19 @@ class Speculation:
         self._results: dict[str, Computed] = {}
         if not rels or len(rels) > MAX_FILES or not fork_safe() or cpus() < 2:
             return
+        limits = limits_from(os.environ)
+        parent = os.getpid()
         read_fd, write_fd = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: check, report, and leave without cleanup
             os.close(read_fd)
             status = 1
             try:
+                # Policies are evaluated here: limited, and ended with the parent. A child
+                # stopped by a limit fails, and the parent checks again in a pool that
+                # reports which evaluation was stopped.
+                become_sandbox(parent, limits)
+
                 from maintain_repo.engine.files import check_path
 
                 done = [check_path(base, rel) for rel in rels]

@@ -14,9 +14,11 @@ condition that names another type's result fails when it is checked, not
 when the probe runs.
 
 Expressions are parsed and type-checked once. Evaluation is bounded by the
-engine: at most 10,000 comprehension iterations per evaluation (nested loops
-included), so a pathological expression fails in milliseconds instead of
-hanging a check. Errors carry the line and column inside the expression.
+engine to 10,000 comprehension iterations (nested loops included), and, in
+the sandboxed processes where maintain evaluates repository expressions
+(`maintain_repo.sandbox`), in CPU time and memory: the engine bounds
+neither, and a chain of `replace` calls doubles a string at every step.
+Errors carry the line and column inside the expression.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
+from maintain_repo.sandbox import guard as sandbox
+from maintain_repo.sandbox.guard import Limits
+
 _POSITION = re.compile(r"<input>:(-?\d+):(-?\d+):")
 _STATUS = re.compile(r"^[A-Z_]+: (ERROR: <input>:-?\d+:-?\d+: )?")
 # An expression that reads the clock or other records gives a different
@@ -38,11 +43,20 @@ _DYNAMIC = re.compile(r"\bnow\b|\blookup\s*\(")
 class CelError(Exception):
     """An expression that does not compile, or failed on a record."""
 
-    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        line: int | None = None,
+        column: int | None = None,
+        *,
+        stopped: bool = False,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.line = line
         self.column = column
+        # Past a sandbox limit (time or memory): the expression, not the record, is at fault.
+        self.stopped = stopped
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,12 +175,30 @@ class Context:
         return cls(_environment().Activation(variables, functions=[function]))
 
 
-def evaluate(expression: Expression, context: Context) -> Any:
-    """The value of `expression` on the record; raises CelError when it fails."""
+def evaluate(expression: Expression, context: Context, label: str | None = None) -> Any:
+    """The value of `expression` on the record; raises CelError when it fails.
+
+    In a sandbox (`maintain_repo.sandbox`) the evaluation is limited in time and
+    memory; `label` names it (the policy's file and field) so that an evaluation
+    that had to be stopped is reported as such when its item runs again.
+    """
     from cel_expr_python import cel
 
+    guard = sandbox.active()
+    name = label or expression.source
+    if guard is not None:
+        why = guard.stopped(name)
+        if why is not None:
+            raise CelError(why, stopped=True)
+        guard.start(name)
     try:
         value = expression.program.eval(context.activation)
+    except MemoryError:
+        # The engine's std::bad_alloc, past the sandbox's memory cap.
+        why = (guard.limits if guard is not None else Limits()).memory_exceeded()
+        if guard is not None:
+            guard.exceeded(name, why)
+        raise CelError(why, stopped=True) from None
     except RuntimeError as e:
         text = str(e)
         if "Iteration budget exceeded" in text:
@@ -175,6 +207,9 @@ def evaluate(expression: Expression, context: Context) -> Any:
                 "lists); simplify the expression"
             ) from None
         raise _error(text) from None
+    finally:
+        if guard is not None:
+            guard.stop()
     if value.type() == cel.Type.ERROR:
         raise CelError(_clean(str(value.value())))
     return value.plain_value()

@@ -40,6 +40,8 @@ class Policies:
     freezes: list[tuple[str, FreezeWindow]] = field(default_factory=list)
     # Who approves pull requests: the first by path (a second is a policy-conflict).
     approval: tuple[str, ApprovalPolicy] | None = None
+    # The record policies' documents as read (for positions in rare messages).
+    sources: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def calendar(self) -> Calendar:
@@ -54,7 +56,9 @@ class Policies:
         """Record policies that compile (broken ones are reported at their own file)."""
         from maintain_repo.policy.records import compile_policy
 
-        compiled = (compile_policy(path, policy)[0] for path, policy in self.records)
+        compiled = (
+            compile_policy(path, policy, self.sources.get(path))[0] for path, policy in self.records
+        )
         return [policy for policy in compiled if policy is not None]
 
     @cached_property

@@ -46,6 +46,9 @@ class CompiledPolicy:
     policy: RecordPolicy
     condition: Expression | None
     checks: tuple[Check, ...]
+    # The policy document's bytes, to give the position of an expression that had to be
+    # stopped (read only then).
+    source: bytes | None = None
 
     @property
     def dynamic(self) -> bool:
@@ -61,7 +64,9 @@ class CompiledPolicy:
         return kind in self.policy.match.kinds
 
 
-def compile_policy(path: str, policy: RecordPolicy) -> tuple[CompiledPolicy | None, list[Finding]]:
+def compile_policy(
+    path: str, policy: RecordPolicy, source: bytes | None = None
+) -> tuple[CompiledPolicy | None, list[Finding]]:
     """The compiled policy, or None and the `policy-error` findings that prevent it."""
     errors: list[Finding] = []
 
@@ -93,7 +98,7 @@ def compile_policy(path: str, policy: RecordPolicy) -> tuple[CompiledPolicy | No
             checks.append(Check(index, validation, expression, message))
     if errors:
         return None, errors
-    return CompiledPolicy(path, policy, condition, tuple(checks)), []
+    return CompiledPolicy(path, policy, condition, tuple(checks), source), []
 
 
 def evaluate_policy(
@@ -102,23 +107,25 @@ def evaluate_policy(
     """Violations of one policy by one record (and policy errors on it)."""
     policy = compiled.policy
     if compiled.condition is not None:
+        pointer: Pointer = ("match", "condition")
         try:
-            if not _boolean(evaluate(compiled.condition, context)):
+            if not _boolean(evaluate(compiled.condition, context, _label(compiled, pointer))):
                 return
         except CelError as e:
-            yield _record_error(compiled, path, record_id, "match.condition", e)
+            yield _record_error(compiled, path, record_id, pointer, e)
             return
     for check in compiled.checks:
+        pointer = ("validations", check.index, "expression")
         try:
-            passed = _boolean(evaluate(check.expression, context))
+            passed = _boolean(evaluate(check.expression, context, _label(compiled, pointer)))
         except CelError as e:
-            yield _record_error(compiled, path, record_id, f"validations[{check.index}]", e)
+            yield _record_error(compiled, path, record_id, pointer, e)
             continue
         if passed:
             continue
-        message, failure = _message(check, context)
+        message, failure = _message(compiled, check, context)
         if failure is not None:
-            where = f"validations[{check.index}].messageExpression"
+            where = ("validations", check.index, "messageExpression")
             yield _record_error(compiled, path, record_id, where, failure)
         yield Finding(
             policy.name,
@@ -152,12 +159,15 @@ def _boolean(value: Any) -> bool:
     raise CelError(f"gave {type(value).__name__} {value!r:.40}, not a boolean")
 
 
-def _message(check: Check, context: Context) -> tuple[str, CelError | None]:
+def _message(
+    compiled: CompiledPolicy, check: Check, context: Context
+) -> tuple[str, CelError | None]:
     """The violation's message, and why messageExpression could not give it (if so)."""
     failure = None
     if check.message is not None:
+        label = _label(compiled, ("validations", check.index, "messageExpression"))
         try:
-            text = evaluate(check.message, context)
+            text = evaluate(check.message, context, label)
         except CelError as e:
             text, failure = None, e
         if isinstance(text, str) and text.strip() and "\n" not in text and len(text) <= 500:
@@ -184,9 +194,26 @@ def _policy_error(path: str, policy: RecordPolicy, pointer: Pointer, message: st
     )
 
 
+def _label(compiled: CompiledPolicy, pointer: Pointer) -> str:
+    """Names one expression of one policy (what a sandbox reports when it had to stop)."""
+    return f"{compiled.path}#{dotted(pointer)}"
+
+
 def _record_error(
-    compiled: CompiledPolicy, path: str, record_id: str | None, where: str, error: CelError
+    compiled: CompiledPolicy, path: str, record_id: str | None, pointer: Pointer, error: CelError
 ) -> Finding:
+    where = dotted(pointer[:-1] if pointer[-1] == "expression" else pointer)
+    if error.stopped:  # the expression is at fault: say exactly where it is
+        return Finding(
+            ERROR_RULE,
+            Severity.ERROR,
+            f"policy {compiled.policy.name} ({_position(compiled, pointer)}): {where} "
+            f"{error.message}",
+            path,
+            record=record_id,
+            pointer=(),
+            related=(compiled.path,),
+        )
     return Finding(
         ERROR_RULE,
         Severity.ERROR,
@@ -197,3 +224,20 @@ def _record_error(
         pointer=(),
         related=(compiled.path,),
     )
+
+
+def _position(compiled: CompiledPolicy, pointer: Pointer) -> str:
+    """`policies/x.yaml:12:17`: where the expression is written (the path alone when the
+    document is not at hand)."""
+    from maintain_repo.store.problems import YamlError
+    from maintain_repo.store.source import decode
+    from maintain_repo.store.yaml import parse
+
+    text = decode(compiled.source) if compiled.source is not None else None
+    if not isinstance(text, str):
+        return compiled.path
+    try:
+        line, column = parse(text, positions=True).locate(pointer)
+    except YamlError:
+        return compiled.path
+    return f"{compiled.path}:{line}:{column}"

@@ -252,12 +252,23 @@ class CheckCache:
             self._changed(rel, entry)
         return entry
 
-    def put(self, rel: str, sha: str, stat: Stat, mtime_ns: int, result: dict[str, Any]) -> Entry:
+    def put(
+        self,
+        rel: str,
+        sha: str,
+        stat: Stat,
+        mtime_ns: int,
+        result: dict[str, Any],
+        *,
+        reusable: bool = True,
+    ) -> Entry:
+        """Remember a file's result; one that is not `reusable` (it depends on this run,
+        not only on the file and the policies) is stored so that no later run matches it."""
         facts = result.get("facts")
         previous = self.entries.get(rel)
         entry = Entry(
-            _trusted_stat(stat, mtime_ns),
-            sha,
+            _trusted_stat(stat, mtime_ns) if reusable else None,
+            sha if reusable else "",
             facts_hash(facts) if facts is not None else None,
             result["findings"],
             result.get("settings"),
