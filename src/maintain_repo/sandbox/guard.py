@@ -30,6 +30,7 @@ from maintain_repo.errors import UsageError
 
 SLOT_BYTES = 512  # a label's share of the shared memory (length prefix included)
 _LENGTH = 4
+_EMPTY = bytes(_LENGTH)
 SECONDS_VARIABLE = "MAINTAIN_EVAL_SECONDS"
 MEMORY_VARIABLE = "MAINTAIN_EVAL_MEMORY_MB"
 
@@ -120,13 +121,19 @@ class Guard:
         found, self.found = self.found, {}
         return found
 
+    # label -> what `start` writes to the slot (a policy's labels recur on every record).
+    frames: dict[str, bytes] = field(default_factory=dict)
+
     def start(self, label: str) -> None:
-        write_label(self.slot, label)
+        frame = self.frames.get(label)
+        if frame is None:
+            frame = self.frames[label] = _frame(label)
+        self.slot[: len(frame)] = frame
         signal.setitimer(signal.ITIMER_PROF, self.limits.seconds)
 
     def stop(self) -> None:
         signal.setitimer(signal.ITIMER_PROF, 0)
-        self.slot[:_LENGTH] = bytes(_LENGTH)
+        self.slot[:_LENGTH] = _EMPTY
 
 
 _ACTIVE: Guard | None = None
@@ -169,9 +176,14 @@ def clip(label: str) -> str:
 
 
 def write_label(slot: memoryview, label: str) -> None:
+    frame = _frame(label)
+    slot[: len(frame)] = frame
+
+
+def _frame(label: str) -> bytes:
+    """The label as the slot holds it: its length, then its (clipped) UTF-8 bytes."""
     data = clip(label).encode("utf-8")
-    slot[_LENGTH : _LENGTH + len(data)] = data
-    slot[:_LENGTH] = len(data).to_bytes(_LENGTH, "little")
+    return len(data).to_bytes(_LENGTH, "little") + data
 
 
 def read_label(slot: memoryview) -> str | None:
