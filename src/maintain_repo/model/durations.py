@@ -4,6 +4,9 @@ Calendar durations are exact spans of time. Business days follow the
 repository's Settings: its working weekdays, counted in its time zone, at
 the same local time of day (Friday 10:00 + 1bd is Monday 10:00; Saturday
 10:00 + 1bd is Monday 10:00 too). Holidays are not modelled.
+
+A sum past the end of the calendar (year 9999) is `LATEST`, never an
+`OverflowError`: a deadline that far out is never reached.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from maintain_repo.model.timestamps import LATEST, shift
 
 DURATION = r"^[1-9][0-9]{0,5}(m|h|d|w|bd)$"
 _DURATION = re.compile(DURATION)
@@ -34,17 +39,28 @@ class Calendar:
     business_days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
 
     def add(self, start: datetime, duration: str) -> datetime:
-        """`start` plus `duration` (an aware datetime, returned in UTC)."""
+        """`start` plus `duration` (an aware datetime, returned in UTC; `LATEST` at most)."""
         match = _DURATION.match(duration)
         if match is None:
             raise ValueError(f"{duration!r} is not a duration")
         count, unit = int(duration[: match.start(1)]), match.group(1)
         if unit != "bd":
-            return start.astimezone(UTC) + count * _UNITS[unit]  # an exact span, not wall time
+            return shift(start, count * _UNITS[unit])  # an exact span, not wall time
         working = {WEEKDAYS.index(day) for day in self.business_days}
         if not working:
             raise ValueError("Settings.business_days is empty; business days cannot be counted")
-        local = start.astimezone(ZoneInfo(self.time_zone))
+        try:
+            return self._business_days(start, count, working, self.time_zone)
+        except OverflowError:
+            pass
+        try:  # near year 1 a zone west of UTC has no local day yet: count those days in UTC
+            return self._business_days(start, count, working, "UTC")
+        except OverflowError:
+            return LATEST
+
+    @staticmethod
+    def _business_days(start: datetime, count: int, working: set[int], zone: str) -> datetime:
+        local = start.astimezone(ZoneInfo(zone))
         day = local.replace(tzinfo=None)
         # Every seven days hold each working day once: jump whole weeks, then step
         # (keeping a last week to step through, so the end is always a working day).
@@ -57,10 +73,10 @@ class Calendar:
             if day.weekday() in working:
                 count -= 1
         # Re-attach the zone so the local time survives a DST change.
-        return day.replace(tzinfo=ZoneInfo(self.time_zone)).astimezone(UTC)
+        return day.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
 
     def span(self, duration: str, start: datetime) -> timedelta:
-        return self.add(start, duration) - start.astimezone(UTC)
+        return self.add(start, duration) - start  # aware datetimes subtract without overflow
 
 
 def rough_span(duration: str) -> timedelta:

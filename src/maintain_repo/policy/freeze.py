@@ -20,6 +20,7 @@ from maintain_repo.model.change import Change
 from maintain_repo.model.durations import WEEKDAYS
 from maintain_repo.model.findings import Finding, Severity
 from maintain_repo.model.policies import FreezeWindow, Weekly
+from maintain_repo.model.timestamps import local_date, shift_date
 
 RULE = "freeze-window"
 # Changes not yet carried out; a window cannot be kept any more after that.
@@ -75,18 +76,26 @@ def occurrences(window: FreezeWindow, start: datetime, end: datetime) -> list[In
 
 def _weekly(weekly: Weekly, start: datetime, end: datetime) -> Iterator[Interval]:
     zone = ZoneInfo(weekly.time_zone)
-    first = start.astimezone(zone).date() - timedelta(days=start.astimezone(zone).weekday() + 7)
-    last = end.astimezone(zone).date() + timedelta(days=7)
+    # Dates held at the ends of the calendar (years 1 and 9999): a schedule there
+    # gets the occurrences that exist, never an OverflowError.
+    begun = local_date(start, zone)
+    first = shift_date(begun, -timedelta(days=begun.weekday() + 7))
+    last = shift_date(local_date(end, zone), timedelta(days=7))
     open_day, close_day = WEEKDAYS.index(weekly.start_day), WEEKDAYS.index(weekly.end_day)
     opens, closes = time.fromisoformat(weekly.start_time), time.fromisoformat(weekly.end_time)
     monday = first
     while monday <= last:
-        begin = datetime.combine(monday + timedelta(days=open_day), opens, zone)
-        finish = datetime.combine(monday + timedelta(days=close_day), closes, zone)
-        if finish <= begin:  # wraps into the next week (Friday evening to Monday morning)
-            finish = datetime.combine(monday + timedelta(days=close_day + 7), closes, zone)
+        try:
+            begin = datetime.combine(monday + timedelta(days=open_day), opens, zone)
+            finish = datetime.combine(monday + timedelta(days=close_day), closes, zone)
+            if finish <= begin:  # wraps into the next week (Friday evening to Monday morning)
+                finish = datetime.combine(monday + timedelta(days=close_day + 7), closes, zone)
+        except OverflowError:
+            return  # the week runs past the end of the calendar
         yield begin, finish
-        monday += timedelta(days=7)
+        if monday == (following := shift_date(monday, timedelta(days=7))):
+            return
+        monday = following
 
 
 def _applies(window: FreezeWindow, change: Change) -> bool:

@@ -22,6 +22,7 @@ from maintain_repo.model.findings import Finding, Pointer, Severity, dotted
 from maintain_repo.model.improvement import Improvement
 from maintain_repo.model.incident import Incident
 from maintain_repo.model.policies import SLAPolicy
+from maintain_repo.model.timestamps import shift
 from maintain_repo.model.waiver import Waiver
 
 State = Literal["ok", "at_risk", "breached"]
@@ -157,7 +158,7 @@ def _due(
 def state_of(start: datetime, due: datetime, now: datetime, at_risk_after: float) -> State:
     if now >= due:
         return "breached"
-    if now >= start + (due - start) * at_risk_after:
+    if now >= shift(start, (due - start) * at_risk_after):
         return "at_risk"
     return "ok"
 

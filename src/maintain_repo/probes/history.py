@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from maintain_repo.model.monitoring import STATES, Sample
-from maintain_repo.model.timestamps import format_timestamp, parse_timestamp
+from maintain_repo.model.timestamps import format_timestamp, parse_timestamp, shift
 
 HEADER = ("at", "state", "latency_ms", "code", "maintenance")
 PASSING = ("up", "degraded")
@@ -88,7 +88,7 @@ def uptime(
     passing = measured = 0.0
     for index, sample in enumerate(samples):
         end = samples[index + 1].at if index + 1 < len(samples) else until
-        start, stop = max(sample.at, since), min(end, sample.at + hold, until)
+        start, stop = max(sample.at, since), min(end, shift(sample.at, hold), until)
         if stop <= start or sample.maintenance or sample.state == "unknown":
             continue
         span = (stop - start).total_seconds()
