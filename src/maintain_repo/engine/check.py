@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from maintain_repo.engine.context import policies_for, policy_key, use_documents
+from maintain_repo.engine.future import future_in, latest_of, stated_ahead
 from maintain_repo.engine.present import apply_settings, locate, workspace_of
 from maintain_repo.engine.speculate import Computed, Speculation, begin
 from maintain_repo.model.facts import RecordFacts
@@ -111,6 +112,8 @@ def check(options: CheckOptions) -> CheckRun:
     findings.extend(repo_findings)
     now = options.now or datetime.now(UTC)
     findings.extend(_dynamic(root, base, documents, records, run, now))
+    if stated_ahead(run.latest, now):  # a record may state a time after now: judge those
+        findings.extend(future_in(base, (f for rel in records if (f := run.facts(rel))), now))
     if options.online is not None:
         findings.extend(locate(root, options.online()))
     # Settings first: a disabled rule's findings are not there to be waived.
@@ -201,6 +204,7 @@ class _Run:
         self.has_sla = has_sla
         self.entries: dict[str, Entry] = {}
         self.fresh: dict[str, dict[str, Any]] = {}
+        self.latest: str | None = None  # the latest time any record states (ISO text)
 
     def load(
         self,
@@ -270,6 +274,7 @@ class _Run:
             try:
                 findings = [Finding.from_json(f) for f in self.cache.repo_findings]
                 covers = self.cache.repo_extra.get("covers", {})
+                self.latest = self.cache.repo_extra.get("latest")
                 return findings, [RecordFacts.from_json(rel, raw) for rel, raw in covers.items()]
             except (ValueError, KeyError, TypeError, AttributeError):
                 self.cache.discarded = True
@@ -283,10 +288,11 @@ class _Run:
         if any(fact.kind == "waiver" for fact in covers) and self.has_sla:
             policies = policies_for(self.base)
             findings.extend(waiver_lengths(covers, policies.sla, policies.calendar))
+        self.latest = latest_of(facts)
         self.cache.set_repo(
             key,
             [f.to_json() for f in findings],
-            {"covers": {f.path: f.to_json() for f in covers}},
+            {"covers": {f.path: f.to_json() for f in covers}, "latest": self.latest},
         )
         return findings, covers
 

@@ -14,6 +14,7 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, cast
 
 from maintain_repo.engine.context import policies_for
+from maintain_repo.engine.future import with_latest
 from maintain_repo.engine.speculate import Computed
 from maintain_repo.model.common import Record
 from maintain_repo.model.facts import RecordFacts
@@ -101,9 +102,8 @@ def _check_record(rel: str, data: bytes, policies: Policies | None) -> dict[str,
         findings.extend(found)
         if record is not None:
             references = tuple(record.references())
-            facts = RecordFacts(
-                rel, kind_name, record.id, record.status, True, references, record.extra_facts()
-            )
+            extra = with_latest(record.extra_facts(), record)  # for timestamp-future
+            facts = RecordFacts(rel, kind_name, record.id, record.status, True, references, extra)
     return _result(locate_findings(findings, text), facts)
 
 

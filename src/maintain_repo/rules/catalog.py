@@ -127,6 +127,12 @@ RULES: dict[str, Rule] = {
             "Correct the timestamps; all of them carry an offset and are compared in UTC.",
         ),
         _rule(
+            "timestamp-future",
+            "A record says something happened at a time later than the check's (--now).",
+            "Correct the timestamp: only planned times (schedules, maintenance windows, due "
+            "dates, expiry dates) may lie ahead; a few minutes of clock skew are allowed.",
+        ),
+        _rule(
             "change-tested-commit",
             "The deployed commit of a change has no passing test evidence.",
             "Add test evidence with result pass for the exact commit that was deployed.",
