@@ -1,9 +1,11 @@
-"""`maintain sla remind` against the emulator: one issue per late obligation, closed when met."""
+"""`maintain sla remind` against the emulator: one issue per late obligation, assigned to its
+owner (or mentioning the owning team), closed when met: as a breach when met late."""
 
 from __future__ import annotations
 
 import pytest
 
+from emulated import client
 from githubops import actions_env, make_ops_repo
 from maintain_repo.cli import main
 from maintain_repo.testing.github import Fault
@@ -37,7 +39,7 @@ RECORD = "records/incidents/INC-20261127-AB12.yaml"
 @pytest.fixture
 def world(tmp_path, make_github, monkeypatch):
     repo = make_ops_repo(tmp_path, {"policies/sla.yaml": SLA, RECORD: TRIAGE})
-    emu = make_github(users={"alice": "admin"}, teams={}, git_dir=repo.origin)
+    emu = make_github(users={"alice": "admin", "bob": "write"}, teams={}, git_dir=repo.origin)
     actions_env(monkeypatch, emu)
     return repo, emu
 
@@ -58,20 +60,28 @@ def test_one_issue_per_late_obligation_updated_then_closed(world, capsys):
     assert {x["name"] for x in issue["labels"]} == {"sla", "maintain", "sla:breached"}
     assert "<!-- maintain:sla:INC-20261127-AB12:acknowledge -->" in issue["body"]
     assert "<b>" not in issue["body"]
-    assert "@acme/sre" not in issue["body"]
+    assert "@acme/sre" not in issue["body"]  # the title's text mentions nobody
+    # The owner is assigned, and mentioned: GitHub notifies her.
+    assert [user["login"] for user in issue["assignees"]] == ["alice"]
+    assert "- Owner: @alice\n" in issue["body"]
 
     # Later runs: nothing new while it stays late.
     code, out = _remind(repo, "2026-11-27T10:03:00Z", capsys)
     assert "0 opened, 0 updated, 0 closed, 2 unchanged" in out
     assert len(emu.issues) == 2
 
-    # Acknowledged: the reminder is closed, with one comment saying why.
+    # Acknowledged 50 minutes late: the reminder is closed as a breach, said and labelled so.
     repo.commit_and_push({RECORD: ACKNOWLEDGED}, "acknowledge")
     code, out = _remind(repo, "2026-11-27T10:10:00Z", capsys)
     assert "0 opened, 0 updated, 1 closed, 1 unchanged" in out
     issue = emu.issue(issue["number"])
     assert issue["state"] == "closed"
-    assert len(emu.comments(issue["number"])) == 1
+    assert {x["name"] for x in issue["labels"]} == {"sla", "maintain", "sla:breached"}
+    (comment,) = emu.comments(issue["number"])
+    assert comment["body"].startswith(
+        "Met late: the acknowledge of INC-20261127-AB12 was met at 2026-11-27T10:05:00Z, "
+        "50 min after it was due (2026-11-27T09:15:00Z). The deadline was breached"
+    )
     code, out = _remind(repo, "2026-11-27T10:11:00Z", capsys)
     assert "0 opened, 0 updated, 0 closed, 1 unchanged" in out
 
@@ -96,3 +106,48 @@ def test_dry_run_reminds_nobody(world, capsys, monkeypatch):
     )
     assert emu.issues == []
     assert emu.labels == []
+
+
+def test_met_in_time_closes_as_done(world, capsys):
+    repo, emu = world
+    # Due 09:15; at risk from 09:11:15 (75% of the time gone).
+    assert "2 opened" in _remind(repo, "2026-11-27T09:12:00Z", capsys)[1]
+    (issue,) = [i for i in emu.issues if "INC-20261127-AB12" in i["title"]]
+    assert issue["title"] == "SLA at risk: acknowledge of INC-20261127-AB12"
+    in_time = ACKNOWLEDGED.replace("10:05:00Z", "09:14:00Z")
+    repo.commit_and_push({RECORD: in_time}, "acknowledge in time")
+    assert "1 closed" in _remind(repo, "2026-11-27T09:20:00Z", capsys)[1]
+    issue = emu.issue(issue["number"])
+    assert (issue["state"], issue["state_reason"]) == ("closed", "completed")
+    assert {x["name"] for x in issue["labels"]} == {"sla", "maintain", "sla:at_risk"}
+    (comment,) = emu.comments(issue["number"])
+    assert comment["body"].startswith("This obligation is no longer at risk or late")
+
+
+@pytest.mark.parametrize(
+    ("owner", "assignees", "named"),
+    [
+        ("alice", ["alice"], "@alice"),
+        ('"@bob"', ["bob"], "@bob"),  # quoted: @ cannot start a plain YAML scalar
+        ("acme/sre", [], "@acme/sre"),  # a team cannot be assigned: it is mentioned
+        ("zed", [], "@zed"),  # no role on the repository: GitHub would refuse the assignment
+    ],
+)
+def test_the_owner_is_assigned_or_mentioned(world, capsys, owner, assignees, named):
+    repo, emu = world
+    if owner != "alice":
+        repo.commit_and_push({RECORD: TRIAGE.replace("owner: alice", f"owner: {owner}")}, "owner")
+    assert _remind(repo, "2026-11-27T10:00:00Z", capsys)[0] == 0
+    (issue,) = [i for i in emu.issues if "INC-20261127-AB12" in i["title"]]
+    assert [user["login"] for user in issue["assignees"]] == assignees
+    assert f"- Owner: {named}\n" in issue["body"]
+
+
+def test_an_assignee_added_by_hand_stays(world, capsys):
+    repo, emu = world
+    _remind(repo, "2026-11-27T10:00:00Z", capsys)
+    (issue,) = [i for i in emu.issues if "INC-20261127-AB12" in i["title"]]
+    by_hand = client(emu, "alice").get_repo("acme/shop").get_issue(issue["number"])
+    by_hand.edit(assignees=["alice", "bob"])
+    _remind(repo, "2026-11-27T10:03:00Z", capsys)
+    assert {u["login"] for u in emu.issue(issue["number"])["assignees"]} == {"alice", "bob"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -113,3 +114,93 @@ def test_bad_now_and_missing_policy_are_usage_errors(make_repo, repo, capsys):
     assert "--now: 'yesterday' is not an RFC 3339 timestamp" in capsys.readouterr().err
     assert main(["--root", str(make_repo()), "sla"]) == 2
     assert "no valid SLAPolicy in policies/" in capsys.readouterr().err
+
+
+ACKNOWLEDGED = OPEN_INCIDENT.replace("status: triage", "status: active") + (
+    "acknowledged_at: {at}\n"
+)
+RESOLVED = ACKNOWLEDGED.replace("status: active", "status: resolved") + (
+    "resolved_at: {resolved}\nresolution: Rolled back.\n"
+)
+REVIEWED = RESOLVED.format(at="2026-11-27T09:05:00Z", resolved="2026-11-27T10:00:00Z") + (
+    "postmortem:\n  status: reviewed\n  owner: alice\n  reviewed_at: {reviewed}\n"
+)
+DONE = """\
+id: IMP-20261127-BBBB
+kind: improvement
+schema_version: 1
+title: Alert on pool saturation
+status: done
+owner: bob
+created_at: 2026-11-27T09:00:00Z
+source:
+  kind: product
+category: detect
+priority: P2
+done_at: {done}
+verification: Fired in staging.
+"""
+
+
+@pytest.mark.parametrize(
+    ("rel", "text", "kind", "record", "met"),
+    [
+        (
+            "records/incidents/INC-20261127-AAAA.yaml",
+            ACKNOWLEDGED.format(at="2026-11-27T09:30:00Z"),  # due 09:10 (tier 1, SEV2)
+            "acknowledge",
+            "INC-20261127-AAAA",
+            "2026-11-27T09:30:00Z",
+        ),
+        (
+            "records/incidents/INC-20261127-AAAA.yaml",
+            RESOLVED.format(at="2026-11-27T09:05:00Z", resolved="2026-12-01T09:00:00Z"),
+            "resolve",  # due Monday 2026-11-30T09:00 (1bd from Friday)
+            "INC-20261127-AAAA",
+            "2026-12-01T09:00:00Z",
+        ),
+        (
+            "records/incidents/INC-20261127-AAAA.yaml",
+            REVIEWED.format(reviewed="2026-12-10T09:00:00Z"),  # 5bd from Friday 10:00
+            "postmortem",
+            "INC-20261127-AAAA",
+            "2026-12-10T09:00:00Z",
+        ),
+        (
+            "records/improvements/IMP-20261127-BBBB.yaml",
+            DONE.format(done="2026-12-30T09:00:00Z"),  # P2: 30d
+            "action_item",
+            "IMP-20261127-BBBB",
+            "2026-12-30T09:00:00Z",
+        ),
+    ],
+    ids=["acknowledge", "resolve", "postmortem", "action-item"],
+)
+def test_an_obligation_met_late_is_a_breach(make_repo, capsys, rel, text, kind, record, met):
+    root = make_repo({"policies/sla.yaml": SLA, rel: text})
+    now = (datetime.fromisoformat(met) + timedelta(days=1)).isoformat().replace("+00:00", "Z")
+    item = _by(_sla(root, capsys, now), kind, record)
+    assert (item["state"], item["met_at"]) == ("breached", met)
+    assert main(["--root", str(root), "sla", "--now", now]) == 0
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if record in line and kind in line)
+    assert line.startswith("breached ")
+    assert line.endswith(f"[met late at {met}]")
+    assert out.splitlines()[-1].endswith("; 1 met late (breached) in the last 30 days")
+    # Listed for 30 days after it was met, then it is history.
+    later = (datetime.fromisoformat(met) + timedelta(days=31)).isoformat().replace("+00:00", "Z")
+    assert not [i for i in _sla(root, capsys, later) if (i["kind"], i["record"]) == (kind, record)]
+
+
+def test_an_obligation_met_in_time_is_not_listed(make_repo, capsys):
+    text = ACKNOWLEDGED.format(at="2026-11-27T09:05:00Z")
+    root = make_repo({"policies/sla.yaml": SLA, "records/incidents/INC-20261127-AAAA.yaml": text})
+    items = _sla(root, capsys, "2026-11-27T10:00:00Z")
+    assert not [i for i in items if i["kind"] == "acknowledge"]
+
+
+def test_an_acknowledgement_dated_ahead_has_not_happened(make_repo, capsys):
+    text = ACKNOWLEDGED.format(at="2026-12-04T09:00:00Z")
+    root = make_repo({"policies/sla.yaml": SLA, "records/incidents/INC-20261127-AAAA.yaml": text})
+    item = _by(_sla(root, capsys, "2026-11-27T10:00:00Z"), "acknowledge", "INC-20261127-AAAA")
+    assert (item["state"], item["met_at"]) == ("breached", None)

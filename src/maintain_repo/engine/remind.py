@@ -5,10 +5,19 @@ marker of its own; the run lists our open and closed reminder issues once,
 updates those whose text changed, reopens one whose obligation is late
 again, opens the missing ones, and closes (with a comment) every open
 reminder whose obligation is no longer late or at risk: met, or gone.
+
+Each reminder reaches its owner: a GitHub login is assigned (when GitHub
+would accept the assignment: the login has a role on the repository) and
+mentioned, a team (`org/team`) is mentioned, so GitHub notifies them.
+
+An obligation met after its deadline is a breach all the same: its reminder
+is closed with a comment saying when it was met and how late, and keeps the
+`sla:breached` label, so a search for breaches finds it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -16,7 +25,7 @@ from maintain_repo.engine.incidents import LABELS as INCIDENT_LABELS
 from maintain_repo.engine.incidents import MAINTAIN_LABEL, Ops
 from maintain_repo.github.api import IssueRef
 from maintain_repo.github.markers import marker, markers_in, with_marker
-from maintain_repo.model.timestamps import format_timestamp
+from maintain_repo.model.timestamps import format_timestamp, rough_duration
 from maintain_repo.policy.sla import Obligation
 from maintain_repo.report.safe import inert
 
@@ -48,7 +57,10 @@ def key_of(obligation: Obligation) -> str:
 
 
 def remind(ops: Ops, obligations: Sequence[Obligation]) -> Reminders:
-    due = {key_of(o): o for o in obligations if o.state in ("breached", "at_risk")}
+    due = {
+        key_of(o): o for o in obligations if o.state in ("breached", "at_risk") and not o.met_late
+    }
+    late = {key_of(o): o for o in obligations if o.met_late}
     ops.api.ensure_labels(LABELS)
     existing: dict[str, IssueRef] = {}
     for issue in ops.api.our_issues(SLA_LABEL, state="all"):
@@ -57,30 +69,84 @@ def remind(ops: Ops, obligations: Sequence[Obligation]) -> Reminders:
             if key not in existing or existing[key].state == "closed":
                 existing[key] = issue
     done = Reminders()
+    owners = _Owners(ops)
     for key, obligation in sorted(due.items()):
-        _remind(ops, key, obligation, existing.get(key), done)
+        _remind(ops, key, obligation, existing.get(key), done, owners)
     for key, issue in sorted(existing.items()):
         if key not in due and issue.state == "open":
-            ops.api.upsert_comment(
-                issue.number,
-                marker("met", key),
-                "This obligation is no longer at risk or late (met, or its record changed); "
-                f"closing.\n\n{marker('met', key)}",
-            )
-            ops.api.edit_issue(issue.number, state="closed", state_reason="completed")
+            _close(ops, key, issue, late.get(key))
             done.closed.append(issue.number)
     return done
 
 
+def _close(ops: Ops, key: str, issue: IssueRef, late: Obligation | None) -> None:
+    """Close a reminder whose obligation is no longer open: met late (a breach, said so and
+    labelled so), or met in time, or gone."""
+    if late is not None and late.met_at is not None:
+        overdue = rough_duration(late.met_at - late.due)
+        text = (
+            f"Met late: the {late.kind.replace('_', ' ')} of {late.record} was met at "
+            f"{format_timestamp(late.met_at)}, {overdue} after it was due "
+            f"({format_timestamp(late.due)}). The deadline was breached; this issue keeps the "
+            "`sla:breached` label as the record of it.\n\n"
+        )
+        ops.api.upsert_comment(issue.number, marker("met", key), text + marker("met", key))
+        labels = [SLA_LABEL, MAINTAIN_LABEL, "sla:breached"]
+        ops.api.edit_issue(issue.number, state="closed", state_reason="completed", labels=labels)
+        return
+    ops.api.upsert_comment(
+        issue.number,
+        marker("met", key),
+        "This obligation is no longer at risk or late (met, or its record changed); "
+        f"closing.\n\n{marker('met', key)}",
+    )
+    ops.api.edit_issue(issue.number, state="closed", state_reason="completed")
+
+
+# A GitHub login or org/team, as the schema of `owner` allows.
+_HANDLE = re.compile(r"@?([A-Za-z0-9][A-Za-z0-9-]{0,38})(/[A-Za-z0-9][A-Za-z0-9_.-]{0,99})?")
+
+
+class _Owners:
+    """Who a reminder is assigned to and whom it mentions, per owner (asked once a run)."""
+
+    def __init__(self, ops: Ops) -> None:
+        self.ops = ops
+        self.known: dict[str, tuple[tuple[str, ...], str | None]] = {}
+
+    def of(self, owner: str) -> tuple[tuple[str, ...], str | None]:
+        """(assignees, mention) for an owner; the mention is `@login` or `@org/team`."""
+        if owner not in self.known:
+            self.known[owner] = self._resolve(owner)
+        return self.known[owner]
+
+    def _resolve(self, owner: str) -> tuple[tuple[str, ...], str | None]:
+        match = _HANDLE.fullmatch(owner)
+        if match is None:
+            return (), None
+        login, team = match.group(1), match.group(2)
+        if team:
+            return (), f"@{login}{team}"
+        # GitHub refuses to assign someone without a role on the repository.
+        assignable = self.ops.api.permission(login) != "none"
+        return ((login,) if assignable else ()), f"@{login}"
+
+
 def _remind(
-    ops: Ops, key: str, obligation: Obligation, issue: IssueRef | None, done: Reminders
+    ops: Ops,
+    key: str,
+    obligation: Obligation,
+    issue: IssueRef | None,
+    done: Reminders,
+    owners: _Owners,
 ) -> None:
     mark = marker("sla", key)
     title = _title(obligation)
-    body = with_marker(_body(obligation), mark)
+    assignees, mention = owners.of(obligation.owner)
+    body = with_marker(_body(obligation, mention), mark)
     labels = [SLA_LABEL, MAINTAIN_LABEL, f"sla:{obligation.state}"]
     if issue is None:
-        made, created = ops.api.ensure_issue(mark, title, body, labels, SLA_LABEL)
+        made, created = ops.api.ensure_issue(mark, title, body, labels, SLA_LABEL, assignees)
         (done.opened if created else done.unchanged).append(made.number)
         return
     if (issue.title, issue.body.strip(), issue.state, set(issue.labels)) == (
@@ -88,10 +154,14 @@ def _remind(
         body.strip(),
         "open",
         set(labels),
-    ):
+    ) and set(assignees) <= set(issue.assignees):
         done.unchanged.append(issue.number)
         return
-    ops.api.edit_issue(issue.number, title=title, body=body, state="open", labels=labels)
+    # Assignees are added, never taken away: somebody may have taken the issue over.
+    people = sorted({*issue.assignees, *assignees})
+    ops.api.edit_issue(
+        issue.number, title=title, body=body, state="open", labels=labels, assignees=people
+    )
     done.updated.append(issue.number)
 
 
@@ -101,16 +171,25 @@ def _title(obligation: Obligation) -> str:
     return f"SLA {state}: {what} of {obligation.record}"
 
 
-def _body(o: Obligation) -> str:
+def _body(o: Obligation, mention: str | None) -> str:
     due, start = format_timestamp(o.due), format_timestamp(o.start)
+    # The owner is named on purpose (GitHub notifies a mentioned login or team); it comes
+    # from the record's `owner`, which the schema holds to a login or org/team.
+    owner = mention if mention is not None else f"`{inert(o.owner)}`"
+    proposed = (
+        [f"- Proposed in `{inert(o.proposed)}`: its pull request is not merged yet"]
+        if o.proposed
+        else []
+    )
     return "\n".join(
         [
             f"**{o.kind.replace('_', ' ')}** of **{o.record}** is **{o.state.replace('_', ' ')}**.",
             "",
             f"- Record: `{o.path}` — {inert(o.title)}",
-            f"- Owner: `{o.owner}`",
+            f"- Owner: {owner}",
             f"- Started: {start}",
             f"- Due: {due} ({inert(o.basis)})",
+            *proposed,
             "",
             "maintain updates this issue on every run and closes it once the obligation "
             "is met. To meet it, update the record (see `maintain sla`).",

@@ -25,6 +25,7 @@ class IssueRef:
     labels: tuple[str, ...]
     author: str
     url: str
+    assignees: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,16 @@ class GitHubApi(Protocol):
     def our_issues(self, label: str, state: str = "open") -> list[IssueRef]: ...
 
     def ensure_issue(
-        self, mark: str, title: str, body: str, labels: Iterable[str], label: str
+        self,
+        mark: str,
+        title: str,
+        body: str,
+        labels: Iterable[str],
+        label: str,
+        assignees: Iterable[str] = (),
     ) -> tuple[IssueRef, bool]:
-        """The issue with `mark`, created unless it exists; (issue, created)."""
+        """The issue with `mark`, created (assigned to `assignees`) unless it exists;
+        (issue, created)."""
         ...
 
     def edit_issue(
@@ -77,6 +85,7 @@ class GitHubApi(Protocol):
         state: str | None = None,
         state_reason: str | None = None,
         labels: Iterable[str] | None = None,
+        assignees: Iterable[str] | None = None,
     ) -> None: ...
 
     def ensure_labels(self, labels: Mapping[str, tuple[str, str]]) -> None:

@@ -143,18 +143,29 @@ class Client:
         return None
 
     def ensure_issue(
-        self, mark: str, title: str, body: str, labels: Iterable[str], label: str
+        self,
+        mark: str,
+        title: str,
+        body: str,
+        labels: Iterable[str],
+        label: str,
+        assignees: Iterable[str] = (),
     ) -> tuple[IssueRef, bool]:
         existing = self.find_issue(mark, label)
         if existing is not None:
             return existing, False
-        names = sorted({*labels, label})
+        names, people = sorted({*labels, label}), sorted(set(assignees))
         if self.dry_run:
-            self._plan(f"open issue {title!r} with labels {', '.join(names)}")
-            return IssueRef(0, title, body, "open", tuple(names), self.login, ""), True
+            to = f", assigned to {', '.join(people)}" if people else ""
+            self._plan(f"open issue {title!r} with labels {', '.join(names)}{to}")
+            return IssueRef(
+                0, title, body, "open", tuple(names), self.login, "", tuple(people)
+            ), True
         made = self._create(
             f"open issue {title!r}",
-            lambda: _issue(self.repo.create_issue(title=title, body=body, labels=names)),
+            lambda: _issue(
+                self.repo.create_issue(title=title, body=body, labels=names, assignees=people)
+            ),
             lambda: self.find_issue(mark, label),
         )
         return made, True
@@ -168,6 +179,7 @@ class Client:
         state: str | None = None,
         state_reason: str | None = None,
         labels: Iterable[str] | None = None,
+        assignees: Iterable[str] | None = None,
     ) -> None:
         changes: dict[str, Any] = {
             key: value
@@ -181,6 +193,8 @@ class Client:
         }
         if labels is not None:
             changes["labels"] = sorted(set(labels))
+        if assignees is not None:
+            changes["assignees"] = sorted(set(assignees))
         if not changes:
             return
         if self.dry_run:
@@ -413,6 +427,7 @@ def _issue(issue: Issue) -> IssueRef:
         labels=tuple(label.name for label in issue.labels),
         author=issue.user.login,
         url=issue.html_url,
+        assignees=tuple(user.login for user in issue.assignees),
     )
 
 

@@ -90,3 +90,15 @@ def local_date(moment: datetime, zone: tzinfo) -> date:
         return moment.astimezone(zone).date()
     except OverflowError:
         return date.max if moment > datetime(5000, 1, 1, tzinfo=UTC) else date.min
+
+
+def rough_duration(delta: timedelta) -> str:
+    """About how long `delta` is, in its two largest units: `3 d 4 h`, `2 h 5 min`,
+    `12 min`, `40 s` (a negative span reads as its length)."""
+    seconds = abs(int(delta.total_seconds()))
+    days, hours, minutes = seconds // 86400, seconds % 86400 // 3600, seconds % 3600 // 60
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min" if minutes else f"{seconds} s"

@@ -1,17 +1,24 @@
-"""Open obligations and their deadlines, from the SLA policy and the records.
+"""Obligations and their deadlines, from the SLA policy and the records.
 
 An obligation starts at a moment the record states (reported, resolved,
 first seen...) and is due a policy duration later, unless the record names
-an earlier due date itself. It is `breached` once due, `at_risk` once the
-policy's share of its time has passed (`at_risk_after`, 75% by default), and
-`ok` before that. Obligations already met are not listed.
+an earlier due date itself. While open it is `breached` once due, `at_risk`
+once the policy's share of its time has passed (`at_risk_after`, 75% by
+default), and `ok` before that.
+
+An obligation met on time is not listed. One met after its deadline (an
+acknowledgement an hour late) stays a breach: it is listed as `breached`
+with the time it was met (`met_at`) for `LATE_LISTED` after that, so the
+reminder of it is closed as met late rather than as done. A time the record
+gives that is after now (see `timestamp-future`) has not happened: the
+obligation is still open.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from maintain_repo.model.change import Change
@@ -27,11 +34,13 @@ from maintain_repo.model.waiver import Waiver
 
 State = Literal["ok", "at_risk", "breached"]
 OPEN_INCIDENT = ("triage", "active", "mitigated")
+# How long an obligation met late is still listed (as breached) after it was met.
+LATE_LISTED = timedelta(days=30)
 
 
 @dataclass(frozen=True, slots=True)
 class Obligation:
-    """Something a record still owes, by when."""
+    """Something a record owes, by when (open, or met after its deadline)."""
 
     kind: str  # acknowledge | resolve | postmortem | action_item | remediation | waiver_expiry
     record: str
@@ -42,9 +51,17 @@ class Obligation:
     due: datetime
     state: State
     basis: str  # how the due time was set: the policy target, or the record's own date
+    met_at: datetime | None = None  # set: met, after `due` (a breach all the same)
+    # Read from an open record pull request (its branch), not the default branch yet.
+    proposed: str | None = None
 
-    def sort_key(self) -> tuple[int, datetime, str]:
-        return ({"breached": 0, "at_risk": 1, "ok": 2}[self.state], self.due, self.record)
+    @property
+    def met_late(self) -> bool:
+        return self.met_at is not None
+
+    def sort_key(self) -> tuple[int, int, datetime, str]:
+        rank = {"breached": 0, "at_risk": 1, "ok": 2}[self.state]
+        return (self.met_late, rank, self.due, self.record)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +76,8 @@ def obligations(
     clock: Clock,
     tiers: Mapping[str, int],
 ) -> list[Obligation]:
-    """Every open obligation of `records` (path, model), most urgent first."""
+    """Every open obligation of `records` (path, model), most urgent first, then those
+    met late in the last `LATE_LISTED`."""
     found: list[Obligation] = []
     for path, record in records:
         if isinstance(record, Incident):
@@ -88,45 +106,57 @@ def _incident(
     )
     resolve = (targets.resolve if targets else {}).get(severity) or sla.resolve.get(severity)
     reported = incident.reported_at or incident.created_at
-    if incident.status in ("triage", "active") and incident.acknowledged_at is None and acknowledge:
-        yield _due(path, incident, "acknowledge", reported, acknowledge, None, clock)
-    if incident.status in OPEN_INCIDENT and resolve:
+    dismissed = incident.status in ("declined", "duplicate")
+    if acknowledge and (not dismissed or incident.acknowledged_at is not None):
+        met = incident.acknowledged_at
+        yield from _tracked(path, incident, "acknowledge", reported, acknowledge, None, clock, met)
+    if resolve and not dismissed:
         start = incident.impact_started_at or reported
-        yield _due(path, incident, "resolve", start, resolve, None, clock)
+        met = None if incident.status in OPEN_INCIDENT else incident.resolved_at
+        met = met or (incident.closed_at if incident.status == "closed" else None)
+        yield from _tracked(path, incident, "resolve", start, resolve, None, clock, met)
     postmortem = sla.postmortem.get(severity)
-    reviewed = incident.postmortem is not None and incident.postmortem.status == "reviewed"
-    if postmortem and incident.status in ("resolved", "closed") and not reviewed:
+    if postmortem and incident.status in ("resolved", "closed"):
         start = incident.resolved_at or incident.closed_at or incident.created_at
         stated = incident.postmortem.due if incident.postmortem else None
-        yield _due(path, incident, "postmortem", start, postmortem, stated, clock)
+        reviewed = incident.postmortem is not None and incident.postmortem.status == "reviewed"
+        met = incident.postmortem.reviewed_at if incident.postmortem and reviewed else None
+        if reviewed and met is None:
+            return  # reviewed, but nobody said when: nothing to judge
+        yield from _tracked(path, incident, "postmortem", start, postmortem, stated, clock, met)
 
 
 def _improvement(path: str, improvement: Improvement, clock: Clock) -> Iterator[Obligation]:
-    if improvement.status not in ("open", "in_progress"):
-        return
     target = clock.policy.improvement.get(improvement.priority)
-    if target or improvement.due:
-        yield _due(
-            path, improvement, "action_item", improvement.created_at, target, improvement.due, clock
-        )
+    if not (target or improvement.due) or improvement.status == "wont_do":
+        return
+    met = None
+    if improvement.status == "done":
+        if improvement.done_at is None:
+            return
+        met = improvement.done_at
+    start, stated = improvement.created_at, improvement.due
+    yield from _tracked(path, improvement, "action_item", start, target, stated, clock, met)
 
 
 def _finding(path: str, finding: SecurityFinding, clock: Clock) -> Iterator[Obligation]:
-    if finding.status != "open":
+    met = finding.mitigated_at if finding.status == "mitigated" else None
+    if finding.status != "open" and met is None:
         return
     target = clock.policy.finding.get(finding.severity)
     stated = finding.sla.due if finding.sla else None
     start = finding.sla.start if finding.sla else finding.first_seen
     if target or stated:
-        yield _due(path, finding, "remediation", start, target, stated, clock)
+        yield from _tracked(path, finding, "remediation", start, target, stated, clock, met)
 
 
 def _waiver(path: str, waiver: Waiver, clock: Clock) -> Iterator[Obligation]:
     if waiver.status == "active":
-        yield _due(path, waiver, "waiver_expiry", waiver.created_at, None, waiver.expires, clock)
+        start, stated = waiver.created_at, waiver.expires
+        yield from _tracked(path, waiver, "waiver_expiry", start, None, stated, clock)
 
 
-def _due(
+def _tracked(
     path: str,
     record: Record,
     kind: str,
@@ -134,15 +164,21 @@ def _due(
     target: str | None,
     stated: datetime | None,
     clock: Clock,
-) -> Obligation:
-    """The obligation, due at the earlier of the policy target and the stated date."""
+    met: datetime | None = None,
+) -> Iterator[Obligation]:
+    """The obligation, due at the earlier of the policy target and the stated date: while
+    it is open (`met` None, or a time still to come), or as a breach for a while once it
+    was met after its due time; nothing once it was met on time."""
     candidates = []
     if target:
         candidates.append((clock.calendar.add(start, target), f"{target} after {_stamp(start)}"))
     if stated is not None:
         candidates.append((stated, "the record's own due date"))
     due, basis = min(candidates, key=lambda c: c[0])
-    return Obligation(
+    if met is not None and met <= clock.now and (met <= due or clock.now - met > LATE_LISTED):
+        return  # met in time, or late long enough ago to be history
+    late = met is not None and met <= clock.now
+    yield Obligation(
         kind,
         record.id,
         path,
@@ -150,8 +186,9 @@ def _due(
         record.owner,
         start,
         due,
-        state_of(start, due, clock.now, clock.policy.at_risk_after),
+        "breached" if late else state_of(start, due, clock.now, clock.policy.at_risk_after),
         basis,
+        met_at=met if late else None,
     )
 
 

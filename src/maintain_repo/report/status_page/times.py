@@ -3,7 +3,9 @@ as a `<time>` element, and as a rough duration."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+from maintain_repo.model.timestamps import rough_duration
 
 
 def _utc(moment: datetime) -> datetime:
@@ -28,14 +30,7 @@ def _time(moment: datetime) -> str:
 
 
 def _for(since: datetime, now: datetime) -> str:
-    """How long ago, roughly: `3 d 4 h`, `2 h 5 min`, `12 min`, `in 2 h` for the future."""
-    seconds = int((_utc(now) - _utc(since)).total_seconds())
-    ahead, seconds = seconds < 0, abs(seconds)
-    days, hours, minutes = seconds // 86400, seconds % 86400 // 3600, seconds % 3600 // 60
-    if days:
-        text = f"{days} d {hours} h"
-    elif hours:
-        text = f"{hours} h {minutes} min"
-    else:
-        text = f"{minutes} min"
-    return f"in {text}" if ahead else f"for {text}"
+    """How long ago, roughly: `for 3 d 4 h`, `for 12 min`, `in 2 h 5 min` for the future."""
+    delta = _utc(now) - _utc(since)
+    text = rough_duration(delta)
+    return f"in {text}" if delta < timedelta(0) else f"for {text}"
