@@ -110,6 +110,12 @@ def test_the_page_built_from_the_state_branch_shows_what_the_probes_saw(probed, 
     assert health["target"].endswith("/health")  # no query string on the page
     # Down from 10:20 to 10:35 of the hour measured: 75% of the last 24 hours that were measured.
     assert health["uptime"]["24h"] == pytest.approx(75.0)
+    # An hour of history: every window says so, none passes it off as 90 days of uptime.
+    assert health["uptime_coverage"] == pytest.approx(
+        {"24h": 1 / 24, "7d": 1 / 168, "30d": 1 / 720, "90d": 1 / 2160}, abs=1e-4
+    )
+    # Every probe is up again, but the SEV3 incident is open: the banner says so.
+    assert (data["state"], data["summary"]) == ("degraded", "Degraded performance")
     assert probes["payments/port"]["uptime"]["24h"] == 100.0
     assert [m["reason"] for m in data["maintenance"]] == ["Card vault failover test"]
     (incident,) = data["incidents"]  # the closed incident of the corpus is not shown
@@ -128,11 +134,12 @@ def test_the_page_built_from_the_state_branch_shows_what_the_probes_saw(probed, 
         assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         text = page.inner_text("body")
         for expected in (
-            "All systems operational",
+            "Degraded performance",
+            "1 open incident (worst: SEV3)",
             "Checkout API",
             "health",
             "Payments",
-            "75.00%",
+            "75.00%\nover 1 h of data",
             "Card vault failover test",
         ):
             assert expected in text, expected

@@ -3,6 +3,7 @@ the page as Debian's chromium renders it over a loopback server."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
@@ -20,6 +21,7 @@ from maintain_repo.model.monitoring import (
     ServiceStatus,
     State,
     StatusPage,
+    Uptime,
 )
 from maintain_repo.report import status_page
 from maintain_repo.report.status_page import (
@@ -36,7 +38,13 @@ from maintain_repo.report.status_page import (
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 HOSTILE_TITLE = '<img src=x onerror="window.__pwned=1">'
 HOSTILE_REASON = "<script>alert(1)</script>"
-UPTIME = {"24h": 100.0, "7d": 99.4048, "30d": 99.95, "90d": None}
+DAY = timedelta(days=1)
+UPTIME = {
+    "24h": Uptime(100.0, DAY, DAY),
+    "7d": Uptime(99.4048, 7 * DAY, 7 * DAY),
+    "30d": Uptime(99.95, 30 * DAY, 30 * DAY),
+    "90d": Uptime(None, timedelta(0), 90 * DAY),
+}
 
 
 def history(
@@ -82,7 +90,7 @@ def probe(
         state=state,
         since=NOW - timedelta(days=2, hours=3) if samples else None,
         checked_at=samples[-1].at if samples else None,
-        uptime=dict(UPTIME) if samples else dict.fromkeys(UPTIME),
+        uptime=dict(UPTIME) if samples else {k: Uptime(None, timedelta(0), DAY) for k in UPTIME},
         samples=samples,
         in_maintenance=in_maintenance,
     )
@@ -403,7 +411,8 @@ def test_status_json_is_stable_and_complete():
     ]
     assert document["schema"] == "maintain-status/1"
     assert document["generated_at"] == "2026-11-27T10:00:00Z"
-    assert (document["state"], document["summary"]) == ("degraded", "Degraded performance")
+    # The probes say degraded; the open SEV2 incident says more.
+    assert (document["state"], document["summary"]) == ("partial_outage", "Partial outage")
     assert document["incidents"][0] == {
         "id": "INC-0042",
         "title": "Search is slow " + HOSTILE_TITLE,
@@ -412,18 +421,21 @@ def test_status_json_is_stable_and_complete():
         "started_at": "2026-11-27T08:25:00Z",
         "url": "https://github.com/acme/ops/issues/42",
         "services": ["search"],
+        "proposed": False,
     }
     assert document["incidents"][1]["url"] is None  # javascript: is no link
     assert document["maintenance"][0]["start"] == "2026-11-28T10:00:00Z"
     assert document["sample_fields"] == ["at", "state", "latency_ms", "code", "maintenance"]
     assert [s["state"] for s in document["services"]] == ["up", "degraded", "unknown"]
+    assert [s["incidents"] for s in document["services"]] == [[], ["INC-0042"], []]
 
     health = document["services"][0]["probes"][0]
     assert set(health) == {
         "name", "type", "target", "state", "in_maintenance", "since", "checked_at", "uptime",
-        "latency_ms", "code", "samples", "days",
+        "uptime_coverage", "latency_ms", "code", "samples", "days",
     }  # fmt: skip
     assert health["uptime"] == {"24h": 100.0, "7d": 99.405, "30d": 99.95, "90d": None}
+    assert health["uptime_coverage"] == {"24h": 1.0, "7d": 1.0, "30d": 1.0, "90d": 0.0}
     assert health["checked_at"] == "2026-11-27T10:00:00Z"
     assert health["since"] == "2026-11-25T07:00:00Z"
     assert len(health["samples"]) == 96  # the last 24 hours
@@ -487,7 +499,9 @@ def test_chromium_renders_the_page(tmp_path):
             text = page.inner_text("body")
             for expected in (
                 "Acme Shop status",
-                "Degraded performance",
+                "Partial outage",
+                "2 open incidents (worst: SEV2)",
+                "SEV2 incident",
                 "Checkout API",
                 "health",
                 "Operational",
@@ -540,3 +554,225 @@ def test_chromium_renders_the_page(tmp_path):
         assert seen_visit.console_errors == []
         assert seen_visit.page_errors == []
         assert seen_visit.dialogs == []
+
+
+# -- open incidents, uptime coverage and the response-time axis ----------------------------
+
+
+def incident(severity: str, status: str = "active", *services: str) -> IncidentLink:
+    return IncidentLink(
+        f"INC-20261127-{severity[-1]}AAA",
+        f"{severity} trouble",
+        severity,
+        status,
+        NOW - timedelta(hours=1),
+        None,
+        services,
+    )
+
+
+@pytest.mark.parametrize(
+    ("services", "incidents", "expected"),
+    [
+        ((service("a", ["up"]),), [incident("SEV1")], "major_outage"),
+        ((service("a", ["up"]),), [incident("SEV2")], "partial_outage"),
+        ((service("a", ["up"]),), [incident("SEV3")], "degraded"),
+        ((service("a", ["up"]),), [incident("SEV4")], "degraded"),
+        ((service("a", ["up"]),), [incident("unknown", "triage")], "partial_outage"),
+        ((service("a", ["up"]),), [incident("SEV1", "mitigated")], "degraded"),
+        ((service("a", ["up"]),), [incident("SEV4"), incident("SEV1")], "major_outage"),
+        # The probes say worse than the incident: they win.
+        ((service("a", ["down"], tier=1),), [incident("SEV3")], "major_outage"),
+        ((service("a", ["unknown"]),), [incident("SEV2")], "partial_outage"),
+        ((service("a", ["down"], maint=1),), [incident("SEV4")], "degraded"),
+        ((service("a", ["down"], maint=1),), [], "maintenance"),
+        ((), [incident("SEV1")], "major_outage"),
+        ((service("a", ["up"]),), [], "operational"),
+    ],
+)
+def test_the_banner_reflects_the_worst_open_incident(services, incidents, expected):
+    page = StatusPage("Status", NOW, services, tuple(incidents))
+    assert overall_state(page) == expected
+    html = render_html(page)
+    assert f'<h2 id="overall">{status_page.OVERALL_LABELS[expected]}</h2>' in html
+    assert json.loads(render_json(page))["state"] == expected
+    if incidents:
+        worst = max(
+            incidents,
+            key=lambda i: (
+                ("SEV4", "SEV3", "SEV2", "SEV1").index(i.severity)
+                if i.severity.startswith("SEV") and i.status != "mitigated"
+                else -1
+            ),
+        )
+        assert f"open incident{'s' if len(incidents) > 1 else ''} (worst: " in html
+        assert worst.severity in html
+
+
+def test_a_service_named_by_an_open_incident_is_not_counted_operational():
+    page = StatusPage(
+        "Status",
+        NOW,
+        (service("checkout", ["up"], tier=1), service("search", ["up"])),
+        (incident("SEV1", "active", "checkout"),),
+    )
+    html = render_html(page)
+    assert "1 of 2 services operational · 1 open incident (worst: SEV1)" in html
+    checkout = html[html.index('aria-label="Checkout"') : html.index('aria-label="Search"')]
+    assert (
+        '<span class="badge s-down"><span class="dot" aria-hidden="true"></span>SEV1 incident'
+        in (checkout)
+    )
+    assert "incident</span>" not in html[html.index('aria-label="Search"') :]
+
+
+def test_a_proposed_incident_is_marked():
+    proposed = IncidentLink("INC-20261127-PPPP", "Down", "SEV2", "triage", NOW, None, (), True)
+    page = StatusPage("Status", NOW, (), (proposed,))
+    assert f'<span class="pill proposed">{status_page.PROPOSED}</span>' in render_html(page)
+    assert json.loads(render_json(page))["incidents"][0]["proposed"] is True
+
+
+@pytest.mark.parametrize(
+    ("uptime", "shown"),
+    [
+        (Uptime(99.25, DAY, DAY), ("99.25%", None)),
+        (Uptime(99.25, DAY * 0.995, DAY), ("99.25%", None)),  # a missed run is not news
+        (Uptime(99.25, 3 * DAY, 90 * DAY), ("99.25%", "over 3 d of data")),
+        (
+            Uptime(100.0, timedelta(hours=5, minutes=20), 7 * DAY),
+            ("100%", "over 5 h 20 min of data"),
+        ),
+        (Uptime(None, timedelta(0), 7 * DAY), ("—", "no data")),
+        (None, ("—", "no data")),
+    ],
+)
+def test_uptime_says_how_much_of_its_window_has_data(uptime, shown):
+    assert status_page.describe_uptime(uptime) == shown
+
+
+def test_each_window_is_computed_over_its_own_span():
+    from maintain_repo.engine.status import uptime_over
+
+    # Three days of history: down for the last hour of the first day, up since.
+    samples = history(3 * 96, down=range(92, 96))
+    hold = timedelta(hours=1)
+    windows = {days: uptime_over(list(samples), NOW, days * DAY, hold) for days in (1, 7, 30, 90)}
+    assert windows[1].percent == 100.0
+    assert windows[7].percent == windows[90].percent
+    assert windows[7].percent is not None
+    assert 98 < windows[7].percent < 99
+    assert windows[1].coverage == 1.0
+    assert windows[7].measured == windows[90].measured
+    assert windows[90].coverage == pytest.approx(windows[7].measured / (90 * DAY))
+    assert status_page.describe_uptime(windows[90])[1] == "over 2 d 23 h of data"
+
+
+@pytest.mark.parametrize(
+    ("highest", "labels"),
+    [
+        (3.0, ("0 ms", "1 ms", "2 ms", "3 ms", "4 ms")),  # a flat 3 ms series
+        (3.2, ("0 ms", "1 ms", "2 ms", "3 ms", "4 ms")),
+        (0.4, ("0.0 ms", "0.1 ms", "0.2 ms", "0.3 ms", "0.4 ms", "0.5 ms")),  # sub-ms
+        (0.0, ("0.0 ms", "0.5 ms", "1.0 ms")),  # nothing measured
+        (155.0, ("0 ms", "50 ms", "100 ms", "150 ms", "200 ms")),
+        (418.0, ("0 ms", "200 ms", "400 ms", "600 ms")),
+        (1900.0, ("0.0 s", "0.5 s", "1.0 s", "1.5 s", "2.0 s")),
+        (12_000.0, ("0 s", "5 s", "10 s", "15 s")),
+        (math.nan, ("0.0 ms", "0.5 ms", "1.0 ms")),
+    ],
+)
+def test_the_latency_axis_has_distinct_round_labels(highest, labels):
+    axis = status_page.latency_axis(highest)
+    assert axis.labels == labels
+    assert len(set(axis.labels)) == len(axis.labels)
+    assert axis.ticks[0] == 0
+    assert axis.top == axis.ticks[-1]
+    assert not math.isfinite(highest) or axis.top > highest
+
+
+def flat(count: int, latency: float, every: timedelta = timedelta(minutes=15)) -> tuple:
+    return tuple(Sample(NOW - every * (count - 1 - i), "up", latency, "200") for i in range(count))
+
+
+def test_a_flat_series_is_a_level_line_at_its_height():
+    page = page_of(ServiceStatus("a", "A", 1, (probe(samples=flat(50, 3.0)),)))
+    html = render_html(page)
+    (line,) = chart_paths(html)
+    heights = set(re.findall(r"[ML]\d+ (\d+)", line))
+    assert heights == {"29"}  # 3 of 4 ms: a quarter of the plot (84 units) below the top (8)
+    assert re.findall(r'<div class="yaxis"[^>]*>(.*?)</div>', html) == [
+        '<span style="top:92.00%">0 ms</span><span style="top:71.00%">1 ms</span>'
+        '<span style="top:50.00%">2 ms</span><span style="top:29.00%">3 ms</span>'
+        '<span style="top:8.00%">4 ms</span>'
+    ]
+    assert "last 3.0 ms · avg 3.0 ms" in html
+
+
+def test_chromium_shows_the_worst_incident_and_a_readable_axis(tmp_path):
+    from maintain_repo.engine.status import uptime_over
+
+    samples = flat(3 * 96 + 1, 3.0)  # three days of a steady 3 ms
+    uptime = {
+        key: uptime_over(list(samples), NOW, timedelta(hours=hours), timedelta(hours=1))
+        for key, hours in status_page.UPTIME_WINDOWS.items()
+    }
+    steady = dataclasses.replace(probe(samples=samples), uptime=uptime)
+    page = StatusPage(
+        "Acme Shop status",
+        NOW,
+        (ServiceStatus("checkout-api", "Checkout API", 1, (steady,)),),
+        (incident("SEV1", "active", "checkout-api"),),
+    )
+    site = tmp_path / "site"
+    write(page, site)
+    with (
+        launch() as browser,
+        serve(site) as base,
+        visit(browser, base, viewport={"width": 1280, "height": 900}) as seen,
+    ):
+        view = seen.page
+        view.screenshot(path=tmp_path / "incident.png", full_page=True)
+        # Every probe is up, yet the banner says what the open SEV1 says, in red.
+        assert view.inner_text("#overall") == "Major outage"
+        assert view.title() == "Acme Shop status — Major outage"
+        banner = view.locator("section.banner")
+        assert "1 open incident (worst: SEV1)" in banner.inner_text()
+        red = view.evaluate(
+            "getComputedStyle(document.documentElement).getPropertyValue('--down').trim()"
+        )
+        assert banner.evaluate("e => getComputedStyle(e).backgroundColor") == _rgb(red)
+        assert "SEV1 incident" in view.locator("section.service").inner_text()
+
+        # Uptime: the full day plainly, the longer windows over the data they have.
+        cells = view.locator("table.uptime td").all_inner_texts()
+        assert cells[0] == "100%"
+        assert cells[1:] == ["100%\nover 3 d of data"] * 3
+
+        # The axis: five distinct labels, each at its grid line, the flat line at 3 ms.
+        labels = view.locator(".yaxis span")
+        assert labels.all_inner_texts() == ["0 ms", "1 ms", "2 ms", "3 ms", "4 ms"]
+        centers = [_center(labels.nth(i)) for i in range(5)]
+        assert centers == sorted(centers, reverse=True)  # 0 ms at the bottom
+        chart = view.locator("svg.chart")
+        box = chart.bounding_box()
+        assert box is not None
+        for value, center in enumerate(centers):
+            grid_y = box["y"] + (8 + (4 - value) / 4 * 84) / 100 * box["height"]
+            assert abs(center - grid_y) < 2.5, (value, center, grid_y)
+        line = chart.locator("path.line").bounding_box()
+        assert line is not None
+        assert abs(line["y"] + line["height"] / 2 - centers[3]) < 2.5
+    assert seen.console_errors == []
+    assert all(url.startswith(base) for url in seen.requests)
+
+
+def _rgb(hex_colour: str) -> str:
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgb({r}, {g}, {b})"
+
+
+def _center(locator) -> float:
+    box = locator.bounding_box()
+    assert box is not None
+    return box["y"] + box["height"] / 2

@@ -7,7 +7,8 @@ import re
 import sys
 from typing import Any
 
-from maintain_repo.cli.common import root_of
+from maintain_repo.cli.common import root_of, say_aside
+from maintain_repo.cli.in_flight import add_proposed, token
 
 
 def add_parser(commands: Any, name: str) -> None:
@@ -15,10 +16,12 @@ def add_parser(commands: Any, name: str) -> None:
         name,
         help="show a record's history from git, field by field",
         description="Every commit that touched the record (sha, author, date, message) and "
-        "the fields it added, removed or changed.",
+        "the fields it added, removed or changed; then the commits of its open record pull "
+        "request (branch maintain/ID on origin), marked as proposed.",
     )
     parser.add_argument("record", metavar="ID", help="e.g. INC-20260301-7K2M or checkout-api")
     parser.add_argument("--format", choices=("text", "json"), default="text")
+    add_proposed(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -28,7 +31,13 @@ def run(args: argparse.Namespace) -> int:
 
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]{0,99}", args.record):
         raise UsageError(f"{args.record!r} is not a record id (e.g. INC-20260301-7K2M)")
-    steps = history(root_of(args), args.record)
+    steps = history(
+        root_of(args),
+        args.record,
+        proposed=args.proposed,
+        token=token(),
+        note=lambda text: say_aside(f"note: {text}"),
+    )
     render = render_json if args.format == "json" else render_text
     sys.stdout.write(render(args.record, steps))
     return 0

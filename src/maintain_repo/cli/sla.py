@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from maintain_repo.cli.common import add_github, add_now, github_ops, now_of, root_of, say
+from maintain_repo.cli.in_flight import add_proposed, proposals_of
 
 
 def add_parser(commands: Any, name: str) -> None:
@@ -14,7 +15,9 @@ def add_parser(commands: Any, name: str) -> None:
         name,
         help="list open obligations with due times: ok, at_risk or breached",
         description="Every open obligation (acknowledge, resolve, postmortem, action item, "
-        "finding remediation, waiver expiry) with its due time from the SLA policy.",
+        "finding remediation, waiver expiry) with its due time from the SLA policy, and those "
+        "met late (a breach) in the last 30 days. Records proposed on open record pull "
+        "requests (maintain/* branches on origin) count too, marked as proposed.",
     )
     parser.add_argument(
         "action",
@@ -24,6 +27,7 @@ def add_parser(commands: Any, name: str) -> None:
         "later runs, closed once met)",
     )
     parser.add_argument("--format", choices=("text", "json"), default="text")
+    add_proposed(parser)
     add_github(parser)
     add_now(parser)
 
@@ -34,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
 
     now = now_of(args)
     root = root_of(args)
-    items = open_obligations(root, now)
+    items = open_obligations(root, now, proposals_of(args, root))
     if args.action == "remind":
         from maintain_repo.engine.remind import remind
 

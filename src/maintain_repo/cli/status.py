@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from maintain_repo.cli.common import add_now, now_of, root_of
+from maintain_repo.cli.in_flight import add_proposed, proposals_of, token
 
 
 def add_parser(commands: Any, name: str) -> None:
@@ -21,7 +22,8 @@ def add_parser(commands: Any, name: str) -> None:
         help="write the status page (index.html, status.json) to a directory",
         description="Write a self-contained status page: per service and probe the current "
         "state, uptime over 24 h, 7 d, 30 d and 90 d, response-time charts (inline SVG), open "
-        "incidents with links to their issues, and maintenance notices. No external assets, "
+        "incidents with links to their issues (including those whose record pull request is "
+        "not merged yet, marked as proposed), and maintenance notices. No external assets, "
         "no JavaScript, no API calls from the visitor's browser.",
     )
     built.add_argument("--out", required=True, metavar="DIR", help="where to write the site")
@@ -31,11 +33,11 @@ def add_parser(commands: Any, name: str) -> None:
         help="read probe state and history from this directory (default: the state branch "
         "on origin)",
     )
+    add_proposed(built)
     add_now(built)
 
 
 def run(args: argparse.Namespace) -> int:
-    import os
     from pathlib import Path
 
     from maintain_repo.cli.common import display, say
@@ -47,19 +49,15 @@ def run(args: argparse.Namespace) -> int:
     settings = worktree_policies(root).settings
     now = now_of(args)
     out = Path(args.out).resolve()
+    proposals = proposals_of(args, root)
     if args.state_dir:
         state = Path(args.state_dir).resolve()
-        page = build_page(root, state if state.is_dir() else None, settings, now)
+        page = build_page(root, state if state.is_dir() else None, settings, now, proposals)
     else:
         from maintain_repo.git.publish import read_branch
 
-        token = os.environ.get("GITHUB_TOKEN") or None  # a private repository's fetch needs it
-        if token:
-            from maintain_repo.errors import conceal
-
-            conceal(token)
-        with read_branch(root, settings.state_branch, token) as tree:
-            page = build_page(root, tree, settings, now)
+        with read_branch(root, settings.state_branch, token()) as tree:
+            page = build_page(root, tree, settings, now, proposals)
     written = write(page, out)
     probes = sum(len(service.probes) for service in page.services)
     say(

@@ -1,12 +1,18 @@
-"""`maintain history ID`: a record's life from git, with field-level changes."""
+"""`maintain history ID`: a record's life from git, with field-level changes.
+
+The commits of the checkout's history, then (unless told not to) those on the
+record's branch `maintain/<id>` on origin that are not merged yet: an incident
+a probe opened a minute ago has a history before its pull request is merged.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from maintain_repo.errors import UsageError
+from maintain_repo.git.branches import PREFIX, fetch_proposals, record_branches
 from maintain_repo.git.history import versions
 from maintain_repo.model.findings import dotted
 from maintain_repo.model.history import Change, Step
@@ -15,9 +21,23 @@ from maintain_repo.store.source import decode
 from maintain_repo.store.yaml import parse
 
 
-def history(root: Path, record_id: str) -> list[Step]:
-    """Each commit that touched the record, with what it changed."""
-    found = versions(root, record_id)
+def history(
+    root: Path,
+    record_id: str,
+    *,
+    proposed: bool = True,
+    token: str | None = None,
+    note: Callable[[str], None] = lambda _: None,
+) -> list[Step]:
+    """Each commit that touched the record, with what it changed; with `proposed`, the
+    record branch is fetched from origin and its unmerged commits follow."""
+    branch = None
+    if proposed:
+        problem = fetch_proposals(root, token)
+        if problem is not None:
+            note(f"{problem}; reading the record branches this clone already has")
+        branch = PREFIX + record_id if PREFIX + record_id in record_branches(root) else None
+    found = versions(root, record_id, branch)
     if not found:
         raise UsageError(
             f"no commits touch a record with id {record_id}",

@@ -1,15 +1,18 @@
 """`maintain status build`: what the status page shows, gathered from records and state.
 
 Services and their probes come from the service records; each probe's state
-and history from the state directory (the state branch's checkout); open
-incidents from the incident records, plus incidents the probes opened whose
-record pull request is not merged yet; maintenance from the services'
-windows that have not ended.
+and history from the state directory (the state branch's checkout), with
+uptime over each window computed over that window alone and saying how much of
+it has data; open incidents from the incident records of the checkout, then
+those proposed on open record pull requests (engine.in_flight: marked as
+proposed), then incidents the probes opened whose record is on neither yet;
+maintenance from the services' windows that have not ended.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,21 +24,32 @@ from maintain_repo.model.monitoring import (
     IncidentLink,
     MaintenanceNotice,
     ProbeStatus,
+    Sample,
     ServiceStatus,
     StatusPage,
+    Uptime,
 )
 from maintain_repo.model.service import Service
-from maintain_repo.probes.history import uptime
+from maintain_repo.model.timestamps import shift
+from maintain_repo.probes.history import measure
 from maintain_repo.probes.store import StateDir
 
 if TYPE_CHECKING:
+    from maintain_repo.engine.in_flight import Proposals
+    from maintain_repo.model.common import Record
     from maintain_repo.model.settings import Settings
 
 OPEN = ("triage", "active", "mitigated")
 HISTORY = timedelta(days=90)
 
 
-def build_page(root: Path, state: Path | None, settings: Settings, now: datetime) -> StatusPage:
+def build_page(
+    root: Path,
+    state: Path | None,
+    settings: Settings,
+    now: datetime,
+    proposals: Proposals | None = None,
+) -> StatusPage:
     store = StateDir(state) if state is not None else None
     every = settings.monitoring.history_interval()
     # A sample stands for the time until the next one, but not across a gap in the runs.
@@ -47,7 +61,10 @@ def build_page(root: Path, state: Path | None, settings: Settings, now: datetime
     shown = [s for s in services if s.status != "retired" and any(p.enabled for p in s.probes)]
     repository = settings.github.repository if settings.github else None
     page_services = tuple(_service(service, store, now, hold) for service in shown)
-    incidents = _incidents(root, repository, now)
+    incidents = _incidents(load_records(root, ["incident"]), repository, proposed=False)
+    if proposals is not None:
+        flying = [(item.path, item.record) for item in proposals.of(["incident"])]
+        incidents += _incidents(flying, repository, proposed=True)
     known = {incident.id for incident in incidents}
     incidents += [i for i in _probe_incidents(shown, store, repository) if i.id not in known]
     incidents.sort(key=lambda i: i.started_at or now, reverse=True)
@@ -71,7 +88,8 @@ def _service(
         if not probe.enabled:
             continue
         state = store.state(service.id, probe.name) if store else None
-        samples = store.samples(service.id, probe.name, since=now - HISTORY) if store else []
+        since = shift(now, -HISTORY)
+        samples = store.samples(service.id, probe.name, since=since) if store else []
         probes.append(
             ProbeStatus(
                 service=service.id,
@@ -82,7 +100,7 @@ def _service(
                 since=state.since if state else None,
                 checked_at=samples[-1].at if samples else None,
                 uptime={
-                    name: uptime(samples, now - timedelta(hours=hours), now, hold)
+                    name: uptime_over(samples, now, timedelta(hours=hours), hold)
                     for name, hours in UPTIME_WINDOWS.items()
                 },
                 samples=tuple(samples),
@@ -92,9 +110,19 @@ def _service(
     return ServiceStatus(service.id, service.title, service.tier, tuple(probes))
 
 
-def _incidents(root: Path, repository: str | None, now: datetime) -> list[IncidentLink]:
+def uptime_over(samples: list[Sample], now: datetime, window: timedelta, hold: timedelta) -> Uptime:
+    """Uptime over the `window` before `now`, from that window's samples alone."""
+    since = shift(now, -window)
+    passing, measured = measure(samples, since, now, hold)
+    percent = 100.0 * passing / measured if measured else None
+    return Uptime(percent, timedelta(seconds=measured), now - since)
+
+
+def _incidents(
+    records: Iterable[tuple[str, Record]], repository: str | None, *, proposed: bool
+) -> list[IncidentLink]:
     found = []
-    for _, incident in load_records(root, ["incident"]):
+    for _, incident in records:
         if not isinstance(incident, Incident) or incident.status not in OPEN:
             continue
         started = (
@@ -112,6 +140,7 @@ def _incidents(root: Path, repository: str | None, now: datetime) -> list[Incide
                 started_at=started,
                 url=_issue_url(repository, incident.links.github_issue),
                 services=tuple(incident.services),
+                proposed=proposed,
             )
         )
     return found
@@ -120,7 +149,7 @@ def _incidents(root: Path, repository: str | None, now: datetime) -> list[Incide
 def _probe_incidents(
     services: list[Service], store: StateDir | None, repository: str | None
 ) -> list[IncidentLink]:
-    """Incidents the probes opened whose record is not on the default branch yet."""
+    """Incidents the probes opened whose record is on no branch we could read."""
     if store is None:
         return []
     found = []
@@ -138,6 +167,7 @@ def _probe_incidents(
                     started_at=state.failing_since or state.incident.opened_at,
                     url=_issue_url(repository, state.incident.issue or None),
                     services=(service.id,),
+                    proposed=True,
                 )
             )
     return found

@@ -18,6 +18,9 @@ class Version:
     path: str  # root-relative path of the record in this commit
     content: bytes | None  # None: the commit deleted the file
     moved_from: str | None = None  # the path it had before, when the commit moved it
+    # The record branch holding the commit, when it is on an open record pull request
+    # (not merged into the checkout's history yet).
+    proposed: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

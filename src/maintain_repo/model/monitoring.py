@@ -7,7 +7,7 @@ page renders them; none of those parts needs another's code to read them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 # up: the condition held; degraded: it held, but the `degraded` expression was
@@ -42,6 +42,25 @@ class IncidentLink:
     started_at: datetime | None
     url: str | None  # the GitHub issue, when the repository is known
     services: tuple[str, ...] = ()
+    # Its record is on an open record pull request, not merged yet (or, opened by a
+    # probe, only in the probe's state so far).
+    proposed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Uptime:
+    """Uptime over one window, and how much of the window it knows about."""
+
+    percent: float | None  # of the measured time, the share that passed; None: none measured
+    measured: timedelta  # time in the window with data (known states, outside maintenance)
+    window: timedelta
+
+    @property
+    def coverage(self) -> float:
+        """The share of the window that has data, 0 to 1."""
+        if self.window <= timedelta(0):
+            return 0.0
+        return min(max(self.measured / self.window, 0.0), 1.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +82,7 @@ class ProbeStatus:
     state: State
     since: datetime | None  # when the current state began
     checked_at: datetime | None  # the newest sample
-    uptime: dict[str, float | None]  # UPTIME_WINDOWS key -> percent; None without data
+    uptime: dict[str, Uptime]  # UPTIME_WINDOWS key -> uptime over that window
     samples: tuple[Sample, ...]  # oldest first, for the response-time chart
     in_maintenance: bool = False
 

@@ -93,12 +93,12 @@ def local_date(moment: datetime, zone: tzinfo) -> date:
 
 
 def rough_duration(delta: timedelta) -> str:
-    """About how long `delta` is, in its two largest units: `3 d 4 h`, `2 h 5 min`,
+    """About how long `delta` is, in its two largest units: `3 d 4 h`, `2 h 5 min`, `3 d`,
     `12 min`, `40 s` (a negative span reads as its length)."""
     seconds = abs(int(delta.total_seconds()))
     days, hours, minutes = seconds // 86400, seconds % 86400 // 3600, seconds % 3600 // 60
     if days:
-        return f"{days} d {hours} h"
+        return f"{days} d" + (f" {hours} h" if hours else "")
     if hours:
-        return f"{hours} h {minutes} min"
+        return f"{hours} h" + (f" {minutes} min" if minutes else "")
     return f"{minutes} min" if minutes else f"{seconds} s"

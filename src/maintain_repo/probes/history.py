@@ -85,6 +85,16 @@ def uptime(
     samples: Sequence[Sample], since: datetime, until: datetime, hold: timedelta
 ) -> float | None:
     """Percent of measured time in `[since, until)` that passed; None when nothing was measured."""
+    passing, measured = measure(samples, since, until, hold)
+    if measured == 0:
+        return None
+    return 100.0 * passing / measured
+
+
+def measure(
+    samples: Sequence[Sample], since: datetime, until: datetime, hold: timedelta
+) -> tuple[float, float]:
+    """Seconds of `[since, until)` that were measured and passed, and that were measured."""
     passing = measured = 0.0
     for index, sample in enumerate(samples):
         end = samples[index + 1].at if index + 1 < len(samples) else until
@@ -95,6 +105,4 @@ def uptime(
         measured += span
         if sample.state in PASSING:
             passing += span
-    if measured == 0:
-        return None
-    return 100.0 * passing / measured
+    return passing, measured

@@ -8,6 +8,7 @@ from typing import Any
 
 from maintain_repo.model.history import Step
 from maintain_repo.report.safe import printable
+from maintain_repo.report.sla import PROPOSED
 
 
 def render_text(record_id: str, steps: Sequence[Step]) -> str:
@@ -21,6 +22,8 @@ def render_text(record_id: str, steps: Sequence[Step]) -> str:
         note = " (deleted)" if v.content is None else ""
         if v.moved_from is not None:
             note = f" (moved from {printable(v.moved_from)})"
+        if v.proposed is not None:
+            note += f" [{PROPOSED}: {printable(v.proposed)}]"
         lines.append(f"    {printable(v.path)}{note}")
         if step.unreadable:
             lines.append(f"    ! unreadable: {printable(step.unreadable)}")
@@ -56,6 +59,7 @@ def render_json(record_id: str, steps: Sequence[Step]) -> str:
                 "path": s.version.path,
                 "deleted": s.version.content is None,
                 "moved_from": s.version.moved_from,
+                "proposed": s.version.proposed,  # the branch of an open record pull request
                 "unreadable": s.unreadable,
                 "changes": [
                     {"field": c.field, "change": c.change, "before": c.before, "after": c.after}

@@ -27,8 +27,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from maintain_repo.model.monitoring import StatusPage
-from maintain_repo.report.status_page.html import CSP, render_html
+from maintain_repo.model.monitoring import UPTIME_WINDOWS, StatusPage
+from maintain_repo.report.status_page.charts import Axis, latency_axis
+from maintain_repo.report.status_page.html import CSP, PROPOSED, render_html
 from maintain_repo.report.status_page.json_ import (
     DAY_FIELDS,
     JSON_SAMPLE_WINDOW,
@@ -49,7 +50,9 @@ from maintain_repo.report.status_page.states import (
     STATE_LABELS,
     Overall,
     Shown,
+    describe_uptime,
     format_uptime,
+    incident_state,
     overall_state,
     service_state,
 )
@@ -61,17 +64,23 @@ __all__ = [
     "DAY_FIELDS",
     "JSON_SAMPLE_WINDOW",
     "OVERALL_LABELS",
+    "PROPOSED",
     "SAMPLE_FIELDS",
     "SCHEMA",
     "STATE_LABELS",
     "STRIP_DAYS",
+    "UPTIME_WINDOWS",
+    "Axis",
     "Day",
     "Overall",
     "Point",
     "Shown",
     "daily",
+    "describe_uptime",
     "downsample",
     "format_uptime",
+    "incident_state",
+    "latency_axis",
     "overall_state",
     "render_html",
     "render_json",

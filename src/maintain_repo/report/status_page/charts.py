@@ -7,6 +7,7 @@ import itertools
 import math
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from maintain_repo.model.monitoring import ProbeStatus
@@ -28,13 +29,10 @@ def _chart(probe: ProbeStatus, name: str) -> str:
     first, last = points[0].at.timestamp(), points[-1].at.timestamp()
     span = last - first
     latencies = [p.latency_ms for p in points if p.latency_ms is not None]
-    lo, hi = (min(latencies), max(latencies)) if latencies else (0.0, 0.0)
+    scale = latency_axis(max(latencies, default=0.0))
 
     def x(point: Point) -> float:
         return _W / 2 if span <= 0 else (point.at.timestamp() - first) / span * _W
-
-    def y(value: float) -> float:
-        return _H / 2 if hi == lo else _PAD + (hi - value) / (hi - lo) * (_H - 2 * _PAD)
 
     segments: list[list[tuple[float, float]]] = [[]]
     gap = _GAP * _typical_interval(points)
@@ -45,24 +43,29 @@ def _chart(probe: ProbeStatus, name: str) -> str:
         if point.latency_ms is None:
             segments.append([])
         else:
-            segments[-1].append((x(point), y(point.latency_ms)))
+            segments[-1].append((x(point), _y(point.latency_ms, scale.top)))
         previous = point
     line = "".join(_subpath(seg) for seg in segments if seg)
     down = "".join(f"M{_n(x(p))} 0V{_H}" for p in points if p.state == "down")
     paused = "".join(f"M{_n(x(p))} 0V{_H}" for p in points if p.maintenance and p.state != "down")
     label = f"Response time of {name}, last {len(probe.samples)} samples"
     last_latency = probe.samples[-1].latency_ms
-    stat = f"last {last_latency:.0f} ms" if last_latency is not None else "no response"
+    stat = f"last {_ms(last_latency)}" if last_latency is not None else "no response"
     if latencies:
-        stat += f" · avg {sum(latencies) / len(latencies):.0f} ms"
+        stat += f" · avg {_ms(sum(latencies) / len(latencies))}"
+    grid = "".join(f"M0 {_y(tick, scale.top):g}H{_W}" for tick in scale.ticks)
+    # Each label sits at its grid line: the plot box and the SVG have the same height.
+    ticks = "".join(
+        f'<span style="top:{_y(tick, scale.top) / _H * 100:.2f}%">{text}</span>'
+        for tick, text in zip(scale.ticks, scale.labels, strict=True)
+    )
     return (
         '<figure class="latency">'
         f'<figcaption><span>Response time</span><span class="muted">{stat}</span></figcaption>'
-        '<div class="plot"><div class="yaxis" aria-hidden="true">'
-        f"<span>{_ms(hi, latencies)}</span><span>{_ms(lo, latencies)}</span></div>"
+        f'<div class="plot"><div class="yaxis" aria-hidden="true">{ticks}</div>'
         f'<svg class="chart" role="img" aria-label="{_t(label)}" viewBox="0 0 {_W} {_H}" '
         'preserveAspectRatio="none" xmlns="http://www.w3.org/2000/svg">'
-        f'<path class="grid" d="M0 {_PAD}H{_W}M0 {_H / 2:g}H{_W}M0 {_H - _PAD}H{_W}"/>'
+        f'<path class="grid" d="{grid}"/>'
         + (f'<path class="tick-maintenance" d="{paused}"/>' if paused else "")
         + (f'<path class="tick-down" d="{down}"/>' if down else "")
         + (f'<path class="line" d="{line}"/>' if line else "")
@@ -72,6 +75,48 @@ def _chart(probe: ProbeStatus, name: str) -> str:
         + _legend(down=bool(down), maintenance=bool(paused))
         + "</figure>"
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Axis:
+    """The response-time axis: from 0 to `top`, a label at each of `ticks`."""
+
+    top: float
+    ticks: tuple[float, ...]  # bottom (0) first
+    labels: tuple[str, ...]
+
+
+def latency_axis(highest: float) -> Axis:
+    """Round ticks from 0 ms to just above `highest` (2 to 5 steps of 1, 2 or 5 times a
+    power of ten), labelled as finely as the step needs (`0.5 ms`) and in seconds from 2 s
+    up. Starting at zero, a flat series is a level line at its height, not a line in the
+    middle of an axis whose ends read the same; with nothing measured the axis is 0-1 ms."""
+    measured = math.isfinite(highest) and highest > 0
+    basis = highest if measured else 1.0
+    raw = basis / 4
+    magnitude = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw * (1 - 1e-9))
+    # Room above the highest point, so it never sits on the frame.
+    steps = math.floor(basis / step + 1e-9) + (1 if measured else 0)
+    ticks = tuple(step * i for i in range(steps + 1))
+    seconds = ticks[-1] >= 2000
+    unit, size = ("s", 1000.0) if seconds else ("ms", 1.0)
+    places = _places(step / size)
+    labels = tuple(f"{tick / size:.{places}f} {unit}" for tick in ticks)
+    return Axis(ticks[-1], ticks, labels)
+
+
+def _places(step: float) -> int:
+    """The decimal places that write every multiple of `step` exactly."""
+    for places in range(7):
+        scaled = step * 10**places
+        if abs(scaled - round(scaled)) < 1e-6 * max(scaled, 1):
+            return places
+    return 6
+
+
+def _y(value: float, top: float) -> float:
+    return _PAD + (top - value) / top * (_H - 2 * _PAD)
 
 
 def _legend(*, down: bool, maintenance: bool) -> str:
@@ -98,8 +143,9 @@ def _subpath(points: Sequence[tuple[float, float]]) -> str:
     return f"M{_n(x0)} {_n(y0)}" + "".join(f"L{_n(x)} {_n(y)}" for x, y in rest)
 
 
-def _ms(value: float, latencies: Sequence[float]) -> str:
-    return f"{value:.0f} ms" if latencies else "—"
+def _ms(value: float) -> str:
+    """A response time as text: `120 ms`, `3.2 ms`, `0.4 ms` (history keeps tenths)."""
+    return f"{value:.0f} ms" if value >= 10 else f"{value:.1f} ms"
 
 
 def _strip(probe: ProbeStatus, name: str, now: datetime) -> str:

@@ -13,6 +13,7 @@ from maintain_repo.model.monitoring import (
     ProbeStatus,
     ServiceStatus,
     StatusPage,
+    Uptime,
 )
 from maintain_repo.report.status_page.charts import _chart, _strip
 from maintain_repo.report.status_page.escape import _safe_url, _t
@@ -21,13 +22,17 @@ from maintain_repo.report.status_page.states import (
     OVERALL_LABELS,
     STATE_LABELS,
     Shown,
-    format_uptime,
+    describe_uptime,
+    incident_state,
     overall_state,
     service_state,
+    worst_incident,
 )
 from maintain_repo.report.status_page.style import _CSS
 from maintain_repo.report.status_page.times import _for, _iso, _time, _utc
 
+# The mark of an incident whose record is on an open pull request (not merged yet).
+PROPOSED = "proposed: its record's pull request is not merged yet"
 CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
     "base-uri 'none'; form-action 'none'"
@@ -68,7 +73,7 @@ def render_html(page: StatusPage) -> str:
         _maintenance(page.maintenance, titles),
         '<section aria-labelledby="services-h">',
         '<h2 id="services-h">Services</h2>',
-        *(_service(s, now) for s in page.services),
+        *(_service(s, now, page.incidents) for s in page.services),
         "" if page.services else '<p class="muted">No services are monitored yet.</p>',
         "</section>",
         "</main>",
@@ -81,9 +86,17 @@ def render_html(page: StatusPage) -> str:
 
 
 def _summary(page: StatusPage) -> str:
-    states = [service_state(s) for s in page.services]
-    up = sum(1 for state in states if state == "up")
-    return f"{up} of {len(states)} service{_s(len(states))} operational"
+    """How many services are operational (up, and named by no open incident), and how
+    many incidents are open (with the severity of the worst)."""
+    affected = {sid for incident in page.incidents for sid in incident.services}
+    up = sum(1 for s in page.services if service_state(s) == "up" and s.id not in affected)
+    count = len(page.services)
+    text = f"{up} of {count} service{_s(count)} operational"
+    worst = worst_incident(page.incidents)
+    if worst is not None:
+        n = len(page.incidents)
+        text += f" · {n} open incident{_s(n)} (worst: {_t(worst.severity)})"
+    return text
 
 
 def _notes(notes: Sequence[str]) -> str:
@@ -108,6 +121,8 @@ def _incidents(incidents: Sequence[IncidentLink], now: datetime) -> str:
             f'<span class="pill status">{_t(incident.status)}</span>',
             f"<code>{_t(incident.id)}</code>",
         ]
+        if incident.proposed:
+            meta.append(f'<span class="pill proposed">{PROPOSED}</span>')
         if incident.started_at is not None:
             meta.append(f"started {_time(incident.started_at)} ({_for(incident.started_at, now)})")
         if incident.services:
@@ -136,14 +151,19 @@ def _maintenance(notices: Sequence[MaintenanceNotice], titles: dict[str, str]) -
     return f'{head}<ul class="cards">{"".join(items)}</ul></section>'
 
 
-def _service(service: ServiceStatus, now: datetime) -> str:
+def _service(service: ServiceStatus, now: datetime, incidents: Sequence[IncidentLink]) -> str:
     state = service_state(service)
+    badges = _badge(state)
+    worst = worst_incident(i for i in incidents if service.id in i.services)
+    if worst is not None:  # its probes may look fine: the incident says otherwise
+        said = _OVERALL_CLASS[incident_state(worst)]
+        badges += " " + _badge(said, f"{_t(worst.severity)} incident")
     probes = "".join(_probe(service, p, now) for p in service.probes)
     body = f'<ul class="probes">{probes}</ul>' if probes else '<p class="muted">No probes.</p>'
     return (
         f'<section class="card service" aria-label="{_t(service.title)}">'
         f'<div class="service-head"><h3>{_t(service.title)} <code class="sid">{_t(service.id)}'
-        f"</code></h3>{_badge(state)}</div>{body}</section>"
+        f"</code></h3><span>{badges}</span></div>{body}</section>"
     )
 
 
@@ -158,7 +178,7 @@ def _probe(service: ServiceStatus, probe: ProbeStatus, now: datetime) -> str:
     if probe.checked_at is not None:
         since.append(f"checked {_time(probe.checked_at)}")
     cells = "".join(f'<th scope="col">{k}</th>' for k in UPTIME_WINDOWS)
-    values = "".join(f"<td>{format_uptime(probe.uptime.get(k))}</td>" for k in UPTIME_WINDOWS)
+    values = "".join(_uptime_cell(probe.uptime.get(k)) for k in UPTIME_WINDOWS)
     return (
         '<li class="probe"><div class="probe-info">'
         f'<div class="probe-head"><h4>{_t(probe.probe)}</h4><span>{badges}</span></div>'
@@ -169,6 +189,12 @@ def _probe(service: ServiceStatus, probe: ProbeStatus, now: datetime) -> str:
         f"<tbody><tr>{values}</tr></tbody></table></div>"
         f'<div class="probe-charts">{_chart(probe, name)}{_strip(probe, name, now)}</div></li>'
     )
+
+
+def _uptime_cell(uptime: Uptime | None) -> str:
+    value, data = describe_uptime(uptime)
+    extra = f'<span class="data">{data}</span>' if data else ""
+    return f'<td><span class="value">{value}</span>{extra}</td>'
 
 
 def _badge(state: Shown, label: str | None = None) -> str:

@@ -7,7 +7,8 @@ import math
 from datetime import datetime, timedelta
 from typing import Any
 
-from maintain_repo.model.monitoring import UPTIME_WINDOWS, ProbeStatus, StatusPage
+from maintain_repo.model.monitoring import UPTIME_WINDOWS, ProbeStatus, StatusPage, Uptime
+from maintain_repo.model.timestamps import shift
 from maintain_repo.report.status_page.escape import _safe_url
 from maintain_repo.report.status_page.series import daily
 from maintain_repo.report.status_page.states import OVERALL_LABELS, overall_state, service_state
@@ -22,14 +23,17 @@ DAY_FIELDS = ("date", "state", "uptime")
 def render_json(page: StatusPage) -> str:
     """The `maintain-status/1` document: stable keys, UTC timestamps ending in `Z`.
 
-    Top level: `schema`, `title`, `generated_at`, `state` (an `Overall` value) and its
-    `summary` text, `notes`, `incidents` (open, newest first: id, title, severity, status,
-    started_at, url, services), `maintenance` (ongoing and upcoming: service, probes, start,
-    end, reason, ongoing), `sample_fields` and `day_fields` (the column names of the rows
-    below), and `services`: id, title, tier, state (a `Shown` value) and `probes`: name,
+    Top level: `schema`, `title`, `generated_at`, `state` (an `Overall` value: the worse of
+    the probes' and the worst open incident's) and its `summary` text, `notes`, `incidents`
+    (open, newest first: id, title, severity, status, started_at, url, services, proposed:
+    its record's pull request is not merged yet), `maintenance` (ongoing and upcoming:
+    service, probes, start, end, reason, ongoing), `sample_fields` and `day_fields` (the
+    column names of the rows below), and `services`: id, title, tier, state (a `Shown`
+    value: its probes'), incidents (the ids of the open ones naming it) and `probes`: name,
     type, target, state, in_maintenance, since, checked_at, `uptime` (percent per window,
-    null without data), `latency_ms` and `code` of the newest sample, `samples` (the
-    rows of the last 24 hours, oldest first) and `days` (the last 90 UTC days).
+    null without data), `uptime_coverage` (the share of each window that has data, 0 to
+    1), `latency_ms` and `code` of the newest sample, `samples` (the rows of the last 24
+    hours, oldest first) and `days` (the last 90 UTC days).
     """
     now = _utc(page.generated_at)
     overall = overall_state(page)
@@ -49,6 +53,7 @@ def render_json(page: StatusPage) -> str:
                 "started_at": _iso_or_none(i.started_at),
                 "url": _safe_url(i.url),
                 "services": list(i.services),
+                "proposed": i.proposed,
             }
             for i in page.incidents
         ],
@@ -71,6 +76,7 @@ def render_json(page: StatusPage) -> str:
                 "title": s.title,
                 "tier": s.tier,
                 "state": service_state(s),
+                "incidents": [i.id for i in page.incidents if s.id in i.services],
                 "probes": [_probe_json(p, now) for p in s.probes],
             }
             for s in page.services
@@ -81,7 +87,7 @@ def render_json(page: StatusPage) -> str:
 
 def _probe_json(probe: ProbeStatus, now: datetime) -> dict[str, Any]:
     newest = probe.samples[-1] if probe.samples else None
-    cutoff = now - JSON_SAMPLE_WINDOW
+    cutoff = shift(now, -JSON_SAMPLE_WINDOW)
     recent = [s for s in probe.samples if _utc(s.at) > cutoff]
     return {
         "name": probe.probe,
@@ -91,7 +97,8 @@ def _probe_json(probe: ProbeStatus, now: datetime) -> dict[str, Any]:
         "in_maintenance": probe.in_maintenance,
         "since": _iso_or_none(probe.since),
         "checked_at": _iso_or_none(probe.checked_at),
-        "uptime": {k: _number(probe.uptime.get(k)) for k in UPTIME_WINDOWS},
+        "uptime": {k: _number(_percent(probe.uptime.get(k))) for k in UPTIME_WINDOWS},
+        "uptime_coverage": {k: _coverage(probe.uptime.get(k)) for k in UPTIME_WINDOWS},
         "latency_ms": _number(newest.latency_ms if newest else None),
         "code": newest.code if newest else None,
         "samples": [
@@ -104,6 +111,14 @@ def _probe_json(probe: ProbeStatus, now: datetime) -> dict[str, Any]:
         if probe.samples
         else [],
     }
+
+
+def _percent(uptime: Uptime | None) -> float | None:
+    return uptime.percent if uptime is not None else None
+
+
+def _coverage(uptime: Uptime | None) -> float:
+    return round(uptime.coverage, 4) if uptime is not None else 0.0
 
 
 def _dump(value: Any, indent: str = "") -> str:

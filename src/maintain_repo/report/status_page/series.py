@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from maintain_repo.model.monitoring import Sample, State
+from maintain_repo.model.timestamps import shift_date
 from maintain_repo.report.status_page.states import _RANK, Shown
 from maintain_repo.report.status_page.times import _utc
 
@@ -63,7 +64,7 @@ class Day:
 
 def daily(samples: Iterable[Sample], last: date, days: int = STRIP_DAYS) -> list[Day]:
     """The `days` UTC days ending with `last`, oldest first."""
-    first = last - timedelta(days=days - 1)
+    first = shift_date(last, -timedelta(days=days - 1))
     counts: dict[date, dict[str, int]] = {}
     for sample in samples:
         day = _utc(sample.at).date()
@@ -71,9 +72,10 @@ def daily(samples: Iterable[Sample], last: date, days: int = STRIP_DAYS) -> list
             key = "maintenance" if sample.maintenance else sample.state
             tally = counts.setdefault(day, {})
             tally[key] = tally.get(key, 0) + 1
+    span = (last - first).days + 1  # fewer than `days` only at the start of the calendar
     return [
         _day(first + timedelta(days=i), counts.get(first + timedelta(days=i), {}))
-        for i in range(days)
+        for i in range(span)
     ]
 
 

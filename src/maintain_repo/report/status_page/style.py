@@ -60,17 +60,23 @@ background:color-mix(in srgb,currentColor 12%,transparent)}
 font-weight:600;color:var(--fg)}
 .pill.status{font-weight:400}
 .incident h3 a{color:inherit}
-.uptime{border-collapse:collapse;width:100%;margin-top:.5rem;font-size:.8125rem}
+.uptime{border-collapse:collapse;width:100%;margin-top:.5rem;font-size:.8125rem;
+table-layout:fixed}
 .uptime caption{text-align:left;color:var(--muted);font-size:.75rem;padding-bottom:.125rem}
 .uptime th{font-weight:400;color:var(--muted);text-align:left;font-size:.75rem}
-.uptime td{font-weight:600;text-align:left;padding-right:.5rem}
+.uptime td{font-weight:600;text-align:left;padding-right:.5rem;vertical-align:top}
+.uptime .value{white-space:nowrap}
+.uptime .data{display:block;font-weight:400;font-size:.6875rem;color:var(--muted)}
+.pill.proposed{font-weight:400;border-style:dashed;color:var(--muted)}
 .latency{margin:0}
 .latency figcaption,.xaxis{display:flex;justify-content:space-between;gap:.5rem;
 font-size:.75rem}
 .latency figcaption{margin-bottom:.25rem}
 .plot{display:grid;grid-template-columns:auto minmax(0,1fr);gap:.375rem}
-.yaxis{display:flex;flex-direction:column;justify-content:space-between;text-align:right;
-font-size:.6875rem;color:var(--muted);min-width:3.25rem}
+.yaxis{position:relative;text-align:right;font-size:.6875rem;color:var(--muted);
+min-width:3.25rem}
+.yaxis span{position:absolute;right:0;transform:translateY(-50%);white-space:nowrap;
+line-height:1}
 svg.chart{display:block;width:100%;height:88px;border-left:1px solid var(--line);
 border-bottom:1px solid var(--line)}
 svg.chart path{fill:none;vector-effect:non-scaling-stroke}
