@@ -10,6 +10,7 @@ from datetime import datetime
 import pytest
 from pydantic import BaseModel
 
+import casework
 from maintain_repo.cli import main
 from maintain_repo.model.kinds import KINDS
 from maintain_repo.rules.future import PLANNED, field_of, planned, stated_times
@@ -155,3 +156,17 @@ def test_settings_can_relevel_it(make_repo, capsys):
     code, messages = _future(root, capsys, "2026-04-01T00:00:00Z")
     assert code == 0
     assert len(messages) == 1
+
+
+def test_the_latest_time_is_the_latest_that_happened(make_repo):
+    from maintain_repo.engine.load import load_records
+    from maintain_repo.rules.future import happened, latest_stated
+
+    root = make_repo(casework.CASES / "valid/planned-times-ahead")
+    records = [record for _, record in load_records(root)]
+    assert len(records) >= 9
+    for record in records:
+        assert latest_stated(record) == max((m for _, m in happened(record)), default=None)
+    by_id = {record.id: record for record in records}
+    # The deprecated service's retirement and its maintenance windows are ahead: not counted.
+    assert latest_stated(by_id["payments"]) == by_id["payments"].created_at

@@ -16,6 +16,8 @@ records that are ahead (see `maintain_repo.engine.future`).
 
 from __future__ import annotations
 
+import functools
+import typing
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -45,8 +47,25 @@ _UNTIL_FINAL = {("service", "retired_at"): "retired"}
 
 def stated_times(model: BaseModel, pointer: Pointer = ()) -> Iterator[tuple[Pointer, datetime]]:
     """Every timestamp in `model`, with where it is, in field order."""
-    for name in type(model).model_fields:
+    for name in _timed_fields(type(model)):
         yield from _times(getattr(model, name), (*pointer, name))
+
+
+@functools.cache
+def _timed_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of `model` that can hold a timestamp (directly, or in a nested model or a
+    list of them): only those are walked, which keeps the per-file stage quick."""
+    return tuple(
+        name for name, info in model.model_fields.items() if _can_hold_time(info.annotation)
+    )
+
+
+def _can_hold_time(annotation: object) -> bool:
+    if annotation is datetime:
+        return True
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return bool(_timed_fields(annotation))
+    return any(_can_hold_time(arg) for arg in typing.get_args(annotation))
 
 
 def _times(value: object, pointer: Pointer) -> Iterator[tuple[Pointer, datetime]]:
@@ -80,8 +99,26 @@ def happened(record: Record) -> Iterator[tuple[Pointer, datetime]]:
 
 
 def latest_stated(record: Record) -> datetime | None:
-    """The latest time `record` says something happened (None: it states none)."""
-    return max((moment for _, moment in happened(record)), default=None)
+    """The latest time `record` says something happened (None: it states none).
+
+    What `happened` yields, without building a pointer for each time: the per-file stage
+    asks this of every record."""
+    planned_here = {f for f in PLANNED.get(record.kind, ()) if planned(record, f)}
+    return _latest(record, "", planned_here, None)
+
+
+def _latest(
+    value: object, field: str, skip: set[str], best: datetime | None
+) -> datetime | None:
+    if isinstance(value, datetime):
+        return value if field not in skip and (best is None or value > best) else best
+    if isinstance(value, BaseModel):
+        for name in _timed_fields(type(value)):
+            best = _latest(getattr(value, name), f"{field}.{name}" if field else name, skip, best)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            best = _latest(item, field, skip, best)
+    return best
 
 
 def future_findings(record: Record, path: str, now: datetime) -> Iterator[Finding]:
