@@ -776,3 +776,24 @@ def _center(locator) -> float:
     box = locator.bounding_box()
     assert box is not None
     return box["y"] + box["height"] / 2
+
+
+@pytest.mark.parametrize(
+    "now",
+    [datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC), datetime(1, 1, 1, 1, tzinfo=UTC)],
+    ids=["end-of-time", "year-one"],
+)
+def test_a_page_at_the_ends_of_the_calendar_renders(now):
+    from maintain_repo.engine.status import uptime_over
+
+    samples = tuple(Sample(now - timedelta(minutes=10 * i), "up", 3.0, "200") for i in (5, 3, 1, 0))
+    uptime = {
+        key: uptime_over(list(samples), now, timedelta(hours=hours), timedelta(hours=1))
+        for key, hours in status_page.UPTIME_WINDOWS.items()
+    }
+    ran = dataclasses.replace(probe(samples=samples), uptime=uptime, since=now)
+    page = StatusPage("Status", now, (ServiceStatus("a", "A", 1, (ran,)),), (incident("SEV3"),))
+    assert "Degraded performance" in render_html(page)
+    document = json.loads(render_json(page))
+    assert document["services"][0]["probes"][0]["uptime"]["24h"] == 100.0
+    assert document["services"][0]["probes"][0]["days"][-1][0] == now.date().isoformat()
