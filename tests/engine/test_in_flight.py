@@ -45,7 +45,7 @@ def flight(tmp_path, make_github, monkeypatch, capsys):
     checkout = tmp_path / "fresh"
     git(tmp_path, "clone", "-q", "--single-branch", "--branch", "main", str(repo.origin), "fresh")
     assert not git(checkout, "for-each-ref", "refs/remotes/origin/maintain").strip()
-    return repo, checkout, branch, branch.removeprefix(BRANCH_PREFIX)
+    return repo, checkout, branch, branch.removeprefix(BRANCH_PREFIX), emu
 
 
 def _run(capsys, *argv):
@@ -56,7 +56,7 @@ def _run(capsys, *argv):
 
 
 def test_sla_tracks_the_deadlines_of_an_incident_not_merged_yet(flight, capsys):
-    _, checkout, branch, record_id = flight
+    _, checkout, branch, record_id, _ = flight
     root = ["--root", str(checkout)]
     out, _ = _run(capsys, *root, "sla", "--format", "json", "--now", "2026-11-27T10:20:00Z")
     (ack,) = [o for o in json.loads(out)["obligations"] if o["kind"] == "acknowledge"]
@@ -71,7 +71,7 @@ def test_sla_tracks_the_deadlines_of_an_incident_not_merged_yet(flight, capsys):
 
 
 def test_the_status_page_shows_it_and_its_severity(flight, capsys, tmp_path):
-    _, checkout, _, record_id = flight
+    _, checkout, _, record_id, _ = flight
     site = tmp_path / "site"
     _run(capsys, "--root", str(checkout), "status", "build", "--out", str(site),
          "--state-dir", str(tmp_path / "no-state"))  # fmt: skip
@@ -83,7 +83,7 @@ def test_the_status_page_shows_it_and_its_severity(flight, capsys, tmp_path):
 
 
 def test_history_tells_the_commits_of_the_open_pull_request(flight, capsys):
-    _, checkout, branch, record_id = flight
+    _, checkout, branch, record_id, _ = flight
     out, _ = _run(capsys, "--root", str(checkout), "history", record_id)
     assert out.startswith(f"{record_id}: 1 commit\n")
     assert f"[proposed, pull request not merged: {branch}]" in out
@@ -93,7 +93,7 @@ def test_history_tells_the_commits_of_the_open_pull_request(flight, capsys):
 
 
 def test_once_merged_the_default_branch_wins(flight, capsys):
-    repo, checkout, branch, record_id = flight
+    repo, checkout, branch, record_id, _ = flight
     git(checkout, "fetch", "-q", "origin", f"+refs/heads/{branch}:refs/remotes/origin/{branch}")
     git(checkout, "merge", "-q", "--no-edit", f"origin/{branch}")
     git(checkout, "push", "-q", "origin", "HEAD:main")
@@ -115,7 +115,7 @@ def test_once_merged_the_default_branch_wins(flight, capsys):
 
 
 def test_a_record_branch_that_does_not_validate_is_left_out_with_a_note(flight, capsys):
-    repo, checkout, branch, record_id = flight
+    repo, checkout, branch, record_id, _ = flight
     git(repo.root, "fetch", "-q", "origin")
     git(repo.root, "checkout", "-q", "-B", "broken", f"origin/{branch}")
     rel = f"records/incidents/{record_id}.yaml"
@@ -128,7 +128,7 @@ def test_a_record_branch_that_does_not_validate_is_left_out_with_a_note(flight, 
 
 
 def test_without_origin_what_the_clone_has_is_read_with_a_note(flight, capsys):
-    _, checkout, branch, record_id = flight
+    _, checkout, branch, record_id, _ = flight
     git(checkout, "fetch", "-q", "origin", f"+refs/heads/{branch}:refs/remotes/origin/{branch}")
     git(checkout, "remote", "set-url", "origin", str(checkout.parent / "gone.git"))
     out, err = _run(capsys, "--root", str(checkout), "sla", "--format", "json")
@@ -158,3 +158,12 @@ def test_many_branches_are_read_with_plumbing(tmp_path):
     assert first.path == f"records/incidents/{first.branch.removeprefix('maintain/')}.yaml"
     assert first.content.decode().startswith("# yaml-language-server")
     assert branches.PREFIX == BRANCH_PREFIX
+
+
+def test_a_reminder_for_an_incident_in_flight_says_so(flight, capsys):
+    _, checkout, branch, record_id, emu = flight
+    out, _ = _run(capsys, "--root", str(checkout), "sla", "remind", "--now", "2026-11-27T10:20:00Z")
+    assert "2 opened" in out  # and the base repository's expired waiver
+    (issue,) = [i for i in emu.issues if i["title"] == f"SLA breached: acknowledge of {record_id}"]
+    assert f"- Proposed in `{branch}`: its pull request is not merged yet" in issue["body"]
+    assert [user["login"] for user in issue["assignees"]] == ["alice"]
