@@ -107,9 +107,7 @@ def latest_stated(record: Record) -> datetime | None:
     return _latest(record, "", planned_here, None)
 
 
-def _latest(
-    value: object, field: str, skip: set[str], best: datetime | None
-) -> datetime | None:
+def _latest(value: object, field: str, skip: set[str], best: datetime | None) -> datetime | None:
     if isinstance(value, datetime):
         return value if field not in skip and (best is None or value > best) else best
     if isinstance(value, BaseModel):
