@@ -228,3 +228,92 @@ def test_a_moved_record_with_its_created_at_in_another_offset_is_still_a_move(re
     )
     found = _check(repo, capsys, "--base", "main")[1]
     assert not {rule for _, _, rule in found} & {"record-deleted", "id-reused"}
+
+
+# Files under records/ that are not records: committed on the base, then removed.
+NOT_RECORDS = {
+    "a .gitkeep": ("records/changes/.gitkeep", ""),
+    "another dotfile": ("records/services/.payments.yaml", "id: payments\n"),
+    "a note": ("records/services/README.md", "# services\n"),
+    "a .yml file": ("records/services/search.yml", "id: search\n"),
+    "a file in an unknown folder": ("records/legacy/OLD-1.yaml", "id: OLD-1\n"),
+    "a file directly in records/": ("records/index.yaml", "id: index\n"),
+}
+
+
+@pytest.mark.parametrize(("rel", "content"), NOT_RECORDS.values(), ids=NOT_RECORDS)
+def test_removing_a_file_that_is_not_a_record_is_no_deletion(
+    make_repo, git_repo, capsys, rel, content
+):
+    repo = git_repo(make_repo({rel: content}))
+    (repo / rel).unlink()
+    code, found, _ = _check(repo, capsys, "--base", "main")
+    assert (code, found) == (0, set())
+
+
+def test_a_symbolic_link_on_the_base_was_never_a_record(make_repo, git_repo, capsys):
+    root = make_repo()
+    (root / "records/services/pw").symlink_to("/etc/passwd")
+    (root / "records/services/pw2.yaml").symlink_to("payments.yaml")
+    repo = git_repo(root)
+    assert "120000" in git(repo, "ls-files", "-s", "records/services/pw2.yaml")
+    for name in ("pw", "pw2.yaml"):
+        (repo / "records/services" / name).unlink()
+    code, found, _ = _check(repo, capsys, "--base", "main")
+    assert (code, found) == (0, set())
+
+
+def test_new_files_that_are_not_records_take_no_ids(repo, capsys):
+    # A copy of a record under a name that is no record file: reported as misplaced by the
+    # per-file rules, but it does not "reuse" the id of the record it copies.
+    text = (repo / IMPROVEMENT).read_text()
+    (repo / "records/improvements/IMP-20260302-9ZT4.yml").write_text(text)
+    code, found, _ = _check(repo, capsys, "--base", "main")
+    assert code == 1
+    assert {rule for _, _, rule in found} == {"record-location"}
+
+
+def test_a_base_missing_from_a_shallow_clone_is_a_clear_error(repo, tmp_path, capsys):
+    (repo / "policies/settings.yaml").write_text(
+        (repo / "policies/settings.yaml").read_text() + "# edited\n"
+    )
+    git(repo, "commit", "-qam", "second")
+    clone = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{repo}", str(clone)], check=True)
+    assert main(["--root", str(clone), "check", "--no-cache", "--base", "HEAD~1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("maintain: error: HEAD~1 (commit ")
+    assert "is not complete in this clone" in err
+    assert "fetch-depth: 0" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "missing",
+    ["policies/settings.yaml", INCIDENT, "records"],
+    ids=["a policy blob", "a record blob", "a tree"],
+)
+def test_an_object_missing_from_the_base_is_a_clear_error(repo, capsys, missing):
+    sha = git(repo, "rev-parse", f"HEAD:{missing}").strip()
+    (repo / ".git/objects" / sha[:2] / sha[2:]).unlink()  # loose objects: one file each
+    if missing == INCIDENT:  # read only when it changed
+        _edit(repo, INCIDENT, "resolution: Rolled back", "resolution: Reverted")
+    code = main(["--root", str(repo), "check", "--no-cache", "--base", "main"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"object {sha} is missing" in err
+    assert "hint: fetch the whole history first" in err
+
+
+@pytest.mark.parametrize("value", ["[closed]", "{a: 1}", "7", "null"])
+def test_a_base_record_with_fields_of_the_wrong_type_is_compared_without_crashing(
+    make_repo, git_repo, capsys, value
+):
+    root = make_repo()
+    _edit(root, INCIDENT, "status: closed", f"status: {value}")
+    _edit(root, INCIDENT, "created_at: 2026-03-01T10:06:00Z", f"created_at: {value}")
+    repo = git_repo(root)
+    _edit(repo, INCIDENT, f"status: {value}", "status: closed")
+    code = main(["--root", str(repo), "check", "--no-cache", "--base", "main"])
+    assert code in (0, 1)
+    assert "internal error" not in capsys.readouterr().err

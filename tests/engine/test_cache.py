@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import os
+import subprocess
 
 import pytest
 
@@ -339,3 +340,53 @@ def test_no_private_place_for_the_key_means_no_cache(repo, counted, capsys, monk
     _check(root, capsys)
     assert len(counted) == 18
     assert not cache.exists()
+
+
+def _key_path():
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "maintain", "cache-key")
+
+
+@pytest.mark.parametrize("name", [FILE, DELTA, FACTS, "cache-key"])
+def test_a_named_pipe_in_place_of_a_cache_file_never_blocks(repo, capsys, maintain_exe, name):
+    """Opening a FIFO for reading blocks until a writer comes: every cache file is opened
+    without blocking and used only when it is a regular file (run in a child process, so
+    a regression fails by timeout instead of hanging the suite)."""
+    root, cache = repo
+    _check(root, capsys)  # a complete cache, and the key
+    target = _key_path() if name == "cache-key" else str(cache / name)
+    if os.path.lexists(target):
+        os.unlink(target)
+    os.mkfifo(target)
+    ran = subprocess.run(
+        [maintain_exe, "--root", str(root), "check", "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert json.loads(ran.stdout)["summary"]["files"] == 9
+    if name == FILE:
+        assert (cache / name).is_file()  # replaced by a real index on save
+
+
+def test_a_cache_file_that_is_a_symbolic_link_is_not_followed(repo, counted, capsys, tmp_path):
+    root, cache = repo
+    _check(root, capsys)
+    elsewhere = tmp_path / "elsewhere.json"
+    (cache / FILE).rename(elsewhere)
+    (cache / FILE).symlink_to(elsewhere)
+    _check(root, capsys)
+    assert len(counted) == 18  # the index behind the link was not used
+    assert not (cache / FILE).is_symlink()  # and the link was replaced by a real index
+
+
+def test_a_cut_short_key_is_replaced(repo, counted, capsys):
+    root, _ = repo
+    os.makedirs(os.path.dirname(_key_path()), exist_ok=True)
+    with open(_key_path(), "wb") as handle:
+        handle.write(b"short")  # what a run killed mid-write by an older version left
+    _check(root, capsys)
+    _check(root, capsys)
+    assert len(counted) == 9  # cached again: a new key was made
+    assert os.stat(_key_path()).st_mode & 0o777 == 0o600

@@ -2,8 +2,9 @@
 
 Only files git reports as changed since the base are read twice (once from
 the base blob, once from disk); deletions and id collisions come from the
-two listings. The comparisons themselves are the pure rules of
-`maintain_repo.rules.gitaware`.
+two listings. Both listings hold record files only (`is_record_file`): a
+`.gitkeep` or a stray note is never a record that was deleted or reused.
+The comparisons themselves are the pure rules of `maintain_repo.rules.gitaware`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from maintain_repo.model.findings import Finding
 from maintain_repo.model.kinds import FOLDERS, KINDS
 from maintain_repo.rules.gitaware import Revision, compare, deleted, reused, same_record
 from maintain_repo.rules.layout import folder_of
+from maintain_repo.store.repo import is_record_file
 from maintain_repo.store.source import NotARegularFile, decode, read
 from maintain_repo.store.yaml import locate_findings, mapping_in, mapping_of
 
@@ -29,6 +31,7 @@ def base_findings(
 ) -> list[Finding]:
     """Findings of the git-aware rules, located in the working-tree files."""
     findings: list[Finding] = []
+    present = {rel for rel in present if is_record_file(rel)}
     changed = {rel: fact for rel in sorted(base.changed & present) if (fact := fact_of(rel))}
     ids_now = {PurePosixPath(rel).stem for rel in present} | {
         fact.id for fact in changed.values() if fact.id

@@ -37,7 +37,7 @@ from maintain_repo.store.cache import (
     stat_of,
 )
 from maintain_repo.store.repo import SETTINGS, Selection, policy_files, record_files
-from maintain_repo.store.source import NotARegularFile, read
+from maintain_repo.store.source import NotARegularFile, read, unreadable
 
 if TYPE_CHECKING:
     from maintain_repo.git.snapshot import Snapshot
@@ -282,7 +282,7 @@ class _Run:
         findings = check_repo(facts)
         from maintain_repo.store.yaml import read_mapping  # not needed on a memo hit
 
-        parsed = [(rel, read_mapping(os.path.join(self.base, rel))) for rel in documents]
+        parsed = [(rel, _document(read_mapping(os.path.join(self.base, rel)))) for rel in documents]
         findings.extend(conflicts(parsed, RULES))
         covers = relevant(facts)
         if any(fact.kind == "waiver" for fact in covers) and self.has_sla:
@@ -325,6 +325,13 @@ class _Run:
         except (ValueError, KeyError, TypeError):
             raw = self._recheck(rel)["facts"]
             return RecordFacts.from_json(rel, raw) if raw is not None else None
+
+
+def _document(data: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A policy document for the rules across documents, or None when its `kind` is not
+    text (`kind: [RecordPolicy]`: its own schema finding says so; comparing it with
+    other documents' kinds would only be a crash)."""
+    return data if data is not None and isinstance(data.get("kind"), str) else None
 
 
 def _compute(
@@ -390,6 +397,10 @@ def _read(base: str, rel: str) -> bytes:
         return read(os.path.join(base, rel))
     except NotARegularFile as e:
         return f"not-a-file:{e}".encode()  # never equal to a real file's hash input
+    except FileNotFoundError:
+        return b"gone:"  # vanished since it was listed; checking it again drops it
+    except OSError as e:
+        raise unreadable(rel, e) from None
 
 
 def _sha(data: bytes) -> str:

@@ -28,7 +28,8 @@ from maintain_repo.sandbox import guard as sandbox
 from maintain_repo.store.cache import stat_of
 from maintain_repo.store.problems import YamlError, YamlProblem
 from maintain_repo.store.repo import SETTINGS
-from maintain_repo.store.source import NotARegularFile, decode, read
+from maintain_repo.store.scalars import type_name
+from maintain_repo.store.source import NotARegularFile, decode, read, unreadable
 from maintain_repo.store.yaml import locate_findings, parse
 
 if TYPE_CHECKING:
@@ -41,7 +42,8 @@ if TYPE_CHECKING:
 
 def check_path(base: str, rel: str) -> Computed | None:
     """Read and check one file, with its hash and stat signature for the cache;
-    None when the file has vanished since it was listed."""
+    None when the file has vanished since it was listed. A file that is there but
+    cannot be read stops the run (`StoreError`): its records would be missing."""
     path = os.path.join(base, rel)
     try:
         stat, mtime_ns = stat_of(path)
@@ -49,16 +51,23 @@ def check_path(base: str, rel: str) -> Computed | None:
     except FileNotFoundError:
         return None
     except NotARegularFile as e:
+        what = (
+            "a policy document; policy documents are"
+            if rel.startswith("policies/")
+            else "a record; records are"
+        )
         finding = Finding(
             "record-location",
             Severity.ERROR,
-            f"{e} is not a record; records are regular files",
+            f"{e} is not {what} regular files",
             rel,
             1,
             1,
         )
         sha = hashlib.sha256(f"not-a-file:{e}".encode()).hexdigest()
         return rel, sha, stat, mtime_ns, _result([finding], None)
+    except OSError as e:
+        raise unreadable(rel, e) from None
     guard = sandbox.active()
     refused = guard.hits if guard is not None else 0
     result = check_bytes(rel, data, policies_for(base))
@@ -138,15 +147,13 @@ def _check_policy(rel: str, data: bytes) -> dict[str, Any]:
     model = document_model(doc_kind) if isinstance(doc_kind, str) else None
     if model is None:
         known = ", ".join(sorted(DOCUMENTS))
-        findings.append(
-            Finding(
-                "schema",
-                Severity.ERROR,
-                f"unknown policy document kind {doc_kind!r} (known: {known})",
-                rel,
-                pointer=("kind",),
-            )
-        )
+        if "kind" not in content:
+            message = f"missing kind (one of: {known})"
+        elif isinstance(doc_kind, str):
+            message = f"unknown policy document kind {doc_kind!r} (known: {known})"
+        else:
+            message = f"kind must be the name of a document kind ({known}), not {_shape(doc_kind)}"
+        findings.append(Finding("schema", Severity.ERROR, message, rel, pointer=("kind",)))
         return _result(locate_findings(findings, text), None)
     validated, errors = validate(model, content, path=rel, record=None)
     findings.extend(errors)
@@ -164,6 +171,14 @@ def _check_policy(rel: str, data: bytes) -> dict[str, Any]:
 
         findings.extend(compile_policy(rel, cast("RecordPolicy", validated))[1])
     return _result(locate_findings(findings, text), None, settings=settings)
+
+
+def _shape(value: object) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type_name(value)
 
 
 def _settings_findings(rel: str, settings: Settings) -> list[Finding]:

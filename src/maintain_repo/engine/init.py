@@ -7,7 +7,8 @@ from pathlib import Path
 from maintain_repo.engine.schemas import export
 from maintain_repo.errors import UsageError
 from maintain_repo.model.kinds import KINDS
-from maintain_repo.store.files import write_atomic
+from maintain_repo.store.cache import DEFAULT_DIR
+from maintain_repo.store.files import TEMP_PATTERN, write_atomic
 from maintain_repo.store.repo import RECORDS, SCHEMAS, SETTINGS
 
 SETTINGS_TEXT = """\
@@ -19,9 +20,14 @@ time_zone: UTC
 business_days: [mon, tue, wed, thu, fri]
 """
 
+GITIGNORE = ".gitignore"
+# What never belongs in git: the check cache, and the temporary files of a write
+# that was killed half-way (store.files).
+IGNORED = (f"{DEFAULT_DIR}/", TEMP_PATTERN)
+
 
 def scaffold(root: Path) -> list[str]:
-    """Create the folders, settings and schemas of a new ops repository."""
+    """Create the folders, settings, schemas and .gitignore of a new ops repository."""
     if (root / RECORDS).exists():
         raise UsageError(f"{root / RECORDS} already exists; {root} is already an ops repository")
     created = []
@@ -33,4 +39,21 @@ def scaffold(root: Path) -> list[str]:
         write_atomic(root / SETTINGS, SETTINGS_TEXT, overwrite=False)
         created.append(SETTINGS)
     created.extend(f"{SCHEMAS}/{name}" for name in export(root / SCHEMAS))
+    if _ignore(root / GITIGNORE):
+        created.append(GITIGNORE)
     return created
+
+
+def _ignore(path: Path) -> bool:
+    """Add the lines of `IGNORED` that `path` lacks; True when it was written."""
+    try:
+        existing = path.read_text(encoding="utf-8") if path.exists() else ""
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"cannot read {path}: {e}") from None
+    lines = existing.splitlines()
+    missing = [line for line in IGNORED if line not in lines]
+    if not missing:
+        return False
+    start = existing if not existing or existing.endswith("\n") else existing + "\n"
+    write_atomic(path, start + "".join(f"{line}\n" for line in missing), overwrite=True)
+    return True

@@ -16,7 +16,7 @@ from maintain_repo.model.settings import Settings
 from maintain_repo.policy.policyset import Policies
 from maintain_repo.rules.layout import folder_of
 from maintain_repo.store.repo import policy_files, record_files
-from maintain_repo.store.source import NotARegularFile, read
+from maintain_repo.store.source import NotARegularFile, read, unreadable
 from maintain_repo.store.yaml import mapping_of, read_mapping
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ def load_policies(files: Iterable[tuple[str, bytes]]) -> Policies:
 
 def worktree_documents(root: Path) -> list[tuple[str, bytes]]:
     """The policy documents of the working tree, as (path, bytes)."""
-    return [(rel, _bytes(root / rel)) for rel in policy_files(root)]
+    return [(rel, _bytes(root, rel)) for rel in policy_files(root)]
 
 
 def worktree_policies(root: Path) -> Policies:
@@ -84,8 +84,12 @@ def load_records(root: Path, kinds: Iterable[str] | None = None) -> list[tuple[s
     return loaded
 
 
-def _bytes(path: Path) -> bytes:
+def _bytes(root: Path, rel: str) -> bytes:
+    """A policy document's bytes; empty when it is not a regular file (or gone), which
+    `maintain check` reports. One that cannot be read stops the command."""
     try:
-        return read(str(path))
-    except (NotARegularFile, OSError):
+        return read(str(root / rel))
+    except (NotARegularFile, FileNotFoundError):
         return b""
+    except OSError as e:
+        raise unreadable(rel, e) from None

@@ -141,7 +141,7 @@ def _timeline(revision: Revision) -> Iterator[Finding]:
 def _final(revision: Revision) -> Iterator[Finding]:
     status = revision.before.get("status")
     lifecycle = revision.lifecycle
-    if status not in lifecycle.final:
+    if not isinstance(status, str) or status not in lifecycle.final:
         return
     new_status = revision.after.get("status")
     # Reopening (judged by _transition) changes the status and nothing else: what a

@@ -38,6 +38,7 @@ from typing import Any
 
 from maintain_repo.errors import StoreError
 from maintain_repo.store.files import write_atomic
+from maintain_repo.store.source import NotARegularFile, read
 
 CACHE_ENV = "MAINTAIN_CACHE_DIR"
 DEFAULT_DIR = ".maintain-cache"
@@ -50,6 +51,9 @@ FORMAT = 3
 RACY_NS = 2_000_000_000
 # Up to this many changed entries (or a tenth of all) go to the delta file.
 DELTA_MIN = 200
+
+# Far above any real index (10,000 records take a few MB), and still bounded.
+MAX_CACHE_BYTES = 512 * 1024 * 1024
 
 Stat = tuple[int, int, int, int]
 
@@ -74,28 +78,30 @@ def cache_key() -> bytes | None:
     """This user's secret for signing caches, created on first use; None when
     there is nowhere private to keep it (then nothing is cached)."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    path = os.path.join(base, "maintain", "cache-key")
+    path = Path(base) / "maintain" / "cache-key"
+    key = read_cache_file(path)
+    if key is not None and len(key) >= 32:
+        return key
     try:
-        with open(path, "rb") as handle:
-            key = handle.read()
-        if len(key) >= 32:
-            return key
-    except OSError:
-        pass
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # A key cut short (a run killed while writing it, before writes were atomic)
+        # is replaced; a missing one is created, never over another run's new key.
+        write_atomic(path, secrets.token_hex(32), overwrite=key is not None, mode=0o600)
+    except (OSError, StoreError):
+        pass  # another run created it just now, or there is nowhere to keep it
+    key = read_cache_file(path)
+    return key if key is not None and len(key) >= 32 else None
+
+
+def read_cache_file(path: Path) -> bytes | None:
+    """The bytes of a cache file; None when it is missing or anything but a regular
+    file. Never follows a symbolic link and never blocks (a named pipe planted as the
+    index would otherwise hang every run): whatever is odd means "no cache"."""
     try:
-        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(secrets.token_bytes(32))
-        with open(path, "rb") as handle:
-            return handle.read()
-    except FileExistsError:  # another run created it just now
-        with contextlib.suppress(OSError), open(path, "rb") as handle:
-            key = handle.read()
-            return key if len(key) >= 32 else None
+        data = read(str(path), max_bytes=MAX_CACHE_BYTES)
+    except (NotARegularFile, OSError):
         return None
-    except OSError:
-        return None
+    return data if len(data) <= MAX_CACHE_BYTES else None
 
 
 def fingerprint() -> str:
@@ -201,9 +207,8 @@ class CheckCache:
 
     def _read(self, path: Path) -> tuple[Any, str, dict[str, Any]] | None:
         """Payload, checksum and header of a cache file, or None (missing, stale, corrupt)."""
-        try:
-            raw = path.read_bytes()
-        except OSError:
+        raw = read_cache_file(path)
+        if raw is None:  # missing, or not a file we wrote: no cache (the next save replaces it)
             return None
         try:
             header_line, _, payload = raw.partition(b"\n")
@@ -387,12 +392,14 @@ def _settings_shape(settings: Any) -> bool:
 
 def _mark_cache_dir(directory: Path) -> None:
     """Keep the cache out of git and out of backups, as pytest and ruff do."""
-    ignore = directory / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("# Created by maintain automatically.\n*\n")
-    tag = directory / "CACHEDIR.TAG"
-    if not tag.exists():
-        tag.write_text(
+    for name, text in (
+        (".gitignore", "# Created by maintain automatically.\n*\n"),
+        (
+            "CACHEDIR.TAG",
             "Signature: 8a477f597d28d172789f06886806bc55\n"
-            "# This file is a cache directory tag created by maintain.\n"
-        )
+            "# This file is a cache directory tag created by maintain.\n",
+        ),
+    ):
+        if not (directory / name).exists():
+            with contextlib.suppress(StoreError):  # another run wrote it just now
+                write_atomic(directory / name, text, overwrite=False, durable=False)

@@ -2,6 +2,12 @@
 
 New records are created with a hard link from a fully written temporary
 file, so two writers racing for one name cannot overwrite each other.
+
+Every temporary file is named `.<name>.<random>.maintain-tmp` (`TEMP_SUFFIX`),
+next to its target: the `.gitignore` that `maintain init` writes ignores that
+pattern, so a run killed mid-write (SIGKILL skips every cleanup) never leaves
+something `git add -A` would commit. The next write in that folder removes
+such leftovers once they are old enough not to belong to a running writer.
 """
 
 from __future__ import annotations
@@ -9,20 +15,43 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import time
 from pathlib import Path
 
 from maintain_repo.errors import StoreError
 
+TEMP_SUFFIX = ".maintain-tmp"
+# The line of a .gitignore that keeps temporary files out of git.
+TEMP_PATTERN = f"*{TEMP_SUFFIX}"
+# A temporary file older than this belongs to no running writer (a write takes
+# milliseconds); the next write in its folder removes it.
+STALE_AFTER_S = 60.0
 
-def write_atomic(path: Path, text: str, *, overwrite: bool, durable: bool = True) -> None:
+# Folders already swept by this process: one sweep per folder is enough.
+_swept: set[str] = set()
+
+
+def write_atomic(
+    path: Path,
+    text: str,
+    *,
+    overwrite: bool,
+    durable: bool = True,
+    mode: int | None = None,
+) -> None:
     """Write `text` to `path` atomically; with `overwrite=False` never replace a file.
 
     `durable=False` skips the fsyncs: still never half-written, but a power cut may
     lose the write. For files that are committed to git right after (probe state).
+    `mode` sets the permissions of the file (default: those of the file replaced,
+    else the usual ones for a new file).
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        _sweep(path.parent)
+        fd, tmp_name = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX
+        )
     except OSError as e:
         raise StoreError(f"cannot write {path}: {e.strerror or e}") from e
     tmp = Path(tmp_name)
@@ -32,11 +61,7 @@ def write_atomic(path: Path, text: str, *, overwrite: bool, durable: bool = True
             handle.flush()
             if durable:
                 os.fsync(handle.fileno())
-        try:  # keep the mode of the file we replace; new files get the usual mode
-            mode = path.stat().st_mode & 0o7777 if overwrite else None
-        except FileNotFoundError:
-            mode = None
-        os.chmod(tmp, mode if mode is not None else 0o666 & ~_umask())
+        os.chmod(tmp, mode if mode is not None else _mode_for(path, overwrite))
         if overwrite:
             os.replace(tmp, path)
         else:
@@ -54,6 +79,36 @@ def write_atomic(path: Path, text: str, *, overwrite: bool, durable: bool = True
             tmp.unlink()
     if durable:
         _sync_directory(path.parent)
+
+
+def is_temporary(name: str) -> bool:
+    """Whether a file name is one of `write_atomic`'s temporary files."""
+    return name.startswith(".") and name.endswith(TEMP_SUFFIX)
+
+
+def _mode_for(path: Path, overwrite: bool) -> int:
+    """Keep the mode of the file we replace; new files get the usual mode."""
+    if overwrite:
+        with contextlib.suppress(FileNotFoundError):
+            return path.stat().st_mode & 0o7777
+    return 0o666 & ~_umask()
+
+
+def _sweep(folder: Path) -> None:
+    """Remove temporary files that killed writers left in `folder` (once per process)."""
+    key = str(folder)
+    if key in _swept:
+        return
+    _swept.add(key)
+    cutoff = time.time() - STALE_AFTER_S
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            if not is_temporary(entry.name):
+                continue
+            with contextlib.suppress(OSError):
+                info = entry.stat(follow_symlinks=False)
+                if info.st_mtime < cutoff and not entry.is_dir(follow_symlinks=False):
+                    os.unlink(entry.path)
 
 
 def _umask() -> int:

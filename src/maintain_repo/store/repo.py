@@ -8,11 +8,13 @@ POSIX-style strings relative to its root, as git and reports show them.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from maintain_repo.errors import ConfigError, UsageError
+from maintain_repo.model.kinds import FOLDERS
+from maintain_repo.store.source import unreadable
 
 RECORDS = "records"
 POLICIES = "policies"
@@ -33,10 +35,13 @@ def find_root(start: Path) -> Path:
 
 
 def record_files(root: Path) -> list[str]:
-    """Every file under records/, relative to `root`, sorted; dotfiles are skipped."""
+    """Every file under records/, relative to `root`, sorted; dotfiles are skipped.
+
+    A folder that cannot be listed is an error, never skipped: the records in it
+    would be missing from every link check (and reported as broken links)."""
     found: list[str] = []
     base = root / RECORDS
-    for directory, subdirs, files in os.walk(base):
+    for directory, subdirs, files in os.walk(base, onerror=_unlistable(root)):
         subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
         rel_dir = Path(directory).relative_to(root).as_posix()
         found.extend(f"{rel_dir}/{name}" for name in files if not name.startswith("."))
@@ -49,6 +54,29 @@ def record_files(root: Path) -> list[str]:
     return found
 
 
+def _unlistable(root: Path) -> Callable[[OSError], None]:
+    def fail(error: OSError) -> None:
+        where = Path(error.filename or root).relative_to(root).as_posix()
+        raise unreadable(f"{where}/", error)
+
+    return fail
+
+
+def is_record_file(rel: str) -> bool:
+    """Whether root-relative `rel` names a record file: `records/<kind folder>/<name>.yaml`,
+    not a dotfile. The one definition both sides of `--base` use (the working tree's
+    listing and the base tree's); anything else under records/ (`.gitkeep`, notes, files
+    in unknown folders) is never a record that could be deleted, moved or reused."""
+    parts = rel.split("/")
+    return (
+        len(parts) == 3
+        and parts[0] == RECORDS
+        and parts[1] in FOLDERS
+        and parts[2].endswith(".yaml")
+        and not parts[2].startswith(".")
+    )
+
+
 def is_checked(rel: str) -> bool:
     """True for the files `maintain check` checks: anything under records/, and
     the YAML documents directly in policies/."""
@@ -59,14 +87,21 @@ def is_checked(rel: str) -> bool:
 
 
 def policy_files(root: Path) -> list[str]:
-    """The YAML documents directly in policies/ (tests live in policies/tests/)."""
+    """The YAML documents directly in policies/ (tests live in policies/tests/).
+
+    Anything by such a name that is not a folder is listed, named pipes and links
+    included, so that checking it reports what it is instead of skipping it."""
     base = root / POLICIES
     if not base.is_dir():
         return []
+    try:
+        entries = list(os.scandir(base))
+    except OSError as e:
+        raise unreadable(f"{POLICIES}/", e) from None
     return sorted(
         f"{POLICIES}/{entry.name}"
-        for entry in os.scandir(base)
-        if entry.is_file()
+        for entry in entries
+        if not entry.is_dir(follow_symlinks=False)
         and entry.name.endswith((".yaml", ".yml"))
         and not entry.name.startswith(".")
     )

@@ -11,6 +11,7 @@ import errno
 import os
 import stat
 
+from maintain_repo.errors import StoreError
 from maintain_repo.store.problems import BINARY, BOM, ENCODING, TOO_LARGE, YamlProblem
 
 # A 40-line record is about 1.5 KiB; anything this big is not a record.
@@ -43,6 +44,16 @@ def read(path: str, *, max_bytes: int = MAX_BYTES) -> bytes:
         if what:
             raise NotARegularFile(what)
         return handle.read(max_bytes + 1)
+
+
+def unreadable(rel: str, error: OSError) -> StoreError:
+    """The error for a file or folder of the ops repository that exists but cannot be
+    read (permissions, I/O errors): the run stops rather than judge without it."""
+    return StoreError(
+        f"cannot read {rel}: {error.strerror or error}",
+        hint="maintain reads every file of the ops repository; give the user running it "
+        "read access (and, for folders, access to list them)",
+    )
 
 
 class NotARegularFile(Exception):

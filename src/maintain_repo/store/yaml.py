@@ -156,14 +156,17 @@ def _check_directives(text: str) -> None:
 
 
 def read_mapping(path: str) -> dict[str, Any] | None:
-    """The YAML mapping in the file at `path`; None when the file is not one (unreadable,
-    not UTF-8 text, malformed, not a mapping: its own findings say why)."""
-    from maintain_repo.store.source import NotARegularFile, read
+    """The YAML mapping in the file at `path`; None when the file is not one (gone, not a
+    regular file, not UTF-8 text, malformed, not a mapping: its own findings say why).
+    A file that is there but cannot be read raises `StoreError`: never skipped."""
+    from maintain_repo.store.source import NotARegularFile, read, unreadable
 
     try:
         return mapping_of(read(path))
-    except (NotARegularFile, OSError):
+    except (NotARegularFile, FileNotFoundError):
         return None
+    except OSError as e:
+        raise unreadable(path, e) from None
 
 
 def mapping_of(raw: bytes) -> dict[str, Any] | None:

@@ -1,0 +1,174 @@
+"""`maintain init` end to end: a new team's first commit passes `check --base`, and every
+next step it prints works as printed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from maintain_repo.cli import main
+from maintain_repo.store.files import TEMP_SUFFIX
+
+
+def git(root, *args):
+    return subprocess.run(
+        ["git", *args], cwd=root, check=True, capture_output=True, text=True
+    ).stdout
+
+
+def _committed_init(tmp_path: Path) -> Path:
+    """`maintain init`, then the whole result committed, as a new team starts."""
+    root = tmp_path / "ops"
+    assert main(["init", str(root)]) == 0
+    git(tmp_path, "init", "-q", "-b", "main", str(root))
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "Start the ops repository")
+    return root
+
+
+def test_init_commit_then_check_base_head_passes(tmp_path, capsys):
+    root = _committed_init(tmp_path)
+    capsys.readouterr()
+    assert "records/services/.gitkeep" in git(root, "ls-files")  # the empty folders are kept
+
+    assert main(["--root", str(root), "check", "--base", "HEAD"]) == 0
+    out = capsys.readouterr().out
+    assert "record-deleted" not in out
+    assert out.endswith("1 file checked (0 records): 1 passed, 0 failed, 0 waived\n")
+
+
+def test_a_pull_request_adding_the_first_record_passes_check_base(tmp_path, capsys):
+    root = _committed_init(tmp_path)
+    git(root, "checkout", "-qb", "first-service")
+    main(["--root", str(root), "new", "service", "--title", "Checkout API", "--set", "owner=ana"])
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "Add checkout-api")
+    capsys.readouterr()
+    assert main(["--root", str(root), "check", "--base", "main"]) == 0
+    assert capsys.readouterr().out.endswith(
+        "2 files checked (1 record): 2 passed, 0 failed, 0 waived\n"
+    )
+
+
+def _next_steps(out: str) -> list[str]:
+    lines = out.splitlines()
+    return [line.strip() for line in lines[lines.index("next:") + 1 :]]
+
+
+def test_every_next_step_init_prints_works(tmp_path, maintain_exe):
+    """Run the printed steps in a shell, as a new team would (the login filled in)."""
+    env = {**os.environ, "PATH": f"{Path(maintain_exe).parent}{os.pathsep}{os.environ['PATH']}"}
+    made = subprocess.run(
+        [maintain_exe, "init", "ops"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert made.returncode == 0, made.stderr
+    steps = _next_steps(made.stdout)
+    assert steps == [
+        "cd ops",
+        "git init && git add -A && git commit -m 'Start the ops repository'",
+        "git config github.user YOUR-GITHUB-LOGIN  # maintain new makes you the owner",
+        "maintain new service --title 'Checkout API'",
+        "maintain check",
+    ]
+    # Pasted line by line into a shell, stopping at the first that fails.
+    script = "\n".join(["set -e", *steps]).replace("YOUR-GITHUB-LOGIN", "ana-costa")
+    ran = subprocess.run(
+        ["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert ran.returncode == 0, ran.stderr
+    root = tmp_path / "ops"
+    assert "records/services/checkout-api.yaml" in ran.stdout
+    assert "owner: ana-costa" in (root / "records/services/checkout-api.yaml").read_text()
+    assert ran.stdout.endswith("2 files checked (1 record): 2 passed, 0 failed, 0 waived\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "Add checkout-api")
+    based = subprocess.run(
+        [maintain_exe, "check", "--base", "HEAD~1"], cwd=root, env=env, capture_output=True
+    )
+    assert based.returncode == 0, based.stdout
+
+
+def test_init_inside_a_git_work_tree_does_not_suggest_git_init(tmp_path, capsys, chdir):
+    git(tmp_path, "init", "-q")
+    chdir(tmp_path)
+    assert main(["init", "ops"]) == 0
+    steps = _next_steps(capsys.readouterr().out)
+    assert steps[0] == "cd ops"
+    assert not any(step.startswith("git init") for step in steps)
+
+
+def test_init_takes_root_as_its_directory(tmp_path, capsys):
+    assert main(["init", "--root", str(tmp_path / "ops")]) == 0
+    assert (tmp_path / "ops/records/incidents/.gitkeep").is_file()
+
+
+def test_init_ignores_the_cache_and_temporary_files_in_git(tmp_path):
+    root = tmp_path / "ops"
+    main(["init", str(root)])
+    lines = (root / ".gitignore").read_text().splitlines()
+    assert lines == [".maintain-cache/", f"*{TEMP_SUFFIX}"]
+    git(tmp_path, "init", "-q", str(root))
+    (root / ".maintain-cache").mkdir()
+    (root / ".maintain-cache/check-index.json").write_text("{}")
+    (root / f"records/incidents/.INC-20260301-7K2M.yaml.k2j4{TEMP_SUFFIX}").write_text("half")
+    git(root, "add", "-A")
+    staged = git(root, "diff", "--cached", "--name-only").splitlines()
+    assert ".gitignore" in staged
+    assert not [p for p in staged if "maintain-cache" in p or p.endswith(TEMP_SUFFIX)]
+
+
+def test_init_adds_to_an_existing_gitignore(tmp_path):
+    root = tmp_path / "ops"
+    root.mkdir()
+    (root / ".gitignore").write_text("node_modules/\n.maintain-cache/")
+    main(["init", str(root)])
+    assert (root / ".gitignore").read_text() == (
+        f"node_modules/\n.maintain-cache/\n*{TEMP_SUFFIX}\n"
+    )
+
+
+KILL_INSIDE_WRITE = """
+import os, signal, sys
+# Die by SIGKILL at the one moment that matters: the record is fully written to its
+# temporary file, which is not yet linked to its name. SIGKILL skips every cleanup.
+os.chmod = lambda *args, **kwargs: os.kill(os.getpid(), signal.SIGKILL)
+sys.argv = ["maintain", *sys.argv[1:]]
+from maintain_repo.__main__ import main
+main()
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX only")
+def test_a_maintain_new_killed_mid_write_leaves_nothing_git_would_commit(tmp_path, capsys):
+    root = _committed_init(tmp_path)
+    argv = ["--root", str(root), "new", "service", "--title", "Checkout API", "--set", "owner=a"]
+    killed = subprocess.run([sys.executable, "-c", KILL_INSIDE_WRITE, *argv], capture_output=True)
+    assert killed.returncode == -signal.SIGKILL
+    leftovers = [p for p in (root / "records/services").iterdir() if p.name != ".gitkeep"]
+    assert [p.name.endswith(TEMP_SUFFIX) and p.name.startswith(".") for p in leftovers] == [True]
+    assert not (root / "records/services/checkout-api.yaml").exists()
+    git(root, "add", "-A")
+    assert git(root, "status", "--porcelain") == ""  # ignored: nothing to commit
+    capsys.readouterr()
+    assert main(["--root", str(root), "check", "--base", "HEAD"]) == 0
+
+    # A fresh leftover may belong to a writer still running: the next write leaves it...
+    assert _maintain(*argv[:2], "new", "service", "--title", "Search", "--set", "owner=a") == 0
+    assert leftovers[0].exists()
+    # ...and removes it once it is older than a minute.
+    old = leftovers[0].stat().st_mtime - 120
+    os.utime(leftovers[0], (old, old))
+    assert _maintain(*argv) == 0
+    assert not leftovers[0].exists()
+    assert (root / "records/services/checkout-api.yaml").is_file()
+
+
+def _maintain(*argv: str) -> int:
+    """`maintain` in a process of its own (each process sweeps a folder once)."""
+    script = "from maintain_repo.__main__ import main; raise SystemExit(main())"
+    return subprocess.run([sys.executable, "-c", script, *argv], capture_output=True).returncode
