@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import gc
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from types import FrameType
 
 from maintain_repo import __version__
 from maintain_repo.cli import (
@@ -46,6 +48,13 @@ COMMANDS = {
     "status": status,
 }
 
+ROOT_HELP = (
+    "the ops repository (default: the nearest directory at or above the current one that "
+    "holds records/); accepted before or after the command"
+)
+
+SignalHandler = Callable[[int, FrameType | None], object]
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -53,30 +62,51 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the maintenance phase of a live product from its ops repository.",
     )
     parser.add_argument("--version", action="version", version=f"maintain {__version__}")
-    parser.add_argument(
-        "--root",
-        metavar="DIR",
-        help="the ops repository (default: the nearest directory at or above the current "
-        "one that holds records/)",
-    )
+    parser.add_argument("--root", metavar="DIR", help=ROOT_HELP)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
     for name, module in COMMANDS.items():
         module.add_parser(commands, name)
+    # `maintain check --root X` as well as `maintain --root X check`: every command
+    # and subcommand takes it. SUPPRESS: a subcommand that is not given --root leaves
+    # the value given before the command alone.
+    for sub in subparsers(parser):
+        sub.add_argument("--root", metavar="DIR", default=argparse.SUPPRESS, help=ROOT_HELP)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run `maintain` with `argv` (default: the process arguments); returns the exit code."""
+def subparsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+    """Every command and subcommand parser below `parser`, depth first."""
+    for action in parser._actions:  # argparse offers no public walk of its tree
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in dict.fromkeys(action.choices.values()):
+                yield sub
+                yield from subparsers(sub)
+
+
+def main(argv: Sequence[str] | None = None, *, on_interrupt: SignalHandler | None = None) -> int:
+    """Run `maintain` with `argv` (default: the process arguments); returns the exit code.
+
+    `on_interrupt` is the SIGINT handler the console script installs before anything
+    is imported (see `maintain_repo.__main__`): while a command runs, Ctrl-C raises
+    KeyboardInterrupt instead, so the command stops cleanly; before and after, that
+    handler ends the process with "maintain: interrupted".
+    """
     # A short run allocates many small, acyclic objects (cache entries, events);
     # collecting cycles every 700 allocations costs more than it frees.
     gc.set_threshold(50_000, 20, 20)
     parser = build_parser()
     with handle_errors() as outcome:
+        if on_interrupt is not None:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
         try:
-            args = parser.parse_args(list(argv) if argv is not None else None)
-        except SystemExit as e:  # argparse: --help/--version exit 0, usage errors exit 2
-            return e.code if isinstance(e.code, int) else 2
-        outcome.code = COMMANDS[args.command].run(args)
+            try:
+                args = parser.parse_args(list(argv) if argv is not None else None)
+            except SystemExit as e:  # argparse: --help/--version exit 0, usage errors exit 2
+                return e.code if isinstance(e.code, int) else 2
+            outcome.code = COMMANDS[args.command].run(args)
+        finally:
+            if on_interrupt is not None:
+                signal.signal(signal.SIGINT, on_interrupt)
     sys.stdout.flush()
     return outcome.code

@@ -23,7 +23,13 @@ def add_parser(commands: Any, name: str) -> None:
         "built-in rules, and links between records in both directions. With PATHs only "
         "those files are checked, but links to and from the rest are still followed.",
     )
-    parser.add_argument("paths", nargs="*", metavar="PATH", type=Path)
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        type=Path,
+        help="records, policy documents or folders to check (default: the whole repository)",
+    )
     parser.add_argument("--format", choices=FORMATS, default="text", help="report format")
     parser.add_argument(
         "--no-cache", action="store_true", help="check every file again, ignoring the cache"

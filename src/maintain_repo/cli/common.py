@@ -32,6 +32,18 @@ def display(path: Path) -> str:
         return str(path)
 
 
+def add_format(
+    parser: argparse.ArgumentParser, described: str, choices: tuple[str, ...] = ("text", "json")
+) -> None:
+    """`--format`, defaulting to the first choice; `described` says what each one gives."""
+    parser.add_argument(
+        "--format",
+        choices=choices,
+        default=choices[0],
+        help=f"{described} (default: {choices[0]})",
+    )
+
+
 def add_now(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--now",

@@ -20,7 +20,12 @@ def add_parser(commands: Any, name: str) -> None:
         "request (branch maintain/ID on origin), marked as proposed.",
     )
     parser.add_argument("record", metavar="ID", help="e.g. INC-20260301-7K2M or checkout-api")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text (a commit per block, a change per line) or json (default: text)",
+    )
     add_proposed(parser)
 
 

@@ -3,22 +3,53 @@
 from __future__ import annotations
 
 import argparse
+import json
+import re
 import sys
-from typing import Any
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from maintain_repo.cli.common import add_now, now_of, root_of
+from maintain_repo.cli.common import add_format, add_now, now_of, root_of
+
+if TYPE_CHECKING:
+    from maintain_repo.engine.policies import Outcome
+    from maintain_repo.model.findings import Finding
+
+TEST_FORMATS = ("text", "json", "junit")
 
 
 def add_parser(commands: Any, name: str) -> None:
-    parser = commands.add_parser(name, help="validate the policies, or run their tests")
+    parser = commands.add_parser(
+        name,
+        help="validate the policies, or run their tests",
+        description="Check the policy documents in policies/ on their own, or run the policy "
+        "tests in policies/tests/.",
+    )
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     actions.required = True
     validate = actions.add_parser(
         "validate",
         help="schemas, expressions that compile, unique names, names that exist",
+        description="Validate the policy documents: their schemas, CEL expressions that "
+        "compile, unique names, and the policy names waivers and tests refer to.",
     )
-    validate.add_argument("--format", choices=("text", "json", "github", "sarif"), default="text")
-    test = actions.add_parser("test", help="run the cases in policies/tests/*.yaml")
+    add_format(
+        validate, "report format, as for `maintain check`", ("text", "json", "github", "sarif")
+    )
+    test = actions.add_parser(
+        "test",
+        help="run the cases in policies/tests/*.yaml",
+        description="Run every policies/tests/*.yaml: records in, expected findings out. "
+        "Exits 1 when a test fails or a policy document or test file is broken.",
+    )
+    add_format(
+        test,
+        "text (PASS/FAIL lines with diffs), json, or junit (JUnit XML, which CI systems "
+        "show as test results)",
+        TEST_FORMATS,
+    )
+    test.add_argument("--output", metavar="FILE", help="write the report to FILE")
     for sub in (validate, test):
         add_now(sub)
 
@@ -36,29 +67,142 @@ def run(args: argparse.Namespace) -> int:
         report = Report(tuple(findings), Summary.of(findings, files=files, records=0), str(root))
         sys.stdout.write(REPORTERS[args.format](report) if findings else "policies are valid\n")
         return 1 if findings else 0
-    return _test(root, now)
-
-
-def _test(root: Any, now: Any) -> int:
     from maintain_repo.engine.policies import run_tests
+
+    outcomes, problems = run_tests(root, now)
+    rendered = {"text": _text, "json": _json, "junit": junit}[args.format](outcomes, problems)
+    if args.output:
+        from maintain_repo.store.files import write_atomic
+
+        write_atomic(Path(args.output), rendered, overwrite=True)
+    else:
+        sys.stdout.write(rendered)
+    return 1 if problems or any(not o.passed for o in outcomes) else 0
+
+
+def _text(outcomes: Sequence[Outcome], problems: Sequence[Finding]) -> str:
     from maintain_repo.model.findings import Report, Summary
     from maintain_repo.report.safe import printable
     from maintain_repo.report.text import render
 
-    outcomes, problems = run_tests(root, now)
+    lines = []
     for outcome in outcomes:
         mark = "PASS" if outcome.passed else "FAIL"
-        print(f"{mark} {outcome.path}: {printable(outcome.name)}")
-        if outcome.diff:
-            print("\n".join(f"    {line}" for line in outcome.diff.splitlines()))
+        lines.append(f"{mark} {printable(outcome.path)}: {printable(outcome.name)}")
+        lines.extend(f"    {printable(line)}" for line in outcome.diff.splitlines())
+    out = "\n".join(lines) + "\n" if lines else ""
     if problems:
-        summary = Summary.of(problems, files=len({p.path for p in problems}), records=0)
-        sys.stdout.write(render(Report(tuple(problems), summary)))
+        summary = Summary.of(list(problems), files=len({p.path for p in problems}), records=0)
+        out += render(Report(tuple(problems), summary))
     failed = sum(not o.passed for o in outcomes)
-    print(
+    out += (
         f"{len(outcomes)} policy test{'s' if len(outcomes) != 1 else ''}: "
-        f"{len(outcomes) - failed} passed, {failed} failed"
+        f"{len(outcomes) - failed} passed, {failed} failed\n"
     )
     if not outcomes and not problems:
-        print("no tests in policies/tests/*.yaml")
-    return 1 if failed or problems else 0
+        out += "no tests in policies/tests/*.yaml\n"
+    return out
+
+
+def _json(outcomes: Sequence[Outcome], problems: Sequence[Finding]) -> str:
+    failed = sum(not o.passed for o in outcomes)
+    document = {
+        "tests": [
+            {
+                "path": o.path,
+                "name": o.name,
+                "passed": o.passed,
+                "diff": o.diff,
+                "expected": list(o.expected),
+                "actual": list(o.actual),
+            }
+            for o in outcomes
+        ],
+        "problems": [p.to_json() for p in problems],
+        "summary": {
+            "tests": len(outcomes),
+            "passed": len(outcomes) - failed,
+            "failed": failed,
+            "problems": len(problems),
+        },
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def junit(outcomes: Sequence[Outcome], problems: Sequence[Finding]) -> str:
+    """JUnit XML: one suite per test file, a test case per test (`<failure>` with the
+    diff when it failed), and a suite "policy problems" with an `<error>` per broken
+    policy document or test file, so CI systems show those too."""
+    import xml.etree.ElementTree as ET
+
+    suites = ET.Element("testsuites", name="maintain policy test")
+    by_file: dict[str, list[Outcome]] = {}
+    for outcome in outcomes:
+        by_file.setdefault(outcome.path, []).append(outcome)
+    for path, cases in by_file.items():
+        suite = _suite(suites, path, len(cases), failures=sum(not c.passed for c in cases))
+        for case in cases:
+            element = ET.SubElement(
+                suite, "testcase", name=_xml(case.name), classname=_xml(path), file=_xml(path)
+            )
+            element.set("time", "0")
+            if not case.passed:
+                compared = case.diff.startswith("---")  # a diff; else why it did not run
+                failure = ET.SubElement(
+                    element,
+                    "failure",
+                    message="the findings are not the expected ones"
+                    if compared
+                    else _xml(case.diff.splitlines()[0]),
+                    type="mismatch" if compared else "not-run",
+                )
+                failure.text = _xml(case.diff)
+    by_path: dict[str, list[Finding]] = {}
+    for problem in problems:
+        by_path.setdefault(problem.path, []).append(problem)
+    if by_path:
+        suite = _suite(suites, "policy problems", len(by_path), errors=len(by_path))
+        for path, found in by_path.items():
+            element = ET.SubElement(
+                suite, "testcase", name=_xml(path), classname="policy problems", file=_xml(path)
+            )
+            element.set("time", "0")
+            error = ET.SubElement(
+                element, "error", message=_xml(found[0].message), type=found[0].rule
+            )
+            error.text = "\n".join(
+                _xml(f"{f.path}:{f.line or 1}:{f.column or 1}: {f.rule} {f.message}") for f in found
+            )
+    for name in ("tests", "failures", "errors"):
+        suites.set(name, str(sum(int(s.get(name, "0")) for s in suites)))
+    suites.set("time", "0")
+    ET.indent(suites)
+    body = ET.tostring(suites, encoding="unicode")
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n{body}\n'
+
+
+def _suite(parent: Any, name: str, tests: int, *, failures: int = 0, errors: int = 0) -> Any:
+    import xml.etree.ElementTree as ET
+
+    return ET.SubElement(
+        parent,
+        "testsuite",
+        name=_xml(name),
+        tests=str(tests),
+        failures=str(failures),
+        errors=str(errors),
+        skipped="0",
+        time="0",
+    )
+
+
+# Characters XML 1.0 cannot carry at all (not even as references).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml(text: str) -> str:
+    """Record text made safe for XML: control characters and lone surrogates escaped."""
+    from maintain_repo.report.safe import printable
+
+    lines = (printable(line) for line in text.split("\n"))
+    return _NOT_XML.sub(lambda m: f"\\u{ord(m.group()):04x}", "\n".join(lines))

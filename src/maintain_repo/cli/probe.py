@@ -53,7 +53,12 @@ def add_parser(commands: Any, name: str) -> None:
         metavar="DIR",
         help="keep state and history in this directory instead of the state branch",
     )
-    ran.add_argument("--format", choices=("text", "json"), default="text")
+    ran.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text (a line per probe and what changed) or json (default: text)",
+    )
     add_github(ran)
     add_now(ran)
     listed = actions.add_parser(
@@ -62,7 +67,12 @@ def add_parser(commands: Any, name: str) -> None:
         description="List every probe that `maintain probe run` would run.",
     )
     _selection(listed)
-    listed.add_argument("--format", choices=("text", "json"), default="text")
+    listed.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text (a line per probe with its shard) or json (default: text)",
+    )
 
 
 def _selection(parser: argparse.ArgumentParser) -> None:

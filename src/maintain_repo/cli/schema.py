@@ -11,11 +11,25 @@ from maintain_repo.store.repo import SCHEMAS
 
 
 def add_parser(commands: Any, name: str) -> None:
-    parser = commands.add_parser(name, help="export or verify the JSON Schemas in schemas/")
+    parser = commands.add_parser(
+        name,
+        help="export or verify the JSON Schemas in schemas/",
+        description="The JSON Schemas of every record kind and policy document kind, "
+        "generated from the models; editors use them to complete and check YAML.",
+    )
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     actions.required = True
-    actions.add_parser("export", help="write schemas/*.schema.json from the models")
-    actions.add_parser("check", help="exit 1 when schemas/ differs from the models")
+    actions.add_parser(
+        "export",
+        help="write schemas/*.schema.json from the models",
+        description="Write schemas/*.schema.json from the models (only files that change).",
+    )
+    actions.add_parser(
+        "check",
+        help="exit 1 when schemas/ differs from the models",
+        description="Compare schemas/ with the models: exit 1 and name each schema that "
+        "differs, is missing or is not produced by any model (CI runs it).",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

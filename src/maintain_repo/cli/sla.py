@@ -26,7 +26,12 @@ def add_parser(commands: Any, name: str) -> None:
         help="remind: keep one GitHub issue per breached or at-risk obligation (updated on "
         "later runs, closed once met)",
     )
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text (a table, most urgent first) or json (default: text)",
+    )
     add_proposed(parser)
     add_github(parser)
     add_now(parser)

@@ -29,11 +29,18 @@ from maintain_repo.model.waiver import Waiver
 from maintain_repo.policy.approval_problems import problems as approval_problems
 from maintain_repo.policy.cel import Context, lookup_entry
 from maintain_repo.policy.policyset import Policies
-from maintain_repo.policy.records import compile_policy, evaluate_all
+from maintain_repo.policy.records import evaluate_all
+from maintain_repo.report.safe import printable
 from maintain_repo.rules.catalog import RULES
 from maintain_repo.rules.schema import validate
 from maintain_repo.store.problems import YamlError, YamlProblem
-from maintain_repo.store.repo import POLICIES
+from maintain_repo.store.repo import (
+    POLICIES,
+    RECORDS,
+    SETTINGS,
+    is_record_file,
+    policy_files,
+)
 from maintain_repo.store.source import NotARegularFile, decode, read
 from maintain_repo.store.yaml import mapping_of, parse, read_mapping
 
@@ -89,21 +96,99 @@ def _approval_findings(root: Path) -> Iterator[Finding]:
 
 
 @dataclass(frozen=True, slots=True)
+class RuleRow:
+    """A built-in rule as a check of this repository applies it."""
+
+    id: str
+    scope: str
+    default: str  # the severity the rule reports at unless Settings re-level it
+    severity: str  # the severity it reports at here
+    enabled: bool
+    summary: str
+    configured: bool  # Settings name it
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyRow:
+    """A record policy of this repository."""
+
+    name: str
+    severity: str
+    path: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    rules: list[RuleRow]
+    policies: list[PolicyRow]
+    # Why the settings shown are the defaults although policies/settings.yaml exists
+    # (it does not validate), else "".
+    settings_problem: str = ""
+
+
+def rules_in_force(root: Path | None) -> Rules:
+    """The built-in rules with the severity and state Settings give them, and the
+    repository's record policies (`root` None: outside any repository, the defaults)."""
+    policies = worktree_policies(root) if root is not None else None
+    settings = policies.settings.rules if policies is not None else {}
+    rows = []
+    for rule in RULES.values():
+        setting = settings.get(rule.id)
+        severity = (setting.severity if setting else None) or rule.severity.value
+        enabled = setting.enabled if setting else True
+        rows.append(
+            RuleRow(
+                rule.id,
+                rule.scope,
+                rule.severity.value,
+                severity,
+                enabled,
+                rule.summary,
+                setting is not None,
+            )
+        )
+    records = [
+        PolicyRow(policy.name, policy.severity, path, policy.description or "")
+        for path, policy in (policies.records if policies is not None else [])
+    ]
+    return Rules(rows, sorted(records, key=lambda r: r.name), _settings_problem(root))
+
+
+def _settings_problem(root: Path | None) -> str:
+    from maintain_repo.engine.files import check_path
+
+    if root is None or not (root / SETTINGS).exists():
+        return ""
+    computed = check_path(str(root), SETTINGS)
+    errors = [
+        Finding.from_json(raw)
+        for raw in (computed[4]["findings"] if computed else [])
+        if raw["severity"] == "error"
+    ]
+    if not errors:
+        return ""
+    first = errors[0]
+    return f"{SETTINGS}:{first.line or 1}:{first.column or 1}: {first.message}"
+
+
+@dataclass(frozen=True, slots=True)
 class Outcome:
     path: str
     name: str
     passed: bool
     diff: str  # unified diff, expected -> actual, when it failed
+    expected: tuple[str, ...] = ()  # the expected findings, one line each
+    actual: tuple[str, ...] = ()  # the findings there were
 
 
 def run_tests(root: Path, now: datetime) -> tuple[list[Outcome], list[Finding]]:
     """Every policy test's outcome, and problems with the test files themselves."""
-    problems: list[Finding] = []
+    # A policy document that does not load (broken YAML, a schema error, an expression
+    # that does not compile, not a regular file) is left out of every test: that is a
+    # problem of its own, not a silent pass of the tests that expect nothing from it.
+    problems = _document_problems(root)
     policies = worktree_policies(root)
-    # A policy that does not compile is left out of every test: that is a problem of
-    # its own, not a silent pass of the tests that expect nothing from it.
-    for path, policy in policies.records:
-        problems.extend(compile_policy(path, policy)[1])
     outcomes = []
     known = _repository_records(root)
     for path, test in _tests(root, problems):
@@ -114,14 +199,28 @@ def run_tests(root: Path, now: datetime) -> tuple[list[Outcome], list[Finding]]:
         actual = _findings(policies, given, known, test.now or now)
         expected = sorted(_expected_lines(test))
         got = sorted(_actual_lines(actual, test))
-        passed = expected == got
-        diff = (
-            ""
-            if passed
-            else "\n".join(difflib.unified_diff(expected, got, "expected", "actual", lineterm=""))
-        )
-        outcomes.append(Outcome(path, test.name, passed, diff))
+        if len(given) < len(records):
+            # Judged without some of its records, a test proves nothing.
+            diff = "not run: some of its records could not be read (the problems below say why)"
+        elif expected != got:
+            diff = "\n".join(difflib.unified_diff(expected, got, "expected", "actual", lineterm=""))
+        else:
+            diff = ""
+        outcomes.append(Outcome(path, test.name, not diff, diff, tuple(expected), tuple(got)))
     return outcomes, _located(root, problems)
+
+
+def _document_problems(root: Path) -> list[Finding]:
+    """What `maintain check` finds wrong with each policy document on its own."""
+    from maintain_repo.engine.files import check_path
+
+    problems: list[Finding] = []
+    for rel in policy_files(root):
+        computed = check_path(str(root), rel)
+        if computed is not None:
+            found = (Finding.from_json(raw) for raw in computed[4]["findings"])
+            problems.extend(f for f in found if f.severity is Severity.ERROR)
+    return problems
 
 
 def _repository_records(root: Path) -> dict[str, dict[str, Any]]:
@@ -189,6 +288,10 @@ def _record(
     if item.record is not None:
         return f"{path}#records[{index}]", dict(item.record)
     assert item.path is not None
+    refused = outside(root, item.path)
+    if refused:
+        problems.append(_at(path, ("records", index, "path"), refused))
+        return None
     data = read_mapping(str(root / item.path))
     if data is None:
         problems.append(
@@ -209,8 +312,46 @@ def _record(
     return item.path, data
 
 
+def outside(root: Path, path: str) -> str:
+    """Why a policy test may not read `path` ("" when it may).
+
+    Policy tests run on pull-request code (validate.yml): a test that could read
+    `/etc/passwd`, `../../secret` or a link out of the repository would print what
+    it found in its diff. So only record files of this repository are read, by a
+    plain path through real folders: records/<folder>/<id>.yaml.
+    """
+    what = f"path {printable(path)!r}"
+    if any(ch < " " or ch == "\x7f" for ch in path):
+        return f"{what} contains control characters"
+    parts = path.replace("\\", "/").split("/")
+    if path.startswith(("/", "\\")) or ":" in parts[0]:
+        return f"{what} is absolute; policy tests read records of this repository only"
+    if any(part in ("", ".", "..") for part in parts):
+        return f"{what} has a '..', '.' or empty part; write records/<folder>/<id>.yaml"
+    if not is_record_file(path):
+        return f"{what} is not a record file; policy tests read records/<folder>/<id>.yaml only"
+    for prefix in (RECORDS, "/".join(parts[:2]), path):
+        if (root / prefix).is_symlink():
+            return (
+                f"{what} goes through a symbolic link ({prefix}); policy tests read real files only"
+            )
+    return ""
+
+
 def _tests(root: Path, problems: list[Finding]) -> list[tuple[str, PolicyTest]]:
     directory = root / TESTS
+    if directory.is_symlink():
+        problems.append(
+            Finding(
+                "policy-error",
+                Severity.ERROR,
+                f"{TESTS} is a symbolic link; policy tests live in the repository itself",
+                TESTS,
+                1,
+                1,
+            )
+        )
+        return []
     tests = []
     for file in sorted(directory.glob("*.yaml")) if directory.is_dir() else []:
         rel = file.relative_to(root).as_posix()
