@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator, Mapping
 from pathlib import PurePosixPath
 from typing import Any
@@ -54,11 +55,34 @@ def identity_findings(rel: str, kind: str, data: Mapping[str, Any]) -> Iterator[
         yield Finding(
             "record-location",
             Severity.ERROR,
-            f"file name {stem!r} does not match id {record_id!r}; name the file {record_id}.yaml",
+            _mismatch(stem, record_id),
             rel,
             record=record_id,
             pointer=("id",),
         )
+
+
+def _mismatch(stem: str, record_id: str) -> str:
+    """Why the file name is not the id. Names that differ only in Unicode normalisation
+    look identical, so that is said in so many words: git compares file names byte for
+    byte (on Linux `café` composed and decomposed are two files; macOS shows one), so a
+    name is the id exactly, and both are written composed (NFC), as git on macOS
+    stores names it adds."""
+    if unicodedata.normalize("NFC", stem) == unicodedata.normalize("NFC", record_id):
+        return (
+            f"file name {stem!r} and id {record_id!r} differ only in Unicode normalisation "
+            f"(the file name is {_form(stem)}, the id {_form(record_id)}); write both in "
+            "NFC, composed characters"
+        )
+    return f"file name {stem!r} does not match id {record_id!r}; name the file {record_id}.yaml"
+
+
+def _form(text: str) -> str:
+    if unicodedata.is_normalized("NFC", text):
+        return "NFC (composed)"
+    if unicodedata.is_normalized("NFD", text):
+        return "NFD (decomposed)"
+    return "mixed"
 
 
 def _at(rel: str, message: str) -> Finding:
