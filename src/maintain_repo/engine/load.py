@@ -74,7 +74,7 @@ def load_records(root: Path, kinds: Iterable[str] | None = None) -> list[tuple[s
         kind = folder_of(rel, FOLDERS)
         if kind not in wanted or not rel.endswith(".yaml"):
             continue
-        data = read_mapping(str(root / rel))
+        data = read_mapping(str(root / rel), shown=rel)
         if data is None:
             continue
         try:

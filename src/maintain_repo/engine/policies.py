@@ -292,7 +292,7 @@ def _record(
     if refused:
         problems.append(_at(path, ("records", index, "path"), refused))
         return None
-    data = read_mapping(str(root / item.path))
+    data = read_mapping(str(root / item.path), shown=item.path)
     if data is None:
         problems.append(
             _at(path, ("records", index, "path"), f"{item.path} is not a readable record")

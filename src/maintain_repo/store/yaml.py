@@ -155,10 +155,11 @@ def _check_directives(text: str) -> None:
             )
 
 
-def read_mapping(path: str) -> dict[str, Any] | None:
+def read_mapping(path: str, *, shown: str | None = None) -> dict[str, Any] | None:
     """The YAML mapping in the file at `path`; None when the file is not one (gone, not a
     regular file, not UTF-8 text, malformed, not a mapping: its own findings say why).
-    A file that is there but cannot be read raises `StoreError`: never skipped."""
+    A file that is there but cannot be read raises `StoreError` naming it as `shown`
+    (default: `path`): never skipped."""
     from maintain_repo.store.source import NotARegularFile, read, unreadable
 
     try:
@@ -166,7 +167,7 @@ def read_mapping(path: str) -> dict[str, Any] | None:
     except (NotARegularFile, FileNotFoundError):
         return None
     except OSError as e:
-        raise unreadable(path, e) from None
+        raise unreadable(shown or path, e) from None
 
 
 def mapping_of(raw: bytes) -> dict[str, Any] | None:
