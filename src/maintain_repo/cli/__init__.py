@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import argparse
 import gc
-import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from maintain_repo import __version__
 from maintain_repo.cli import (
@@ -31,6 +31,11 @@ from maintain_repo.cli import (
     status,
 )
 from maintain_repo.cli.errors import handle_errors
+
+if TYPE_CHECKING:
+    import signal as _signal
+else:
+    import _signal  # the C module: `signal` builds enums on import, which no run needs
 
 COMMANDS = {
     "check": check,
@@ -98,7 +103,7 @@ def main(argv: Sequence[str] | None = None, *, on_interrupt: SignalHandler | Non
     parser = build_parser()
     with handle_errors() as outcome:
         if on_interrupt is not None:
-            signal.signal(signal.SIGINT, signal.default_int_handler)
+            _signal.signal(_signal.SIGINT, _signal.default_int_handler)
         try:
             try:
                 args = parser.parse_args(list(argv) if argv is not None else None)
@@ -107,6 +112,6 @@ def main(argv: Sequence[str] | None = None, *, on_interrupt: SignalHandler | Non
             outcome.code = COMMANDS[args.command].run(args)
         finally:
             if on_interrupt is not None:
-                signal.signal(signal.SIGINT, on_interrupt)
+                _signal.signal(_signal.SIGINT, on_interrupt)
     sys.stdout.flush()
     return outcome.code

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import shlex
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +40,8 @@ def run(args: argparse.Namespace) -> int:
 
 def next_steps(directory: Path) -> list[str]:
     """The commands that take a new ops repository to its first checked record."""
+    import shlex  # here: every other command starts without it
+
     steps = []
     shown = display(directory)
     if shown != ".":
