@@ -32,6 +32,7 @@ from maintain_repo.store.files import TEMP_SUFFIX
 INCIDENT = "records/incidents/INC-20260301-7K2M.yaml"
 PAYMENTS = "records/services/payments.yaml"
 SETTINGS = "policies/settings.yaml"
+SLA = "kind: SLAPolicy\nname: sla\nincident: {acknowledge: {SEV1: 15m}}\n"
 
 
 @dataclass(frozen=True)
@@ -90,8 +91,8 @@ def _symlink(rel: str, to: str) -> Callable[[Where], None]:
     return setup
 
 
-def _unreadable(rel: str) -> Callable[[Where], None]:
-    return lambda where: (where.root / rel).chmod(0)
+def _unreadable(rel: str, mode: int = 0) -> Callable[[Where], None]:
+    return lambda where: (where.root / rel).chmod(mode)
 
 
 def _commit(*steps: Callable[[Where], object]) -> Callable[[Where], None]:
@@ -254,6 +255,17 @@ CASES = [
             ("records/services/", "records/services", "records/services/", (("check",),)),
         )
         for argv in commands
+    ),
+    *(
+        Case(
+            f"records/services/ listable but not enterable (mode 644), {' '.join(argv)}",
+            _then(_write("policies/sla.yaml", SLA), _unreadable("records/services", 0o644)),
+            argv,
+            2,
+            "maintain: error: cannot read records/services/checkout-api.yaml: Permission denied",
+            unprivileged=True,
+        )
+        for argv in (("check",), ("check", "--no-cache"), ("sla",), ("policy", "test"))
     ),
     # Named pipes (item 16): reported, never read, never waited on.
     Case(

@@ -221,6 +221,8 @@ class _Run:
                 stat, mtime_ns = stat_of(path)
             except FileNotFoundError:
                 continue
+            except OSError as e:  # a folder that can be listed but not entered
+                raise unreadable(rel, e) from None
             entry = self.cache.get(rel, stat)
             if entry is None and rel in self.cache.entries:
                 entry = self.cache.get_by_hash(rel, _sha(_read(self.base, rel)), stat, mtime_ns)
