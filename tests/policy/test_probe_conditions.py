@@ -54,9 +54,8 @@ def test_probe_variables():
 
 @pytest.mark.parametrize("probe_type", sorted(DEFAULT_CONDITIONS))
 def test_default_conditions_compile(probe_type):
-    # `tcp.connected` alone is a map value (DYN); the others compare, so they are BOOL.
-    returns = compile_condition(DEFAULT_CONDITIONS[probe_type], probe_type).returns
-    assert returns == ("DYN" if probe_type == "tcp" else "BOOL")
+    # Every field is typed, so `tcp.connected` alone is a bool too.
+    assert compile_condition(DEFAULT_CONDITIONS[probe_type], probe_type).returns == "BOOL"
 
 
 @pytest.mark.parametrize(
@@ -66,8 +65,19 @@ def test_default_conditions_compile(probe_type):
         ("http", "tls.days_remaining >= 14", "BOOL"),  # https answers describe the certificate
         ("http", 'response.headers["content-type"].startsWith("application/json")', "BOOL"),
         ("http", "response.?json.?ok.orValue(false)", "DYN"),
-        ("http", "response.status", "DYN"),  # judged when it runs, not here
+        ("http", "response.json.status", "DYN"),  # the JSON body is open: judged when it runs
+        ("http", "response.json.items.size() > 0 && has(response.json.next)", "BOOL"),
+        ("http", "response.headers.exists(name, name.startsWith('x-'))", "BOOL"),
+        ("http", "has(tls.days_remaining) && tls.names.size() > 0", "BOOL"),
+        # Numbers compare across int and double, as CEL defines it.
+        ("http", "response.latency_ms > 400", "BOOL"),
+        ("http", "response.status < 400.5 && 400 >= response.latency_ms", "BOOL"),
+        ("http", "response.redirects == 0 && response.url.endsWith('/health')", "BOOL"),
+        ("tcp", "tcp.connected", "BOOL"),
         ("tcp", "tcp.connected && tcp.latency_ms < 100.0", "BOOL"),
+        ("tls", "tls.error == '' && tls.latency_ms < 300 && tls.version == 'TLSv1.3'", "BOOL"),
+        ("tls", "timestamp(tls.not_after) > timestamp('2026-01-01T00:00:00Z')", "BOOL"),
+        ("dns", "has(dns.ttl) && dns.ttl >= 60 && dns.latency_ms < 50", "BOOL"),
         ("tls", "size(tls.names) > 0 && tls.issuer == 'R3'", "BOOL"),
         ("dns", "dns.answers.exists(a, a.startsWith('192.0.2.'))", "BOOL"),
         ("dns", "'192.0.2.10' in dns.answers", "BOOL"),
@@ -89,6 +99,34 @@ def test_conditions_that_compile(probe_type, source, returns):
         ("http", "dns.rcode == 'NOERROR'", "undeclared reference to 'dns.rcode'", 1, 4),
         ("http", "response.status == 200 &&\n  tcp.connected", "undeclared reference", 2, 6),
         ("http", "response.status ==", "Syntax error", 1, 19),
+        # A field the result does not have: a typo, or another type's field.
+        (
+            "http",
+            "response.stauts == 200",
+            "response has no field 'stauts' (did you mean response.status?); its fields: "
+            "status, latency_ms, headers, body, json, redirects, url",
+            1,
+            9,
+        ),
+        ("http", 'response.header["x"] == ""', "did you mean response.headers?", 1, 9),
+        ("http", "tls.error == ''", "tls has no field 'error'; its fields: verified,", 1, 4),
+        ("http", "tls.days_remainig >= 14", "did you mean tls.days_remaining?", 1, 4),
+        ("tls", "tls.verified && tls.expires > 3", "tls has no field 'expires'", 1, 20),
+        ("tcp", "tcp.conected", "tcp has no field 'conected' (did you mean tcp.connected?)", 1, 4),
+        ("dns", "size(dns.answer) > 0", "did you mean dns.answers?", 1, 9),
+        ("dns", "dns.rcode == 'NOERROR' &&\n  dns.tll > 0", "dns has no field 'tll'", 2, 6),
+        # A value of the wrong type for what the condition does with it.
+        ("http", "response.status == '200'", "no matching overload for '_==_'", 1, 17),
+        ("tcp", "tcp.connected > 0", "no matching overload for '_>_'", 1, 15),
+        ("dns", "dns.answers.contains('x')", "found no matching overload for 'contains'", 1, 21),
+        (
+            "http",
+            "response.status",
+            "a condition must be true or false, but this gives an int",
+            1,
+            1,
+        ),
+        ("dns", "dns.rcode", "but this gives a string", 1, 1),
         # A value that is never true or false.
         ("http", "1 + 1", "a condition must be true or false, but this gives an int", 1, 1),
         ("dns", "'NOERROR'", "a condition must be true or false, but this gives a string", 1, 1),
@@ -124,7 +162,14 @@ RESULT = {
         ("response.latency_ms > 400.0", False),
         ('response.body.contains("ok")', True),
         ("response.?json.?missing.orValue(false)", False),
-        ("response.status", 200),  # DYN: the runner refuses it as not true or false
+        ("response.latency_ms > 12", True),
+        ("response.json.items[0] == 1 && response.json.items[0] == 1.0", True),
+        ("has(response.json.items) && !has(response.json.next)", True),
+        ('"content-type" in response.headers && !("x-nope" in response.headers)', True),
+        ("has(response.status) && !has(response.redirects)", True),  # not produced: unset
+        ("has(tls.verified) || has(tls.days_remaining)", False),  # plain http: no certificate
+        ("tls.days_remaining == 0 && tls.issuer == '' && tls.names.size() == 0", True),
+        ("response.json.status", "ok"),  # DYN: the runner refuses it as not true or false
     ],
 )
 def test_evaluating_a_condition(source, value):
@@ -133,7 +178,13 @@ def test_evaluating_a_condition(source, value):
 
 
 @pytest.mark.parametrize(
-    "source", ["response.json.missing == 1", "tls.verified", "response.json.items[7] == 1"]
+    "source",
+    [
+        "response.json.missing == 1",
+        "response.json.items[7] == 1",
+        'response.headers["x-missing"] == "1"',
+        "response.json.status > 1",
+    ],
 )
 def test_a_condition_that_fails_on_a_result(source):
     context = probe_context("http", RESULT)
@@ -199,3 +250,32 @@ def test_default_conditions_are_not_findings():
         {"type": "dns", "name": "lookup", "query": "api.example.test"},
     )
     assert list(condition_findings(model, PATH)) == []
+
+
+@pytest.mark.parametrize(
+    ("probe", "message"),
+    [
+        (
+            http(condition="response.stauts == 200"),
+            "probe health, condition: response has no field 'stauts' (did you mean "
+            "response.status?); its fields: status, latency_ms, headers, body, json, redirects, "
+            "url (line 1, column 9)",
+        ),
+        (
+            tcp(degraded="tcp.latency > 50"),
+            "probe database, degraded: tcp has no field 'latency' (did you mean "
+            "tcp.latency_ms?); its fields: connected, latency_ms (line 1, column 4)",
+        ),
+        (
+            http(degraded='response.latency_ms > "400ms"'),
+            "probe health, degraded: found no matching overload for '_>_' applied to "
+            "'(double, string)' (line 1, column 21); an http probe's conditions can use "
+            "response, tls",
+        ),
+    ],
+)
+def test_a_field_the_result_does_not_have_is_a_finding(probe, message):
+    [finding] = condition_findings(service(probe), PATH)
+    assert finding.rule == "probe-condition"
+    assert finding.message == message
+    assert finding.pointer == ("probes", 0, "degraded" if "degraded" in probe else "condition")

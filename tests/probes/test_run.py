@@ -244,12 +244,14 @@ def test_http_up(server):
         ({}, {"condition": "response.json.missing == 1"}, "down", "the condition failed"),
         ({}, {"condition": "response.json.missing == 1"}, "down", "missing"),
         # A condition that gives something other than true or false.
-        ({}, {"condition": "response.status"}, "down", "gave 200, not true or false"),
+        ({}, {"condition": "dyn(response.status)"}, "down", "gave 200, not true or false"),
         ({}, {"condition": "response.json.status"}, "down", "gave 'ok', not true or false"),
         # A degraded expression that fails still passes (the condition held).
         ({}, {"degraded": "response.json.missing"}, "degraded", "degraded expression failed"),
-        # https certificate fields are empty over plain http.
-        ({}, {"condition": "size(tls) == 0"}, "up", ""),
+        # No certificate over plain http: its fields are unset.
+        ({}, {"condition": "!has(tls.verified) && !has(tls.days_remaining)"}, "up", ""),
+        # Numbers compare across int and double.
+        ({}, {"condition": "response.latency_ms < 60000 && response.status >= 200.0"}, "up", ""),
     ],
 )
 def test_http_verdicts(server, answer, fields, state, detail):
@@ -347,7 +349,7 @@ def test_headers_from_env_sends_the_secret(server):
 @pytest.mark.parametrize(
     "condition",
     [
-        'response.headers["x-echo"]',  # not true or false: the value is shown
+        'dyn(response.headers["x-echo"])',  # not true or false: the value is shown
         'response.json[response.headers["x-echo"]] == 1',  # an error naming the value
         'response.headers["x-echo"] == "nothing"',
     ],

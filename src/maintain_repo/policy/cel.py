@@ -9,9 +9,12 @@ written in YAML; timestamps are text, so write `timestamp(record.x)`), `now`
 are enabled.
 
 Probe conditions get an environment of their own per probe type: the
-result's maps (`response` and `tls` for http, `tcp`, `tls`, `dns`), so a
-condition that names another type's result fails when it is checked, not
-when the probe runs.
+result's variables (`response` and `tls` for http, `tcp`, `tls`, `dns`) as
+message types declared once in `model.probe_results` (built by
+`policy.probe_types`), so a condition that names another type's result, a
+field the result does not have, or compares a field with the wrong type of
+value fails when it is checked, not when the probe runs. Ints and doubles
+compare with each other there, as CEL defines it (`latency_ms > 400`).
 
 Expressions are parsed and type-checked once. Evaluation is bounded by the
 engine to 10,000 comprehension iterations (nested loops included), and, in
@@ -30,6 +33,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
+from maintain_repo.model.probe_results import RESULTS
 from maintain_repo.sandbox import guard as sandbox
 from maintain_repo.sandbox.guard import Limits
 
@@ -104,13 +108,58 @@ def compile_expression(source: str) -> Expression:
     return _compile(_environment(), source)
 
 
-# The variables a probe condition sees, by probe type (each a map of its result).
+# The variables a probe condition sees, by probe type (each a message of declared fields).
 PROBE_VARIABLES: dict[str, tuple[str, ...]] = {
-    "http": ("response", "tls"),
-    "tcp": ("tcp",),
-    "tls": ("tls",),
-    "dns": ("dns",),
+    probe_type: tuple(variables) for probe_type, variables in RESULTS.items()
 }
+_COMPARISONS = {"_<_": "less", "_<=_": "less_equals", "_>_": "greater", "_>=_": "greater_equals"}
+_ORDERED = {
+    "bool": "bool",
+    "int64": "int",
+    "uint64": "uint",
+    "double": "double",
+    "string": "string",
+    "bytes": "bytes",
+    "timestamp": "google.protobuf.Timestamp",
+    "duration": "google.protobuf.Duration",
+}
+_NUMBERS = {"int64": "int", "uint64": "uint", "double": "double"}
+
+
+@cache
+def _comparisons() -> Any:
+    """The standard ordering operators, declared again with CEL's cross-type numeric
+    overloads (`response.latency_ms > 400`: a double and an int).
+
+    The engine evaluates those comparisons, but its checker declares only same-type
+    ones and has no switch for the others (cel-go's CrossTypeNumericComparisons): the
+    standard declarations are left out and declared again here, by their standard
+    overload ids, so the engine's own implementations run."""
+    import json
+
+    from cel_expr_python import cel
+
+    pairs = [(a, a) for a in _ORDERED] + [(a, b) for a in _NUMBERS for b in _NUMBERS if a != b]
+    functions = [
+        {
+            "name": operator,
+            "overloads": [
+                {
+                    "id": f"{word}_{left}" if left == right else f"{word}_{left}_{right}",
+                    "args": [{"type_name": _ORDERED[left]}, {"type_name": _ORDERED[right]}],
+                    "return": {"type_name": "bool"},
+                }
+                for left, right in pairs
+            ],
+        }
+        for operator, word in _COMPARISONS.items()
+    ]
+    config = {
+        "name": "probe-conditions",
+        "stdlib": {"exclude_functions": [{"name": operator} for operator in _COMPARISONS]},
+        "functions": functions,
+    }
+    return cel.NewEnvConfigFromYaml(json.dumps(config))  # JSON is YAML
 
 
 @cache
@@ -118,11 +167,12 @@ def _probe_environment(probe_type: str) -> Any:
     from cel_expr_python import cel
     from cel_expr_python.ext import ext_optional, ext_strings
 
-    types = cel.Type
+    from maintain_repo.policy.probe_types import pool, type_name
+
     return cel.NewEnv(
-        variables={
-            name: types.Map(types.STRING, types.DYN) for name in PROBE_VARIABLES[probe_type]
-        },
+        descriptor_pool=pool(),
+        config=_comparisons(),
+        variables={name: cel.Type(type_name(shape)) for name, shape in RESULTS[probe_type].items()},
         extensions=[ext_optional.ExtOptional(), ext_strings.ExtStrings()],
     )
 
@@ -133,7 +183,10 @@ def compile_condition(source: str, probe_type: str) -> Expression:
 
     Cached: a thousand probes usually share a handful of conditions.
     """
-    expression = _compile(_probe_environment(probe_type), source)
+    try:
+        expression = _compile(_probe_environment(probe_type), source)
+    except CelError as e:
+        raise _unknown_field(e, probe_type) from None
     if expression.returns not in ("BOOL", "DYN"):
         kind = expression.returns.lower()
         article = "an" if kind[:1] in "aeiou" else "a"
@@ -141,9 +194,44 @@ def compile_condition(source: str, probe_type: str) -> Expression:
     return expression
 
 
+_UNDEFINED = re.compile(r"undefined field '([^']*)' not found in struct '[\w.]*\.(\w+)'")
+
+
+def _unknown_field(error: CelError, probe_type: str) -> CelError:
+    """`undefined field 'stauts' not found in struct 'maintain.probe.HttpResponse'` in the
+    words of the condition: which variable, what it has, and the likely intended field."""
+    import difflib
+
+    match = _UNDEFINED.search(error.message)
+    variables = RESULTS[probe_type]
+    named = [
+        (variable, shape)
+        for variable, shape in variables.items()
+        if match is not None and shape.name == match.group(2)
+    ]
+    if match is None or not named:
+        return error
+    variable, shape = named[0]
+    fields = shape.field_names()
+    message = f"{variable} has no field '{match.group(1)}'"
+    close = difflib.get_close_matches(match.group(1), fields, n=1)
+    if close:
+        message += f" (did you mean {variable}.{close[0]}?)"
+    message += f"; its fields: {', '.join(fields)}"
+    return CelError(message, error.line, error.column)
+
+
 def probe_context(probe_type: str, variables: Mapping[str, Any]) -> Context:
-    """The variables of one probe result (every name of its type must be given)."""
-    return Context(_probe_environment(probe_type).Activation(dict(variables)))
+    """The variables of one probe result, as messages of their declared types (a variable
+    missing from `variables` has no field set; a field it does not declare is a bug:
+    ValueError)."""
+    from maintain_repo.policy.probe_types import message
+
+    values = {
+        name: message(shape, variables.get(name) or {})
+        for name, shape in RESULTS[probe_type].items()
+    }
+    return Context(_probe_environment(probe_type).Activation(values))
 
 
 def _compile(environment: Any, source: str) -> Expression:

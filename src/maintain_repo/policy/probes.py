@@ -1,8 +1,9 @@
 """Probe conditions, checked when the service record is checked.
 
-A condition that does not compile, or names a result its probe type does not
-have (`tls.days_remaining` on a tcp probe), is reported at the expression,
-not discovered by the first probe run.
+A condition that does not compile, names a result its probe type does not
+have (`tls.days_remaining` on a tcp probe), a field that result does not
+have (`response.stauts`) or compares values of the wrong types is reported
+at the expression, not discovered by the first probe run.
 """
 
 from __future__ import annotations
@@ -25,15 +26,21 @@ def condition_findings(service: Service, path: str) -> Iterator[Finding]:
             try:
                 compile_condition(source, probe.type)
             except CelError as e:
-                names = ", ".join(PROBE_VARIABLES[probe.type])
                 where = "" if e.line is None else f" (line {e.line}, column {e.column})"
                 yield Finding(
                     RULE,
                     Severity.ERROR,
-                    f"probe {probe.name}, {field}: {e.message}{where}; "
-                    f"{'an' if probe.type == 'http' else 'a'} {probe.type} probe's "
-                    f"conditions can use {names}",
+                    f"probe {probe.name}, {field}: {e.message}{where}{_variables(e, probe.type)}",
                     path,
                     record=service.id,
                     pointer=("probes", index, field),
                 )
+
+
+def _variables(error: CelError, probe_type: str) -> str:
+    """What the probe type's conditions can read, unless the message lists the fields."""
+    if "has no field" in error.message:
+        return ""
+    names = ", ".join(PROBE_VARIABLES[probe_type])
+    article = "an" if probe_type == "http" else "a"
+    return f"; {article} {probe_type} probe's conditions can use {names}"

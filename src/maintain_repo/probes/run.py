@@ -206,6 +206,7 @@ async def _probe(
         async with slots:
             try:
                 observation = await _attempt(probe, tools, timeout)
+                state, detail = _verdict(observation, judge, probe.type)
             except ProbeConfigError as e:
                 return _problem(target, tools.now, str(e))
             except Exception as e:  # a bug of ours must not stop the other probes
@@ -213,7 +214,6 @@ async def _probe(
                 return _problem(
                     target, tools.now, f"internal error ({name}: {e}); please report it"
                 )
-        state, detail = _verdict(observation, judge, probe.type)
         if state != "down" or attempts > probe.retries:
             break
         await sleep(seconds(probe.retry_delay))
