@@ -331,6 +331,149 @@ def test_outcomes_come_in_the_order_given(server):
     assert run() == []
 
 
+# -- answers cut short or garbled ----------------------------------------------------------
+
+PADDED = '{"status":"ok","pad":"' + "x" * 300_000 + '"}'
+
+
+@pytest.mark.parametrize("body", ['{"status":"ok"}', PADDED])
+@pytest.mark.parametrize(
+    ("failure", "code", "detail"),
+    [
+        ("cut", "incomplete", "the response ended early: the connection closed after "),
+        (
+            "cut-chunked",
+            "incomplete",
+            "the response ended early: its chunked body stopped before the last chunk",
+        ),
+        ("cut-gzip", "incomplete", "the response ended early: its gzip body stops short"),
+        ("bad-chunk", "error", "request failed"),
+    ],
+)
+def test_an_answer_cut_short_is_a_failed_attempt(server, body, failure, code, detail):
+    # The status line and headers say 200: only the body shows the answer is not whole.
+    server.body = body
+    server.fail(failure)
+    outcome = run_one(http(server.url + "/", condition="response.status == 200"))
+    assert (outcome.state, outcome.code, outcome.problem) == ("down", code, False)
+    assert outcome.detail.startswith(detail), outcome.detail
+    assert outcome.latency_ms is None
+
+
+def test_a_cut_body_says_how_much_arrived(server):
+    server.body = "0123456789" * 10
+    server.fail("cut")
+    outcome = run_one(http(server.url + "/"))
+    assert outcome.detail == "the response ended early: the connection closed after 50 of 100 bytes"
+
+
+def test_a_cut_answer_is_retried_and_a_whole_one_wins(server):
+    server.fail("cut")
+
+    async def sleep(seconds: float) -> None:
+        server.recover()
+
+    outcome = run_one(http(server.url + "/", retries=1, retry_delay="10ms"), sleep=sleep)
+    assert (outcome.state, outcome.attempts) == ("up", 2)
+
+
+def compressed(kind: str, data: bytes) -> bytes:
+    import gzip
+    import zlib
+
+    if kind == "gzip":
+        return gzip.compress(data)
+    if kind == "two-members":
+        half = len(data) // 2
+        return gzip.compress(data[:half]) + gzip.compress(data[half:])
+    if kind == "raw-deflate":
+        packer = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+        return packer.compress(data) + packer.flush()
+    return zlib.compress(data)
+
+
+@pytest.mark.parametrize(
+    ("kind", "coding"),
+    [("gzip", "gzip"), ("two-members", "gzip"), ("gzip", "x-gzip"), ("zlib", "deflate"),
+     ("raw-deflate", "deflate")],
+)  # fmt: skip
+def test_a_compressed_body_is_read_whole(server, kind, coding):
+    server.body = compressed(kind, PADDED.encode())
+    server.headers = {"Content-Encoding": coding, "Content-Type": "application/json"}
+    condition = f'response.json.status == "ok" && size(response.body) == {len(PADDED)}'
+    outcome = run_one(http(server.url + "/", condition=condition))
+    assert outcome.state == "up", outcome.detail
+    assert server.requests[0].headers["accept-encoding"] == "gzip, deflate"
+
+
+@pytest.mark.parametrize("body", ['{"status":"ok"}', PADDED])
+def test_a_body_arriving_in_pieces_is_read_whole(server, body):
+    # The condition sees all of it, not the piece that had arrived at the first read.
+    server.body = body
+    server.stall = 0.05
+    condition = f'response.json.status == "ok" && size(response.body) == {len(body)}'
+    assert run_one(http(server.url + "/", condition=condition)).state == "up"
+
+
+def test_a_large_body_is_read_whole(server):
+    server.body = PADDED
+    condition = f'response.json.status == "ok" && size(response.body) == {len(PADDED)}'
+    assert run_one(http(server.url + "/", condition=condition)).state == "up"
+
+
+@pytest.mark.parametrize("coding", [None, "gzip"])
+def test_a_body_is_read_up_to_the_limit_and_no_further(server, coding):
+    from maintain_repo.probes.body import LIMIT
+
+    data = b"0" * (8 * LIMIT)  # compressed, a bomb: 8 MiB from a few kilobytes
+    server.body = compressed("gzip", data) if coding else data
+    server.headers = {"Content-Encoding": coding} if coding else {}
+    condition = f"size(response.body) == {LIMIT} && response.json == null"
+    outcome = run_one(http(server.url + "/", condition=condition))
+    assert outcome.state == "up", outcome.detail
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "detail"),
+    [
+        ({"Content-Encoding": "br"}, b"\x1b\x0e", "the response is encoded as br, which maintain"),
+        ({"Content-Encoding": "gzip, br"}, b"x", "the response is encoded as gzip, br"),
+        ({"Content-Encoding": "gzip"}, b"not gzip at all", "the response's gzip body does not"),
+        ({"Content-Encoding": "deflate"}, b"\x78\x9cnot deflate", "the response's deflate body"),
+    ],
+)
+def test_a_body_that_does_not_decode_is_a_failed_attempt(server, headers, body, detail):
+    server.body = body
+    server.headers = headers
+    outcome = run_one(http(server.url + "/", condition="response.status == 200"))
+    assert (outcome.state, outcome.code) == ("down", "incomplete")
+    assert outcome.detail.startswith(detail), outcome.detail
+
+
+def test_an_empty_compressed_answer_is_whole(server):
+    server.status = 204
+    server.headers = {"Content-Encoding": "gzip"}
+    assert run_one(http(server.url + "/", condition="response.status == 204")).state == "up"
+    assert run_one(http(server.url + "/", method="HEAD")).state == "up"
+
+
+def test_a_tls_handshake_cut_short_is_a_failed_attempt():
+    # A TLS record header announcing a ServerHello, two bytes of it, then the peer hangs up.
+    with TcpServer(b"\x16\x03\x03\x00\x50\x02\x00", hang_up=True) as broken:
+        outcome = run_one(tls(broken.port, timeout="2s"))
+        settle(broken, 1)
+    assert (outcome.state, outcome.problem) == ("down", False)
+    assert outcome.code in ("handshake", "refused")
+    assert outcome.latency_ms is None
+
+
+def test_an_https_answer_cut_short_is_a_failed_attempt(untrusted):
+    with HttpServer(untrusted, body=PADDED) as secure:
+        secure.fail("cut")
+        outcome = run_one(http(secure.url + "/", verify_tls=False))
+    assert (outcome.state, outcome.code) == ("down", "incomplete")
+
+
 # -- secrets -------------------------------------------------------------------------------
 
 
@@ -683,6 +826,36 @@ def test_dns_servfail(resolver):
     outcome = run_one(dns(resolver, "status.example.test"))
     assert (outcome.state, outcome.code) == ("down", "SERVFAIL")
     assert outcome.variables["dns"]["rcode"] == "SERVFAIL"
+
+
+def test_dns_a_truncated_answer_is_asked_again_over_tcp():
+    addresses = [f"192.0.2.{n}" for n in range(1, 201)]  # too many for one UDP answer
+    with DnsServer({("many.example.test.", "A"): addresses}) as server:
+        outcome = run_one(dns(server, "many.example.test", condition="size(dns.answers) == 200"))
+        transports = {q.transport for q in server.queries}
+    assert outcome.state == "up", outcome.detail
+    assert transports == {"udp", "tcp"}
+
+
+@pytest.mark.parametrize("condition", ['dns.rcode != "NXDOMAIN"', 'dns.rcode == "SERVFAIL"'])
+def test_dns_a_truncated_answer_without_tcp_is_a_failed_attempt(condition):
+    # Before, this read as a made-up SERVFAIL answer, which a condition could pass.
+    addresses = [f"192.0.2.{n}" for n in range(1, 201)]
+    with DnsServer({("many.example.test.", "A"): addresses}, tcp=False) as server:
+        outcome = run_one(dns(server, "many.example.test", condition=condition))
+    assert (outcome.state, outcome.code) == ("down", "error")
+    assert outcome.detail.startswith("no usable answer from the resolver: UDP: the answer was")
+    assert "TCP: " in outcome.detail
+
+
+def test_dns_a_garbled_answer_is_not_an_answer(resolver):
+    resolver.fail("garble")
+    outcome = run_one(
+        dns(resolver, "status.example.test", timeout="300ms", condition='dns.rcode != "NXDOMAIN"')
+    )
+    assert outcome.state == "down"
+    assert outcome.code in ("timeout", "error")
+    assert resolver.count >= 1
 
 
 def test_dns_silent_resolver_times_out(resolver):

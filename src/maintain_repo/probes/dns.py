@@ -1,7 +1,9 @@
 """The dns probe: ask a resolver for one name and record type.
 
 NXDOMAIN and SERVFAIL are answers (the condition sees `dns.rcode`); a
-resolver that does not answer within the timeout is an error.
+resolver that does not answer within the timeout is an error, and so is one
+whose answers were all unusable (truncated with no TCP to ask again,
+malformed): an rcode is never made up for it.
 """
 
 from __future__ import annotations
@@ -40,7 +42,11 @@ async def observe(
     except dns.resolver.NXDOMAIN:
         rcode = "NXDOMAIN"
     except dns.resolver.NoNameservers as e:
-        rcode = _rcode(e)
+        answered = _rcode(e)
+        if answered is None:
+            message = f"no usable answer from the resolver: {_failures(e)}"
+            return Observation({}, None, "error", message, error=message)
+        rcode = answered
     except dns.exception.Timeout:
         message = f"no answer from the resolver within {timeout:g}s"
         return Observation({}, None, "timeout", message, error=message)
@@ -56,14 +62,36 @@ async def observe(
     return Observation(variables, latency, rcode, summary)
 
 
-def _rcode(error: Exception) -> str:
-    """SERVFAIL, REFUSED, ...: what the servers answered (NoNameservers lists them)."""
+def _rcode(error: Exception) -> str | None:
+    """SERVFAIL, REFUSED, ...: what a server answered (NoNameservers lists them); None when
+    no server gave a whole answer with an rcode of its own."""
+    import dns.flags
     import dns.message
     import dns.rcode
 
-    # Each entry describes one server's failure; its last item is the answer or error.
-    for entry in getattr(error, "kwargs", {}).get("errors", []):
-        answer = entry[-1] if isinstance(entry, tuple) and entry else None
-        if isinstance(answer, dns.message.Message):
-            return str(dns.rcode.to_text(answer.rcode()))
-    return "SERVFAIL"
+    # Each entry describes one attempt: (server, over tcp, port, error or rcode, answer).
+    for entry in _entries(error):
+        answer = entry[-1]
+        if isinstance(answer, dns.message.Message) and not answer.flags & dns.flags.TC:
+            if answer.rcode() != dns.rcode.NOERROR:
+                return str(dns.rcode.to_text(answer.rcode()))
+    return None
+
+
+def _failures(error: Exception) -> str:
+    """What went wrong with each attempt, in a few words."""
+    reasons = []
+    for entry in _entries(error):
+        over = "TCP" if len(entry) > 1 and entry[1] is True else "UDP"
+        what = entry[3] if len(entry) > 3 else None
+        if type(what).__name__ == "Truncated":
+            reason = "the answer was truncated"
+        else:
+            reason = (str(what).strip() or type(what).__name__)[:120]
+        reasons.append(f"{over}: {reason}")
+    return "; ".join(dict.fromkeys(reasons)) or "every attempt failed"
+
+
+def _entries(error: Exception) -> list[tuple[object, ...]]:
+    entries = getattr(error, "kwargs", {}).get("errors", [])
+    return [entry for entry in entries if isinstance(entry, tuple) and entry]

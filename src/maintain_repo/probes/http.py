@@ -1,4 +1,4 @@
-"""The http probe: one request, its answer timed, its body read (bounded).
+"""The http probe: one request, its answer timed, its body read whole (bounded).
 
 Every attempt opens a fresh connection (the session never reuses one), so
 the latency includes connecting and the TLS handshake, as a user's first
@@ -22,6 +22,7 @@ import aiohttp
 
 from maintain_repo.errors import conceal
 from maintain_repo.model.probes import HttpProbe
+from maintain_repo.probes import body
 from maintain_repo.probes.certificates import describe
 from maintain_repo.probes.result import Observation, ProbeConfigError
 from maintain_repo.probes.tcp import os_reason
@@ -31,8 +32,6 @@ from maintain_repo.probes.tcp import os_reason
 # the connector aborts closed TLS transports when the session closes.
 _LEAKS_CLOSED_TLS = sys.version_info < (3, 12, 8) or (3, 13, 0) <= sys.version_info < (3, 13, 1)
 
-# Conditions see at most this much of a body; longer bodies are read no further.
-BODY_LIMIT = 1024 * 1024
 MAX_REDIRECTS = 10
 
 
@@ -51,8 +50,12 @@ def session(concurrency: int) -> aiohttp.ClientSession:
     return aiohttp.ClientSession(
         connector=connector,
         cookie_jar=aiohttp.DummyCookieJar(),
-        headers={"User-Agent": "maintain-probe (+https://github.com/maintain-repo)"},
-        auto_decompress=True,
+        headers={
+            "User-Agent": "maintain-probe (+https://github.com/maintain-repo)",
+            # Exactly the codings probes.body decodes (and checks for completeness).
+            "Accept-Encoding": body.ACCEPTED,
+        },
+        auto_decompress=False,
     )
 
 
@@ -86,10 +89,12 @@ async def observe(
             ssl=probe.verify_tls,  # True: the session's trust store
         ) as answer:
             tls = _tls(answer, now, verified=probe.verify_tls)
-            body = await answer.content.read(BODY_LIMIT)
+            content = await body.read(answer)
             latency = (time.perf_counter() - started) * 1000
-            response = _response(answer, body, latency)
+            response = _response(answer, content, latency)
             final = answer.url
+    except body.Incomplete as e:
+        return _failed("incomplete", str(e))
     except aiohttp.ClientConnectorCertificateError as e:
         return _failed("tls", f"certificate not trusted: {_reason(e.certificate_error)}")
     except aiohttp.ClientSSLError as e:
@@ -112,12 +117,12 @@ async def observe(
     )
 
 
-def _response(answer: aiohttp.ClientResponse, body: bytes, latency: float) -> dict[str, Any]:
+def _response(answer: aiohttp.ClientResponse, content: bytes, latency: float) -> dict[str, Any]:
     headers: dict[str, str] = {}
     for name, value in answer.headers.items():
         key = name.lower()
         headers[key] = f"{headers[key]}, {value}" if key in headers else value
-    text = body.decode(_encoding(answer), errors="replace")
+    text = content.decode(_encoding(answer), errors="replace")
     return {
         "status": answer.status,
         "latency_ms": round(latency, 3),

@@ -22,7 +22,7 @@ import dns.rrset
 
 from maintain_repo.testing.servers.base import HOST, _listen, _LoopServer, _mode, _seconds
 
-DnsFailure = Literal["servfail", "silent"]
+DnsFailure = Literal["servfail", "silent", "garble"]
 
 _PORT_ATTEMPTS = 20  # tries to find a port free for both UDP and TCP (DNS)
 
@@ -54,7 +54,8 @@ class DnsServer(_LoopServer):
     it has without the asked type is an empty NOERROR answer.
 
     `fail("servfail")` answers SERVFAIL, `fail("silent")` drops queries (clients time
-    out); `recover()` answers again. `queries` is what arrived, oldest first.
+    out), `fail("garble")` sends the first half of each answer; `recover()` answers
+    again. `queries` is what arrived, oldest first.
     """
 
     def __init__(
@@ -190,7 +191,8 @@ class DnsServer(_LoopServer):
             response.set_rcode(dns.rcode.FORMERR)
         else:
             _resolve(response, question, zone)
-        return response.to_wire(max_size=_max_size(query, transport), prefer_truncation=True)
+        wire = response.to_wire(max_size=_max_size(query, transport), prefer_truncation=True)
+        return wire[: len(wire) // 2] if failure == "garble" else wire
 
 
 class _Datagrams(asyncio.DatagramProtocol):

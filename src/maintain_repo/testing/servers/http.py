@@ -1,4 +1,4 @@
-"""The HTTP(S) loopback server: `HttpServer`, its controls (status, body, headers, delay,
+"""The HTTP(S) loopback server: `HttpServer`, its controls (status, body, headers, delay, stall,
 failure modes, per-path overrides), the requests it records (`Received`, `Headers`), and
 its HTTP/1.1 parsing and rendering.
 """
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import gzip
 import json
 import socket
 import struct
@@ -27,7 +28,11 @@ from maintain_repo.testing.servers.base import (
     _until_eof,
 )
 
-HttpFailure = Literal["status", "hang", "reset", "refuse"]
+HttpFailure = Literal[
+    "status", "hang", "reset", "refuse", "cut", "cut-chunked", "cut-gzip", "bad-chunk"
+]
+# The modes that answer, but with a body that does not arrive whole (then close).
+_BROKEN = frozenset({"cut", "cut-chunked", "cut-gzip", "bad-chunk"})
 DEFAULT_BODY = b'{"status":"ok"}'
 UNAVAILABLE_BODY = b'{"status":"unavailable"}'
 
@@ -76,6 +81,7 @@ class _Answer:
     headers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     delay: float = 0.0
     failure: HttpFailure | None = None
+    stall: float = 0.0  # a pause after the first half of the body
 
 
 class HttpServer(_LoopServer):
@@ -84,8 +90,13 @@ class HttpServer(_LoopServer):
 
     Modes: "status" answers 503, "hang" never answers (until the client gives up),
     "reset" closes the connection with a TCP RST instead of answering, "refuse" stops
-    listening (no connection, no TLS handshake) until `recover()`. `override(path, ...)`
-    answers one path differently. `requests` is what arrived, oldest first.
+    listening (no connection, no TLS handshake) until `recover()`. Four modes answer
+    `status` with a body cut short, then close: "cut" sends half the body that its
+    Content-Length announces, "cut-chunked" half of a chunk and no last chunk,
+    "cut-gzip" the first half of the gzip-compressed body (framed whole: a
+    Content-Length of what is sent), "bad-chunk" a chunk size that is not hexadecimal.
+    `override(path, ...)` answers one path differently. `requests` is what arrived,
+    oldest first.
     """
 
     def __init__(
@@ -96,6 +107,7 @@ class HttpServer(_LoopServer):
         body: bytes | str = DEFAULT_BODY,
         headers: Mapping[str, str] | None = None,
         delay: float = 0.0,
+        stall: float = 0.0,
     ) -> None:
         super().__init__()
         self._tls = tls
@@ -104,6 +116,7 @@ class HttpServer(_LoopServer):
             **_body(body),
             headers=MappingProxyType(dict(headers or {})),
             delay=_seconds(delay),
+            stall=_seconds(stall),
         )
         self._overrides: dict[str, dict[str, Any]] = {}
         self._received: list[Received] = []
@@ -149,6 +162,16 @@ class HttpServer(_LoopServer):
     @delay.setter
     def delay(self, seconds: float) -> None:
         self._update(delay=_seconds(seconds))
+
+    @property
+    def stall(self) -> float:
+        """Seconds the server pauses after sending the first half of a body (a slow or
+        congested peer: the body arrives in pieces)."""
+        return self._answer.stall
+
+    @stall.setter
+    def stall(self, seconds: float) -> None:
+        self._update(stall=_seconds(seconds))
 
     @property
     def failure(self) -> HttpFailure | None:
@@ -264,9 +287,20 @@ class HttpServer(_LoopServer):
         if answer.failure in ("reset", "refuse"):  # one path cannot refuse: it resets
             _reset(writer)
             return False
+        if answer.failure in _BROKEN:
+            writer.write(_broken(answer))
+            await writer.drain()
+            return False
         if answer.failure == "status":
             answer = _Answer(status=503, body=UNAVAILABLE_BODY)
-        writer.write(_render(answer, head_only=method == "HEAD", keep_alive=keep_alive))
+        message = _render(answer, head_only=method == "HEAD", keep_alive=keep_alive)
+        if answer.stall and answer.body and message.endswith(answer.body):  # a body is sent
+            half = len(message) - len(answer.body) // 2
+            writer.write(message[:half])
+            await writer.drain()
+            await asyncio.sleep(answer.stall)
+            message = message[half:]
+        writer.write(message)
         await writer.drain()
         return keep_alive
 
@@ -310,20 +344,40 @@ def _keeps_alive(version: str, headers: Headers) -> bool:
 
 def _render(answer: _Answer, *, head_only: bool, keep_alive: bool) -> bytes:
     no_body = answer.status in (204, 304)
+    # Framing is the server's, never a control's: a wrong length would break the connection.
+    framing = {} if no_body else {"Content-Length": str(len(answer.body))}
+    head = _head(answer, framing, keep_alive=keep_alive)
+    return head if head_only or no_body else head + answer.body
+
+
+def _broken(answer: _Answer) -> bytes:
+    """The answer of a `_BROKEN` mode: its head, and a body that does not arrive whole."""
+    body, half = answer.body, len(answer.body) // 2
+    chunked = {"Transfer-Encoding": "chunked"}
+    if answer.failure == "cut":
+        return _head(answer, {"Content-Length": str(len(body))}) + body[:half]
+    if answer.failure == "cut-chunked":
+        return _head(answer, chunked) + f"{len(body):x}\r\n".encode() + body[:half]
+    if answer.failure == "cut-gzip":
+        packed = gzip.compress(body)
+        sent = packed[: len(packed) // 2]
+        framing = {"Content-Encoding": "gzip", "Content-Length": str(len(sent))}
+        return _head(answer, framing) + sent
+    return _head(answer, chunked) + b"zz\r\n" + body + b"\r\n0\r\n\r\n"  # bad-chunk
+
+
+def _head(answer: _Answer, framing: Mapping[str, str], *, keep_alive: bool = False) -> bytes:
     fields = {
         "date": ("Date", email.utils.formatdate(usegmt=True)),
         "server": ("Server", "maintain-testing"),
         "content-type": ("Content-Type", answer.content_type),
     }
     fields.update((name.lower(), (name, value)) for name, value in answer.headers.items())
-    # Framing is the server's, never a control's: a wrong length would break the connection.
-    if not no_body:
-        fields["content-length"] = ("Content-Length", str(len(answer.body)))
+    fields.update((name.lower(), (name, value)) for name, value in framing.items())
     fields["connection"] = ("Connection", "keep-alive" if keep_alive else "close")
     lines = [f"HTTP/1.1 {answer.status} {_reason(answer.status)}"]
     lines += [f"{name}: {value}" for name, value in fields.values()]
-    head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-    return head if head_only or no_body else head + answer.body
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
 def _reason(status: int) -> str:

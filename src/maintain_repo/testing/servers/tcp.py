@@ -11,16 +11,20 @@ from maintain_repo.testing.servers.base import _bytes, _listen, _LoopServer, _se
 
 class TcpServer(_LoopServer):
     """Accepts TCP connections on 127.0.0.1, writes `banner` (if any) after `delay`
-    seconds, and holds each connection open until the client closes it.
+    seconds, and holds each connection open until the client closes it (or, with
+    `hang_up`, closes it itself once the banner is written: a peer that stops mid-way).
 
     `fail()` closes the listening socket and every connection, so connections are refused;
     `recover()` listens again on the same port. `connections` counts those accepted.
     """
 
-    def __init__(self, banner: bytes | str | None = None, *, delay: float = 0.0) -> None:
+    def __init__(
+        self, banner: bytes | str | None = None, *, delay: float = 0.0, hang_up: bool = False
+    ) -> None:
         super().__init__()
         self._banner = _bytes(banner) if banner is not None else b""
         self._delay = _seconds(delay)
+        self._hang_up = hang_up
         self._failing = False
         self._accepted = 0
 
@@ -78,4 +82,5 @@ class TcpServer(_LoopServer):
         if self._banner:
             writer.write(self._banner)
             await writer.drain()
-        await _until_eof(reader)
+        if not self._hang_up:
+            await _until_eof(reader)
