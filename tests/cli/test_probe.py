@@ -114,3 +114,55 @@ def test_outside_a_clone_without_state_dir_says_what_to_do(ops, capsys):
     err = capsys.readouterr().err
     assert "--state-dir" in err
     assert server.count == 0
+
+
+# -- secrets: only the variables a probe may send ----------------------------------------
+
+
+def with_secret(url: str, variable: str) -> str:
+    return service("vault", url, probes=1) + f"    headers_from_env: {{X-Key: {variable}}}\n"
+
+
+@pytest.mark.parametrize(
+    ("variable", "declared", "sent"),
+    [
+        ("MAINTAIN_PROBE_VAULT", "", True),
+        ("VAULT_KEY", "monitoring:\n  secrets: [VAULT_KEY]\n", True),
+        ("VAULT_KEY", "monitoring:\n  secrets: [OTHER_KEY]\n", False),
+        ("VAULT_KEY", "", False),
+    ],
+)
+def test_probes_send_only_declared_or_prefixed_variables(
+    ops, capsys, tmp_path, monkeypatch, variable, declared, sent
+):
+    root, server = ops
+    (root / "policies/settings.yaml").write_text(SETTINGS + declared)
+    (root / "records/services/vault.yaml").write_text(with_secret(server.url, variable))
+    monkeypatch.setenv(variable, "s3cr3t-value")
+    code = run(root, "run", "--only", "vault", "--state-dir", str(tmp_path / "s"))
+    out = capsys.readouterr().out
+    assert "s3cr3t-value" not in out
+    if sent:
+        assert code == 0
+        assert [r.headers["x-key"] for r in server.requests] == ["s3cr3t-value"]
+    else:
+        assert code == 1  # a probe that cannot run as written
+        assert server.count == 0
+        assert f"cannot run: header X-Key: the variable {variable} is not a probe secret" in out
+
+
+def test_the_runners_token_is_never_sent_and_check_reports_it(ops, capsys, tmp_path):
+    # (With GITHUB_TOKEN set the run would also talk to GitHub; the refusal is the
+    # record's, whatever the environment holds: tests/probes covers a token that is set.)
+    root, server = ops
+    (root / "records/services/vault.yaml").write_text(with_secret(server.url, "GITHUB_TOKEN"))
+    assert run(root, "run", "--only", "vault", "--state-dir", str(tmp_path / "s")) == 1
+    out = capsys.readouterr().out
+    assert "records/services/vault.yaml: its probes do not run" in out
+    assert "GITHUB_TOKEN belongs to the CI runner" in out
+    assert server.count == 0
+    assert main(["--root", str(root), "check", "--no-cache", "--format", "json"]) == 1
+    [finding] = json.loads(capsys.readouterr().out)["findings"]
+    assert (finding["path"], finding["rule"]) == ("records/services/vault.yaml", "schema")
+    assert "the variable GITHUB_TOKEN belongs to the CI runner" in finding["message"]
+    assert "headers_from_env.X-Key" in finding["message"]

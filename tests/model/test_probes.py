@@ -15,9 +15,12 @@ from maintain_repo.model.probes import (
     TcpProbe,
     TlsProbe,
     resolver_address,
+    runner_variable,
     seconds,
+    secret_refusal,
 )
 from maintain_repo.model.service import Service
+from maintain_repo.model.settings import MonitoringSettings
 
 T0 = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
 
@@ -396,3 +399,75 @@ def test_maintenance_naming_an_unknown_probe():
 
 def test_maintenance_for_every_probe_of_a_service_without_probes():
     assert len(service([], [window()]).maintenance) == 1
+
+
+# -- secrets: which environment variables a probe may send ----------------------------------
+
+RUNNERS = [
+    "GITHUB_TOKEN", "github_token", "GitHub_Token", "GITHUB_API_URL", "ACTIONS_RUNTIME_TOKEN",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "RUNNER_TEMP", "CI", "ci", "CI_JOB_TOKEN", "GH_TOKEN",
+    "GH_ENTERPRISE_TOKEN", "GITLAB_TOKEN", "BUILDKITE_AGENT_ACCESS_TOKEN", "CIRCLE_TOKEN",
+    "SYSTEM_ACCESSTOKEN", "MAINTAIN_NOW", "MAINTAIN_BOT_LOGIN", "maintain_github_timeout",
+]  # fmt: skip
+OTHERS = [
+    "MAINTAIN_PROBE_TOKEN", "MAINTAIN_PROBE_", "CHECKOUT_PROBE_TOKEN", "CIRCLE", "CIA_KEY",
+    "GH_TOKENS", "GITHUBTOKEN", "MY_GITHUB_TOKEN", "maintain_probe_key", "RUNNERS", "API_KEY",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", RUNNERS)
+def test_the_runners_variables_are_never_sent(name):
+    assert runner_variable(name)
+    with pytest.raises(ValidationError, match=f"the variable {name} belongs to the CI runner"):
+        HttpProbe.model_validate({**HTTP, "headers_from_env": {"Authorization": name}})
+    with pytest.raises(ValidationError, match="belongs to the CI runner"):
+        MonitoringSettings.model_validate({"secrets": [name]})
+    assert secret_refusal(name, [name]) is not None  # declaring it changes nothing
+
+
+@pytest.mark.parametrize("name", OTHERS)
+def test_other_variables_are_names_a_probe_can_use(name):
+    assert not runner_variable(name)
+    probe = HttpProbe.model_validate({**HTTP, "headers_from_env": {"Authorization": name}})
+    assert probe.headers_from_env == {"Authorization": name}
+    assert MonitoringSettings.model_validate({"secrets": [name]}).secrets == [name]
+
+
+@pytest.mark.parametrize(
+    ("name", "declared", "allowed"),
+    [
+        ("MAINTAIN_PROBE_TOKEN", [], True),  # the prefix needs no declaration
+        ("CHECKOUT_PROBE_TOKEN", ["CHECKOUT_PROBE_TOKEN"], True),
+        ("CHECKOUT_PROBE_TOKEN", [], False),
+        ("CHECKOUT_PROBE_TOKEN", ["checkout_probe_token"], False),  # names are exact
+        ("maintain_probe_token", [], False),
+        ("GITHUB_TOKEN", ["GITHUB_TOKEN"], False),
+    ],
+)
+def test_secret_refusal(name, declared, allowed):
+    refusal = secret_refusal(name, declared)
+    assert (refusal is None) is allowed
+    if refusal is not None:
+        assert refusal.startswith(f"the variable {name} ")
+        assert "MAINTAIN_PROBE_" in refusal
+
+
+def test_settings_declare_secrets_once_each():
+    with pytest.raises(ValidationError):
+        MonitoringSettings.model_validate({"secrets": ["A_KEY", "A_KEY"]})
+    assert MonitoringSettings().secrets == []
+
+
+@pytest.mark.parametrize("name", RUNNERS + OTHERS)
+def test_the_json_schema_refuses_the_same_names(name):
+    # Editors validate with the exported JSON Schema: it must agree with the model.
+    import jsonschema
+
+    schema = Service.model_json_schema()
+    document = {
+        "id": "checkout-api", "kind": "service", "schema_version": 1, "title": "Checkout",
+        "status": "active", "owner": "acme/payments", "created_at": "2025-06-01T09:00:00Z",
+        "tier": 1, "probes": [{**HTTP, "headers_from_env": {"Authorization": name}}],
+    }  # fmt: skip
+    valid = jsonschema.Draft202012Validator(schema).is_valid(document)
+    assert valid is not runner_variable(name)

@@ -14,7 +14,7 @@ from maintain_repo.policy.cel import (
     evaluate,
     probe_context,
 )
-from maintain_repo.policy.probes import RULE, condition_findings
+from maintain_repo.policy.probes import RULE, SECRET_RULE, condition_findings, secret_findings
 
 PATH = "records/services/checkout-api.yaml"
 
@@ -279,3 +279,63 @@ def test_a_field_the_result_does_not_have_is_a_finding(probe, message):
     assert finding.rule == "probe-condition"
     assert finding.message == message
     assert finding.pointer == ("probes", 0, "degraded" if "degraded" in probe else "condition")
+
+
+# -- secrets: headers_from_env names only variables a probe may send ------------------------
+
+SERVICE_YAML = """\
+id: checkout-api
+kind: service
+schema_version: 1
+title: Checkout API
+status: active
+owner: acme/payments
+created_at: 2025-06-01T09:00:00Z
+tier: 1
+probes:
+  - name: health
+    type: http
+    url: https://api.example.test/
+    headers_from_env: {Authorization: CHECKOUT_TOKEN, X-Key: MAINTAIN_PROBE_KEY}
+  - name: search
+    type: http
+    url: https://search.example.test/
+    headers_from_env:
+      X-Api-Key: SEARCH_KEY
+  - {name: database, type: tcp, host: db.example.test, port: 5432}
+"""
+
+
+@pytest.mark.parametrize(
+    ("declared", "refused"),
+    [
+        ((), ["CHECKOUT_TOKEN", "SEARCH_KEY"]),
+        (("SEARCH_KEY",), ["CHECKOUT_TOKEN"]),
+        (("CHECKOUT_TOKEN", "SEARCH_KEY"), []),
+        (("checkout_token", "SEARCH"), ["CHECKOUT_TOKEN", "SEARCH_KEY"]),  # names are exact
+    ],
+)
+def test_secret_findings_name_each_variable_not_declared(declared, refused):
+    from maintain_repo.store.yaml import parse
+
+    model = Service.model_validate(parse(SERVICE_YAML).data)
+    findings = list(secret_findings(model, PATH, declared))
+    assert [f.message.split(": ")[1].split(" ")[2] for f in findings] == refused
+    assert {f.rule for f in findings} <= {SECRET_RULE} == {"probe-secret"}
+    assert all(f.severity is Severity.ERROR and f.record == "checkout-api" for f in findings)
+
+
+def test_a_secret_finding_is_at_its_headers_from_env_entry():
+    from maintain_repo.store.yaml import locate_findings, parse
+
+    model = Service.model_validate(parse(SERVICE_YAML).data)
+    first, second = locate_findings(list(secret_findings(model, PATH, ())), SERVICE_YAML)
+    assert first.pointer == ("probes", 0, "headers_from_env", "Authorization")
+    assert (first.line, first.column) == (13, 24)  # the entry: its key
+    assert first.message == (
+        "probe health, header Authorization: the variable CHECKOUT_TOKEN is not a probe "
+        "secret: name it MAINTAIN_PROBE_... or declare it under monitoring.secrets in "
+        "policies/settings.yaml"
+    )
+    assert second.pointer == ("probes", 1, "headers_from_env", "X-Api-Key")
+    assert (second.line, second.column) == (18, 7)

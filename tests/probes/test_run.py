@@ -476,15 +476,21 @@ def test_an_https_answer_cut_short_is_a_failed_attempt(untrusted):
 
 # -- secrets -------------------------------------------------------------------------------
 
+TOKEN_VARIABLE = "MAINTAIN_PROBE_TOKEN"
+
 
 def secret() -> str:
     return f"tok-{uuid.uuid4().hex}"
 
 
-def test_headers_from_env_sends_the_secret(server):
+@pytest.mark.parametrize(
+    ("variable", "declared"),
+    [("MAINTAIN_PROBE_TOKEN", ()), ("CHECKOUT_TOKEN", ("CHECKOUT_TOKEN",))],
+)
+def test_headers_from_env_sends_the_secret(server, variable, declared):
     token = secret()
-    probe = http(server.url + "/", headers_from_env={"Authorization": "PROBE_TOKEN"})
-    outcome = run_one(probe, env={"PROBE_TOKEN": f"Bearer {token}"})
+    probe = http(server.url + "/", headers_from_env={"Authorization": variable})
+    outcome = run_one(probe, env={variable: f"Bearer {token}"}, secrets=declared)
     assert outcome.state == "up"
     assert server.requests[0].headers["authorization"] == f"Bearer {token}"
 
@@ -500,8 +506,10 @@ def test_headers_from_env_sends_the_secret(server):
 def test_the_secret_never_appears_in_the_detail(server, condition):
     token = secret()
     server.headers = {"X-Echo": token}  # the server echoes it back
-    probe = http(server.url + "/", headers_from_env={"X-Token": "PROBE_TOKEN"}, condition=condition)
-    outcome = run_one(probe, env={"PROBE_TOKEN": token})
+    probe = http(
+        server.url + "/", headers_from_env={"X-Token": TOKEN_VARIABLE}, condition=condition
+    )
+    outcome = run_one(probe, env={TOKEN_VARIABLE: token})
     assert server.requests[0].headers["x-token"] == token
     assert outcome.state == "down"
     assert token not in outcome.detail
@@ -509,9 +517,9 @@ def test_the_secret_never_appears_in_the_detail(server, condition):
         assert "***" in outcome.detail
 
 
-@pytest.mark.parametrize("env", [{}, {"PROBE_TOKEN": ""}, {"OTHER": "value"}])
+@pytest.mark.parametrize("env", [{}, {TOKEN_VARIABLE: ""}, {"OTHER": "value"}])
 def test_a_missing_secret_is_a_problem_not_an_outage(server, env):
-    probe = http(server.url + "/", headers_from_env={"Authorization": "PROBE_TOKEN"}, retries=2)
+    probe = http(server.url + "/", headers_from_env={"Authorization": TOKEN_VARIABLE}, retries=2)
     outcome = run_one(probe, env=env)
     assert (outcome.state, outcome.problem, outcome.code, outcome.attempts) == (
         "unknown",
@@ -519,9 +527,109 @@ def test_a_missing_secret_is_a_problem_not_an_outage(server, env):
         "config",
         0,
     )
-    assert "PROBE_TOKEN" in outcome.detail
+    assert TOKEN_VARIABLE in outcome.detail
     assert "not set" in outcome.detail
     assert server.count == 0
+
+
+@pytest.mark.parametrize(
+    ("variable", "declared", "reason"),
+    [
+        # Neither declared nor named MAINTAIN_PROBE_...
+        ("CHECKOUT_TOKEN", (), "CHECKOUT_TOKEN is not a probe secret: name it MAINTAIN_PROBE_"),
+        ("CHECKOUT_TOKEN", ("OTHER",), "declare it under monitoring.secrets"),
+        ("maintain_probe_token", (), "maintain_probe_token is not a probe secret"),
+        # The runner's own, even if the settings declared it (a probe built without the
+        # model's checks, as a record edited after loading would be).
+        ("GITHUB_TOKEN", ("GITHUB_TOKEN",), "GITHUB_TOKEN belongs to the CI runner"),
+        ("ACTIONS_RUNTIME_TOKEN", (), "ACTIONS_RUNTIME_TOKEN belongs to the CI runner"),
+        ("RUNNER_TEMP", (), "belongs to the CI runner"),
+        ("MAINTAIN_GITHUB_TIMEOUT", (), "or to maintain (MAINTAIN_*)"),
+    ],
+)
+def test_a_variable_a_probe_may_not_send_is_a_problem(server, variable, declared, reason):
+    token = secret()
+    probe = http(server.url + "/", retries=2).model_copy(  # not validated again
+        update={"headers_from_env": {"X-Key": variable}}
+    )
+    outcome = run_one(probe, env={variable: token}, secrets=declared)
+    assert (outcome.state, outcome.problem, outcome.code, outcome.attempts) == (
+        "unknown",
+        True,
+        "config",
+        0,
+    )
+    assert outcome.detail.startswith("cannot run: header X-Key: ")
+    assert reason in outcome.detail
+    assert token not in outcome.detail
+    assert server.count == 0  # nothing was sent anywhere
+
+
+def test_redirects_keep_secrets_to_the_probes_own_origin(server):
+    token = secret()
+    with HttpServer() as elsewhere:
+        server.override("/start", status=302, headers={"Location": "/next"})
+        server.override("/next", status=307, headers={"Location": elsewhere.url + "/landing"})
+        elsewhere.override("/landing", status=302, headers={"Location": server.url + "/home"})
+        probe = http(
+            server.url + "/start",
+            headers={"Authorization": "Basic c3RhdGlj", "X-Trace": "probe"},
+            headers_from_env={"X-Api-Key": TOKEN_VARIABLE},
+            condition='response.redirects == 3 && response.url.endsWith("/home")',
+        )
+        outcome = run_one(probe, env={TOKEN_VARIABLE: token})
+        away = elsewhere.requests
+    home = server.requests
+    assert outcome.state == "up", outcome.detail
+    assert [r.path for r in home] == ["/start", "/next", "/home"]
+    assert all(r.headers["x-api-key"] == token for r in home)
+    assert all(r.headers["authorization"] == "Basic c3RhdGlj" for r in home)
+    [landing] = away
+    assert landing.path == "/landing"
+    assert "x-api-key" not in landing.headers
+    assert "authorization" not in landing.headers
+    assert landing.headers["x-trace"] == "probe"  # other headers go along
+
+
+@pytest.mark.parametrize(
+    ("status", "method", "after"),
+    [(303, "POST", "GET"), (302, "POST", "GET"), (301, "POST", "GET"), (307, "POST", "POST"),
+     (308, "PUT", "PUT"), (302, "PUT", "PUT"), (303, "HEAD", "HEAD")],
+)  # fmt: skip
+def test_redirects_change_the_method_as_browsers_do(server, status, method, after):
+    server.override("/form", status=status, headers={"Location": "/done"})
+    probe = http(server.url + "/form", method=method, body='{"a":1}')
+    assert run_one(probe).state == "up"
+    first, second = server.requests
+    assert (first.method, second.method) == (method, after)
+    assert second.body == (first.body if after == method else b"")
+
+
+@pytest.mark.parametrize(
+    ("location", "detail"),
+    [
+        ("/loop", "more than 10 redirects"),
+        ("ftp://files.example.test/x", "a redirect to a ftp URL"),
+        ("mailto:ops@example.test", "a redirect to a mailto URL"),
+    ],
+)
+def test_redirects_that_lead_nowhere(server, location, detail):
+    server.override("/loop", status=302, headers={"Location": location})
+    outcome = run_one(http(server.url + "/loop"))
+    assert (outcome.state, outcome.code) == ("down", "redirects")
+    assert outcome.detail == detail
+    assert server.count == (11 if location == "/loop" else 1)
+
+
+def test_redirects_not_followed_when_the_probe_says_so(server):
+    server.override("/old", status=301, headers={"Location": "/new"})
+    probe = http(
+        server.url + "/old",
+        follow_redirects=False,
+        condition='response.status == 301 && response.headers["location"] == "/new"',
+    )
+    assert run_one(probe).state == "up"
+    assert [r.path for r in server.requests] == ["/old"]
 
 
 # -- retries, timeouts, the deadline, concurrency -----------------------------------------

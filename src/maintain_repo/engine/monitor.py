@@ -176,6 +176,7 @@ def _probe_and_decide(
         env=options.env,
         concurrency=options.concurrency,
         deadline=options.deadline,
+        secrets=options.settings.monitoring.secrets,
     )
     for item, outcome in zip(chosen, outcomes, strict=True):
         row = _advance(options, store, item, outcome)

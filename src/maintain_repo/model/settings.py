@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, Field
 
 from maintain_repo.model.common import Line, SchemaVersion, Strict, TierNumber, UniqueList
+from maintain_repo.model.probes import EnvName
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
@@ -29,12 +30,15 @@ class GitHubSettings(Strict):
 
 
 class MonitoringSettings(Strict):
-    """How `maintain probe run` keeps history and `maintain status build` titles the page."""
+    """How `maintain probe run` keeps history and sends secrets, and the status page title."""
 
     # A probe's result is written to its history when its state changes, and
     # otherwise at most this often (15m, 1h, ...).
     history_every: str = Field(default="15m", pattern=r"^[1-9][0-9]{0,3}(m|h)$")
     page_title: Line | None = None
+    # Environment variables probes may send as headers (headers_from_env), besides those
+    # named MAINTAIN_PROBE_...; never the CI runner's own (GITHUB_*, ACTIONS_*, ...).
+    secrets: UniqueList[EnvName] = []
 
     def history_interval(self) -> timedelta:
         number, unit = int(self.history_every[:-1]), self.history_every[-1]

@@ -4,17 +4,24 @@ A condition that does not compile, names a result its probe type does not
 have (`tls.days_remaining` on a tcp probe), a field that result does not
 have (`response.stauts`) or compares values of the wrong types is reported
 at the expression, not discovered by the first probe run.
+
+A header read from an environment variable the probe may not send (one the
+settings do not declare and not named MAINTAIN_PROBE_...) is reported at its
+`headers_from_env` entry; the CI runner's own variables are refused by the
+model itself, whatever the settings say.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
 from maintain_repo.model.findings import Finding, Severity
+from maintain_repo.model.probes import HttpProbe, secret_refusal
 from maintain_repo.model.service import Service
 from maintain_repo.policy.cel import PROBE_VARIABLES, CelError, compile_condition
 
 RULE = "probe-condition"
+SECRET_RULE = "probe-secret"  # noqa: S105 (a rule id)
 
 
 def condition_findings(service: Service, path: str) -> Iterator[Finding]:
@@ -44,3 +51,22 @@ def _variables(error: CelError, probe_type: str) -> str:
     names = ", ".join(PROBE_VARIABLES[probe_type])
     article = "an" if probe_type == "http" else "a"
     return f"; {article} {probe_type} probe's conditions can use {names}"
+
+
+def secret_findings(service: Service, path: str, declared: Collection[str]) -> Iterator[Finding]:
+    """`headers_from_env` entries naming a variable a probe may not send; `declared` is
+    Settings `monitoring.secrets`."""
+    for index, probe in enumerate(service.probes):
+        if not isinstance(probe, HttpProbe):
+            continue
+        for header, variable in probe.headers_from_env.items():
+            refusal = secret_refusal(variable, declared)
+            if refusal is not None:
+                yield Finding(
+                    SECRET_RULE,
+                    Severity.ERROR,
+                    f"probe {probe.name}, header {header}: {refusal}",
+                    path,
+                    record=service.id,
+                    pointer=("probes", index, "headers_from_env", header),
+                )

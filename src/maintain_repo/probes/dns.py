@@ -72,9 +72,10 @@ def _rcode(error: Exception) -> str | None:
     # Each entry describes one attempt: (server, over tcp, port, error or rcode, answer).
     for entry in _entries(error):
         answer = entry[-1]
-        if isinstance(answer, dns.message.Message) and not answer.flags & dns.flags.TC:
-            if answer.rcode() != dns.rcode.NOERROR:
-                return str(dns.rcode.to_text(answer.rcode()))
+        if not isinstance(answer, dns.message.Message) or answer.flags & dns.flags.TC:
+            continue  # an error, or an answer cut short
+        if answer.rcode() != dns.rcode.NOERROR:
+            return str(dns.rcode.to_text(answer.rcode()))
     return None
 
 

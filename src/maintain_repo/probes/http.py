@@ -2,9 +2,10 @@
 
 Every attempt opens a fresh connection (the session never reuses one), so
 the latency includes connecting and the TLS handshake, as a user's first
-request does. Redirects are followed (at most 10) unless the probe says not
-to. For https the server's certificate is described in `tls` too, so one
-probe can check both the answer and the certificate's expiry.
+request does. Redirects are followed (at most 10; secrets stay with the
+probe's own origin, see probes.redirects) unless the probe says not to. For
+https the server's certificate is described in `tls` too, so one probe can
+check both the answer and the certificate's expiry.
 """
 
 from __future__ import annotations
@@ -14,16 +15,17 @@ import re
 import ssl
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
 import aiohttp
 
 from maintain_repo.errors import conceal
-from maintain_repo.model.probes import HttpProbe
+from maintain_repo.model.probes import HttpProbe, secret_refusal
 from maintain_repo.probes import body
 from maintain_repo.probes.certificates import describe
+from maintain_repo.probes.redirects import RedirectError, exchange
 from maintain_repo.probes.result import Observation, ProbeConfigError
 from maintain_repo.probes.tcp import os_reason
 
@@ -31,8 +33,6 @@ from maintain_repo.probes.tcp import os_reason
 # close_notify keeps its socket (https://github.com/python/cpython/pull/118960); there,
 # the connector aborts closed TLS transports when the session closes.
 _LEAKS_CLOSED_TLS = sys.version_info < (3, 12, 8) or (3, 13, 0) <= sys.version_info < (3, 13, 1)
-
-MAX_REDIRECTS = 10
 
 
 def session(concurrency: int) -> aiohttp.ClientSession:
@@ -59,10 +59,18 @@ def session(concurrency: int) -> aiohttp.ClientSession:
     )
 
 
-def headers_of(probe: HttpProbe, env: Mapping[str, str]) -> dict[str, str]:
-    """The request headers, secrets read from the environment and registered for masking."""
+def headers_of(
+    probe: HttpProbe, env: Mapping[str, str], secrets: Collection[str] = ()
+) -> dict[str, str]:
+    """The request headers, secrets read from the environment and registered for masking.
+
+    Only variables a probe may send are read (`secrets`: Settings `monitoring.secrets`);
+    any other is a ProbeConfigError, as `maintain check` reports it."""
     headers = dict(probe.headers)
     for name, variable in probe.headers_from_env.items():
+        refusal = secret_refusal(variable, secrets)
+        if refusal is not None:
+            raise ProbeConfigError(f"header {name}: {refusal}")
         value = env.get(variable)
         if not value:
             raise ProbeConfigError(
@@ -74,35 +82,31 @@ def headers_of(probe: HttpProbe, env: Mapping[str, str]) -> dict[str, str]:
 
 
 async def observe(
-    probe: HttpProbe, client: aiohttp.ClientSession, env: Mapping[str, str], now: datetime
+    probe: HttpProbe,
+    client: aiohttp.ClientSession,
+    env: Mapping[str, str],
+    now: datetime,
+    secrets: Collection[str] = (),
 ) -> Observation:
-    headers = headers_of(probe, env)
+    headers = headers_of(probe, env, secrets)
     started = time.perf_counter()
     try:
-        async with client.request(
-            probe.method,
-            probe.url,
-            headers=headers,
-            data=probe.body.encode() if probe.body is not None else None,
-            allow_redirects=probe.follow_redirects,
-            max_redirects=MAX_REDIRECTS,
-            ssl=probe.verify_tls,  # True: the session's trust store
-        ) as answer:
+        async with exchange(client, probe, headers) as (answer, hops):
             tls = _tls(answer, now, verified=probe.verify_tls)
             content = await body.read(answer)
             latency = (time.perf_counter() - started) * 1000
-            response = _response(answer, content, latency)
+            response = _response(answer, content, latency, hops)
             final = answer.url
     except body.Incomplete as e:
         return _failed("incomplete", str(e))
+    except RedirectError as e:
+        return _failed("redirects", str(e))
     except aiohttp.ClientConnectorCertificateError as e:
         return _failed("tls", f"certificate not trusted: {_reason(e.certificate_error)}")
     except aiohttp.ClientSSLError as e:
         return _failed("tls", f"TLS handshake failed: {_reason(e)}")
     except aiohttp.ClientConnectorError as e:
         return _failed("connect", f"cannot connect: {os_reason(e.os_error)}")
-    except aiohttp.TooManyRedirects:
-        return _failed("redirects", f"more than {MAX_REDIRECTS} redirects")
     except aiohttp.ServerDisconnectedError:
         return _failed("disconnected", "the server closed the connection without answering")
     except aiohttp.ClientError as e:
@@ -117,7 +121,9 @@ async def observe(
     )
 
 
-def _response(answer: aiohttp.ClientResponse, content: bytes, latency: float) -> dict[str, Any]:
+def _response(
+    answer: aiohttp.ClientResponse, content: bytes, latency: float, redirects: int
+) -> dict[str, Any]:
     headers: dict[str, str] = {}
     for name, value in answer.headers.items():
         key = name.lower()
@@ -129,7 +135,7 @@ def _response(answer: aiohttp.ClientResponse, content: bytes, latency: float) ->
         "headers": headers,
         "body": text,
         "json": _json(text),
-        "redirects": len(answer.history),
+        "redirects": redirects,
         "url": str(answer.url.with_query(None).with_fragment(None)),
     }
 

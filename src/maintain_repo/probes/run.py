@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import hashlib
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -65,10 +65,13 @@ class _Judge:
 class _Tools:
     """What attempts share: the HTTP session (made on first use), env, the clock."""
 
-    def __init__(self, env: Mapping[str, str], now: datetime, concurrency: int) -> None:
+    def __init__(
+        self, env: Mapping[str, str], now: datetime, concurrency: int, secrets: Collection[str]
+    ) -> None:
         self.env = env
         self.now = now
         self.concurrency = concurrency
+        self.secrets = secrets  # the variables, besides MAINTAIN_PROBE_*, probes may send
         self._session: aiohttp.ClientSession | None = None
 
     def session(self) -> aiohttp.ClientSession:
@@ -86,7 +89,7 @@ Observer = Callable[[AnyProbe, _Tools, float], Awaitable[Observation]]
 
 def _http(probe: AnyProbe, tools: _Tools, timeout: float) -> Awaitable[Observation]:
     assert isinstance(probe, HttpProbe)
-    return http.observe(probe, tools.session(), tools.env, tools.now)
+    return http.observe(probe, tools.session(), tools.env, tools.now, tools.secrets)
 
 
 def _tcp(probe: AnyProbe, tools: _Tools, timeout: float) -> Awaitable[Observation]:
@@ -139,21 +142,22 @@ def run_probes(
     concurrency: int = DEFAULT_CONCURRENCY,
     deadline: float = 240.0,
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    secrets: Collection[str] = (),
 ) -> list[Outcome]:
-    """Every target's outcome, in the order given."""
-    return asyncio.run(_run_all(targets, now, env, concurrency, deadline, sleep))
+    """Every target's outcome, in the order given. `secrets`: the environment variables
+    (Settings `monitoring.secrets`) probes may send besides those named MAINTAIN_PROBE_*."""
+    tools = _Tools(env, now, concurrency, secrets)
+    return asyncio.run(_run_all(targets, tools, deadline, sleep))
 
 
 async def _run_all(
     targets: Sequence[Target],
-    now: datetime,
-    env: Mapping[str, str],
-    concurrency: int,
+    tools: _Tools,
     deadline: float,
     sleep: Callable[[float], Awaitable[Any]],
 ) -> list[Outcome]:
-    tools = _Tools(env, now, concurrency)
-    slots = asyncio.Semaphore(max(concurrency, 1))
+    now = tools.now
+    slots = asyncio.Semaphore(max(tools.concurrency, 1))
     started = time.monotonic()
     tasks = [
         asyncio.create_task(_probe(target, tools, slots, sleep), name=target.key)
