@@ -51,7 +51,10 @@ def test_json_output_is_one_document_on_stdout(ops, capsys, tmp_path):
         "checkout/p0", "checkout/p1", "search/p0", "search/p1",
     ]  # fmt: skip
     assert {row["state"] for row in data["probes"]} == {"up"}
-    assert data["state"] == {"where": str(tmp_path / "state"), "changed": 4, "commit": ""}
+    assert data["state"] == {
+        "where": str(tmp_path / "state"), "changed": 4, "commit": "", "dry_run": False
+    }  # fmt: skip
+    assert {tuple(row["writes"]) for row in data["probes"]} == {("state", "history")}
     assert "GITHUB_TOKEN" not in captured.out
 
 
@@ -166,3 +169,111 @@ def test_the_runners_token_is_never_sent_and_check_reports_it(ops, capsys, tmp_p
     assert (finding["path"], finding["rule"]) == ("records/services/vault.yaml", "schema")
     assert "the variable GITHUB_TOKEN belongs to the CI runner" in finding["message"]
     assert "headers_from_env.X-Key" in finding["message"]
+
+
+# -- dry runs: what would change, nothing written -----------------------------------------
+
+
+def snapshot(folder):
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def dry_run(root, state, now, *extra):
+    args = ["run", "--state-dir", str(state), "--now", now, "--format", "json", *extra]
+    return run(root, *args, "--dry-run")
+
+
+def test_a_dry_run_with_a_state_dir_needs_no_github_and_writes_nothing(ops, capsys, tmp_path):
+    # No token, no repository anywhere: the same run without --dry-run works, so must this.
+    root, server = ops
+    state = tmp_path / "state"
+    assert dry_run(root, state, "2026-03-01T10:00:00Z") == 0
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)
+    assert not state.exists()
+    assert server.count == 4  # it probes
+    assert data["state"] == {"where": str(state), "changed": 4, "commit": "", "dry_run": True}
+    assert [row["writes"] for row in data["probes"]] == [["state", "history"]] * 4
+    assert "repository" not in captured.err
+
+
+def test_a_dry_run_reports_what_a_run_would_change(ops, capsys, tmp_path):
+    root, server = ops
+    state = tmp_path / "state"
+    assert run(root, "run", "--state-dir", str(state), "--now", "2026-03-01T10:00:00Z") == 0
+    capsys.readouterr()
+    before = snapshot(state)
+    server.override("/checkout/0", status=503)
+    (root / "records/services/checkout.yaml").write_text(
+        service("checkout", server.url).replace(
+            "retries: 0\n", "retries: 0\n    failure_threshold: 1\n"
+        )
+    )
+    # Five minutes on: no history row is due for a steady probe (every 15m), but a probe
+    # whose state moved writes both, and the failing one would open an incident.
+    assert dry_run(root, state, "2026-03-01T10:05:00Z") == 0
+    rows = {row["probe"]: row for row in json.loads(capsys.readouterr().out)["probes"]}
+    assert snapshot(state) == before
+    assert rows["checkout/p0"]["state"] == "down"
+    assert rows["checkout/p0"]["action"] == "open"
+    assert rows["checkout/p0"]["note"] == "would open an incident (no GitHub token: nothing opened)"
+    assert rows["checkout/p0"]["writes"] == ["state", "history"]
+    assert rows["search/p0"]["writes"] == ["state"]  # one more passing run counted
+    assert run(root, "run", "--state-dir", str(state), "--now", "2026-03-01T10:05:00Z") == 0
+    capsys.readouterr()
+    assert snapshot(state) != before  # what the dry run said, the run did
+    assert dry_run(root, state, "2026-03-01T10:05:00Z") == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["state"]["changed"] == 0  # the same run again would change nothing
+    assert {tuple(row["writes"]) for row in data["probes"]} == {()}
+
+
+def test_a_dry_run_says_so_in_text(ops, capsys, tmp_path):
+    root, _ = ops
+    state = tmp_path / "state"
+    assert run(root, "run", "--state-dir", str(state), "--dry-run") == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert last.endswith(
+        f"state: {state}, dry run: 4 would change (4 state(s), 4 history row(s)), nothing written"
+    )
+    assert not state.exists()
+
+
+@pytest.mark.parametrize("action", ["run", "list"])
+def test_format_has_help(capsys, action):
+    assert main(["probe", action, "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--format {text,json} text: " in out
+
+
+def test_a_dry_run_on_the_state_branch_reads_github_and_changes_nothing(
+    tmp_path, make_github, monkeypatch, capsys
+):
+    from githubops import actions_env, git, make_ops_repo
+
+    with HttpServer() as server:
+        text = service("checkout-api", server.url, probes=1)
+        repo = make_ops_repo(tmp_path, {"records/services/checkout-api.yaml": text})
+        emu = make_github(users={"alice": "admin"}, teams={}, git_dir=repo.origin)
+        actions_env(monkeypatch, emu)
+        assert run(repo.root, "run", "--now", "2026-11-27T10:00:00Z") == 0
+        heads = git(repo.origin, "for-each-ref", "--format=%(refname) %(objectname)")
+        server.fail("status")
+        capsys.readouterr()
+        args = ["run", "--now", "2026-11-27T10:05:00Z", "--format", "json", "--dry-run"]
+        assert run(repo.root, *args) == 0
+        captured = capsys.readouterr()
+    data = json.loads(captured.out)
+    [row] = data["probes"]
+    assert (row["state"], row["failures"], row["action"]) == ("down", 1, "none")
+    assert row["writes"] == ["state", "history"]  # a new state: its history row is due
+    assert data["state"] == {
+        "where": "maintain-state", "changed": 1, "commit": "", "dry_run": True
+    }  # fmt: skip
+    assert "dry run: would push to maintain-state: probes: 1 changed" in captured.err
+    assert git(repo.origin, "for-each-ref", "--format=%(refname) %(objectname)") == heads
+    assert emu.issues == []

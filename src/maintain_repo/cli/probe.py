@@ -30,8 +30,11 @@ def add_parser(commands: Any, name: str) -> None:
         "counts. States and history go to the state branch (Settings `state_branch`) on "
         "origin, or to --state-dir. A probe failing `failure_threshold` runs in a row opens "
         "an incident (issue and record pull request); `success_threshold` passing runs "
-        "resolve it and close the issue. Exit 0 when the run completed (whatever the probes "
-        "found), 1 when a probe or service could not run as written, 2 on usage errors.",
+        "resolve it and close the issue. --dry-run probes and reports what would change "
+        "(states, history rows, incidents to open or resolve) and writes nothing; GitHub is "
+        "read only when GITHUB_TOKEN is set. Exit 0 when the run completed (whatever the "
+        "probes found), 1 when a probe or service could not run as written, 2 on usage "
+        "errors.",
     )
     _selection(ran)
     ran.add_argument(
@@ -57,7 +60,9 @@ def add_parser(commands: Any, name: str) -> None:
         "--format",
         choices=("text", "json"),
         default="text",
-        help="text (a line per probe and what changed) or json (default: text)",
+        help="text: a table of the probes and a summary line (default); json: one document "
+        "on stdout with every probe's state, counts, incident action and what was written, "
+        "progress on stderr",
     )
     add_github(ran)
     add_now(ran)
@@ -71,7 +76,8 @@ def add_parser(commands: Any, name: str) -> None:
         "--format",
         choices=("text", "json"),
         default="text",
-        help="text (a line per probe with its shard) or json (default: text)",
+        help="text: one line per probe (default); json: one document with the probes and "
+        "the service records whose probes cannot run",
     )
 
 
@@ -118,7 +124,9 @@ def _run(args: argparse.Namespace) -> int:
     quiet = args.format == "json"
     # With --format json, stdout is the JSON document alone: progress goes to stderr.
     talk = say_aside if quiet else say
-    ops = github_ops(args, root, talk=talk) if token or args.dry_run else None
+    # GitHub only with a token: a dry run without one reads nothing there and needs no
+    # repository (it says which incidents it would open or resolve).
+    ops = github_ops(args, root, talk=talk) if token else None
     if ops is None and not quiet:
         say("GITHUB_TOKEN is not set: incidents are reported here, not opened on GitHub")
     options = RunOptions(
@@ -186,7 +194,12 @@ def _shard(text: str | None) -> tuple[int, int] | None:
 def _json(report: Any, shard: str | None) -> dict[str, Any]:
     return {
         "shard": shard,
-        "state": {"where": report.where, "changed": report.changed, "commit": report.commit},
+        "state": {
+            "where": report.where,
+            "changed": report.changed,
+            "commit": report.commit,
+            "dry_run": report.dry_run,
+        },
         "probes": [
             {
                 "probe": row.outcome.key,
@@ -201,6 +214,7 @@ def _json(report: Any, shard: str | None) -> dict[str, Any]:
                 "action": row.action,
                 "note": row.note,
                 "incident": row.state.incident.id if row.state.incident else None,
+                "writes": list(row.writes),
             }
             for row in report.rows
         ],
@@ -229,5 +243,12 @@ def _table(report: Any, shard: str | None) -> None:
     saved = f"{report.changed} changed" + (
         f", commit {report.commit[:10]}" if report.commit else ""
     )
+    if report.dry_run:
+        states = sum("state" in row.writes for row in report.rows)
+        rows = sum("history" in row.writes for row in report.rows)
+        saved = (
+            f"dry run: {report.changed} would change ({states} state(s), {rows} history "
+            "row(s)), nothing written"
+        )
     scope = f" (shard {shard})" if shard else ""
     print(f"{len(report.rows)} probe(s){scope}: {summary}; {where}, {saved}")

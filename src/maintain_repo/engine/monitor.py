@@ -63,15 +63,17 @@ class Row:
     action: Action
     note: str = ""  # what was done about incidents
     maintenance: bool = False
+    writes: tuple[str, ...] = ()  # "state", "history": what was (a dry run: would be) written
 
 
 @dataclass
 class RunReport:
     rows: list[Row] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # services whose probes could not run
-    changed: int = 0  # probes whose state or history changed
+    changed: int = 0  # probes whose state or history changed (a dry run: would change)
     commit: str = ""  # the state branch's new tip ("" when nothing was committed)
     where: str = ""  # the state branch or directory
+    dry_run: bool = False  # nothing was written: `changed` and the rows say what would be
 
     @property
     def failed(self) -> bool:
@@ -112,7 +114,7 @@ def load_targets(root: Path) -> tuple[list[_Probe], list[str]]:
 
 def run(options: RunOptions, ops: Ops | None, say: Callable[[str], None]) -> RunReport:
     everything, problems = load_targets(options.root)
-    report = RunReport(problems=problems)
+    report = RunReport(problems=problems, dry_run=options.dry_run)
     wanted = {
         t.key
         for t in select([p.target for p in everything], shard=options.shard, only=options.only)
@@ -122,11 +124,11 @@ def run(options: RunOptions, ops: Ops | None, say: Callable[[str], None]) -> Run
         report.problems.append(f"no probe matches --only {' '.join(options.only)}")
     every = options.settings.monitoring.history_interval()
     if options.state_dir is not None:
+        # A dry run reads the directory and counts what it would write; it writes nothing.
         report.where = str(options.state_dir)
-        store = StateDir(options.state_dir)
+        store = StateDir(options.state_dir, dry_run=options.dry_run)
         _probe_and_decide(options, ops, store, chosen, report, say)
-        if not options.dry_run:
-            report.changed = _write(store, report.rows, every, options.now)
+        _write(store, report, every, options.now)
         return report
     from maintain_repo.git.publish import publish, read_branch
 
@@ -137,9 +139,9 @@ def run(options: RunOptions, ops: Ops | None, say: Callable[[str], None]) -> Run
         _probe_and_decide(options, ops, current, chosen, report, say)
 
     def edit(checkout: Path) -> str | None:
-        target = StateDir(checkout)
+        target = StateDir(checkout)  # a temporary worktree: a dry run never pushes it
         target.ensure_readme()
-        report.changed = _write(target, report.rows, every, options.now)
+        _write(target, report, every, options.now)
         return _message(report) if report.changed else None
 
     published = publish(
@@ -219,26 +221,35 @@ def _advance(options: RunOptions, store: StateDir | None, item: _Probe, outcome:
     return Row(outcome, state, action, note, maintenance)
 
 
-def _write(store: StateDir, rows: Sequence[Row], every: timedelta, now: datetime) -> int:
-    """Write changed states and due history rows; how many probes changed.
+def _write(store: StateDir, report: RunReport, every: timedelta, now: datetime) -> None:
+    """Write changed states and due history rows (a dry run's store only counts them); each
+    row says what it wrote, and `report.changed` how many probes changed.
 
     Probes own disjoint folders, so their files are written in parallel: the
     time goes to file system calls, which run outside the interpreter lock.
     """
     with ThreadPoolExecutor(max_workers=8) as pool:
-        return sum(pool.map(lambda row: _write_row(store, row, every, now), rows))
+        writes = list(pool.map(lambda row: _write_row(store, row, every, now), report.rows))
+    report.rows = [
+        dataclasses.replace(row, writes=wrote)
+        for row, wrote in zip(report.rows, writes, strict=True)
+    ]
+    report.changed = sum(bool(wrote) for wrote in writes)
 
 
-def _write_row(store: StateDir, row: Row, every: timedelta, now: datetime) -> bool:
+def _write_row(store: StateDir, row: Row, every: timedelta, now: datetime) -> tuple[str, ...]:
     outcome = row.outcome
     if outcome.state == "unknown":
-        return False
-    touched = store.save_state(outcome.service, outcome.probe, row.state)
+        return ()
+    wrote: tuple[str, ...] = ()
+    if store.save_state(outcome.service, outcome.probe, row.state):
+        wrote = ("state",)
     last = store.last_sample(outcome.service, outcome.probe)
     if due(last, now, outcome.state, every):
         sample = Sample(now, outcome.state, outcome.latency_ms, outcome.code, row.maintenance)
-        touched = store.append(outcome.service, outcome.probe, sample) or touched
-    return touched
+        if store.append(outcome.service, outcome.probe, sample):
+            wrote += ("history",)
+    return wrote
 
 
 def _open(

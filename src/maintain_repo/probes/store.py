@@ -7,7 +7,8 @@ Each probe owns its folder, so parallel shards (which own disjoint probes)
 never write the same file. The directory is the state branch's checkout, or
 `--state-dir` for a local run. Files are written atomically (never half
 written) but without fsync: a thousand probes' files would wait a second on
-the disk, and the state branch's commit is what makes them last.
+the disk, and the state branch's commit is what makes them last. A dry run's
+StateDir reads as usual and says what it would write, but writes nothing.
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ Do not edit by hand while probes run.
 
 
 class StateDir:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, dry_run: bool = False) -> None:
         self.root = root
+        self.dry_run = dry_run
 
     def folder(self, service: str, probe: str) -> Path:
         return self.root / FOLDER / service / probe
@@ -55,7 +57,8 @@ class StateDir:
         text = json.dumps(state.to_json(), indent=2, sort_keys=True) + "\n"
         if path.is_file() and path.read_bytes() == text.encode("utf-8"):
             return False
-        write_atomic(path, text, overwrite=True, durable=False)
+        if not self.dry_run:
+            write_atomic(path, text, overwrite=True, durable=False)
         return True
 
     def samples(self, service: str, probe: str, since: datetime | None = None) -> list[Sample]:
@@ -89,17 +92,19 @@ class StateDir:
         path = self.folder(service, probe) / f"{history.month_of(sample.at)}.csv"
         row = history.render_rows([sample])
         if not path.is_file():
-            write_atomic(path, history.new_file([sample]), overwrite=True, durable=False)
+            if not self.dry_run:
+                write_atomic(path, history.new_file([sample]), overwrite=True, durable=False)
             return True
         text = path.read_text(encoding="utf-8", errors="replace")
         if row.rstrip("\n") in text.splitlines():
             return False
         if text and not text.endswith("\n"):
             text += "\n"
-        write_atomic(path, text + row, overwrite=True, durable=False)
+        if not self.dry_run:
+            write_atomic(path, text + row, overwrite=True, durable=False)
         return True
 
     def ensure_readme(self) -> None:
         path = self.root / "README.md"
-        if not path.exists():
+        if not path.exists() and not self.dry_run:
             write_atomic(path, README, overwrite=False)
