@@ -29,6 +29,9 @@ from maintain_repo.errors import ConfigError, GitError, redact
 BOT_NAME = "github-actions[bot]"
 BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"
 ATTEMPTS = 4
+# How long one fetch, ls-remote or push may take, whatever origin does.
+NETWORK_SECONDS = 300
+_NETWORK = frozenset({"fetch", "ls-remote", "push"})
 # What git says when another process in the same clone (a second shard run locally) holds
 # a lock it needs, or is half-way through adding a worktree.
 _BUSY = (
@@ -148,16 +151,24 @@ def _open(root: Path) -> tuple[Any, str]:
 
 @contextmanager
 def _credentials(repo: Any, token: str | None) -> Iterator[None]:
+    """Talk to origin with the token (over https), never a prompt, and a bounded wait: a
+    transfer slower than 1 KB/s for 30 s ends (see also `_git`'s time limit)."""
     url = repo.remote("origin").url
+    bounded = {
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_HTTP_LOW_SPEED_LIMIT": "1000",
+        "GIT_HTTP_LOW_SPEED_TIME": "30",
+    }
     if not token or not url.startswith("https://"):
-        yield
+        with repo.git.custom_environment(**bounded):
+            yield
         return
     basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
     with repo.git.custom_environment(
         GIT_CONFIG_COUNT="1",
         GIT_CONFIG_KEY_0="http.extraheader",
         GIT_CONFIG_VALUE_0=f"AUTHORIZATION: basic {basic}",
-        GIT_TERMINAL_PROMPT="0",
+        **bounded,
     ):
         yield
 
@@ -250,7 +261,8 @@ def _push(repo: Any, tree: Path, branch: str, lease: str | None) -> bool:
                 *args,
                 "origin",
                 f"HEAD:refs/heads/{branch}",
-            ]
+            ],
+            kill_after_timeout=NETWORK_SECONDS,
         )
     except git.GitCommandError as error:
         text = str(error.stderr or "")
@@ -283,8 +295,13 @@ def _git_patiently(repo: Any, *args: str) -> str:
 def _git(repo: Any, *args: str) -> str:
     import git
 
+    # Commands that talk to origin end after NETWORK_SECONDS whatever the remote does
+    # (an ssh remote that stops answering included).
+    limit = NETWORK_SECONDS if args[0] in _NETWORK else None
     try:
-        return str(repo.git.execute(["git", *args]))
+        return str(repo.git.execute(["git", *args], kill_after_timeout=limit))
     except git.GitCommandError as error:
         text = str(error.stderr or error).strip()
+        if limit is not None and "Timeout:" in text:
+            text = f"no answer from origin within {limit} s"
         raise GitError(redact(f"git {args[0]} failed: {text}")) from None
