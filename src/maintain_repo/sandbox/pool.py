@@ -149,10 +149,10 @@ class _Pool(Generic[R]):
             # A child that died meanwhile refuses: its result pipe ends, and _ended puts
             # the batch back.
             with contextlib.suppress(BrokenPipeError):
-                _write_frame(child.tasks, pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
+                write_frame(child.tasks, pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
 
     def _receive(self, child: _Child) -> Iterator[tuple[int, R]]:
-        frame = _read_frame(child.results)
+        frame = read_frame(child.results)
         if frame is None:
             self._ended(child)
             return
@@ -265,7 +265,7 @@ def _end_with(parent: int) -> None:
 
 def _serve(work: Callable[[int], Any], guard: Guard, tasks: int, results: int) -> None:
     while True:
-        frame = _read_frame(tasks)
+        frame = read_frame(tasks)
         if frame is None:
             return  # the parent is done with us (or gone)
         batch, stopped = pickle.loads(frame)  # noqa: S301  # our own parent, through a pipe
@@ -275,19 +275,19 @@ def _serve(work: Callable[[int], Any], guard: Guard, tasks: int, results: int) -
                 answer = (index, True, work(index), guard.take_found())
             except Exception:
                 answer = (index, False, traceback.format_exc(), guard.take_found())
-            _write_frame(results, pickle.dumps(answer, pickle.HIGHEST_PROTOCOL))
+            write_frame(results, pickle.dumps(answer, pickle.HIGHEST_PROTOCOL))
 
 
-# -- framing -------------------------------------------------------------------
+# -- framing (the evaluator service speaks it too) -----------------------------------
 
 
-def _write_frame(fd: int, data: bytes) -> None:
+def write_frame(fd: int, data: bytes) -> None:
     view = memoryview(len(data).to_bytes(_HEADER, "little") + data)
     while view:
         view = view[os.write(fd, view) :]
 
 
-def _read_frame(fd: int) -> bytes | None:
+def read_frame(fd: int) -> bytes | None:
     header = _read_exactly(fd, _HEADER)
     if header is None:
         return None

@@ -1,0 +1,56 @@
+"""The child side of `sandbox.service.Evaluator`: `python -m maintain_repo.sandbox.serve
+SLOT_FD PARENT_PID SECONDS MEMORY_BYTES`.
+
+Reads calls from stdin, answers on stdout (both pickled frames from and to
+the parent that started it, and nothing else); runs each under the sandbox's
+limits, with the label slot in the file the parent passed as SLOT_FD.
+"""
+
+from __future__ import annotations
+
+import importlib
+import mmap
+import os
+import pickle
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from maintain_repo.sandbox.guard import SLOT_BYTES, Limits
+from maintain_repo.sandbox.pool import become_sandbox, read_frame, write_frame
+
+
+def main(argv: Sequence[str]) -> int:
+    slot_fd, parent = int(argv[0]), int(argv[1])
+    limits = Limits(float(argv[2]), int(argv[3]))
+    answers = os.dup(sys.stdout.fileno())
+    # Only frames go to the parent's pipe: anything printed goes to stderr instead.
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    slot = memoryview(mmap.mmap(slot_fd, SLOT_BYTES))
+    guard = become_sandbox(parent, limits, slot)
+    functions: dict[str, Callable[..., Any]] = {}
+    while True:
+        frame = read_frame(sys.stdin.fileno())
+        if frame is None:
+            return 0  # the parent is done (or gone)
+        ident, target, args, stopped = pickle.loads(frame)  # noqa: S301  # our parent's pipe
+        guard.poisoned.update(stopped)
+        try:
+            function = functions.get(target) or functions.setdefault(target, _resolve(target))
+            answer = (ident, True, function(*args), guard.take_found())
+        except Exception:
+            answer = (ident, False, traceback.format_exc(), guard.take_found())
+        write_frame(answers, pickle.dumps(answer, pickle.HIGHEST_PROTOCOL))
+
+
+def _resolve(target: str) -> Callable[..., Any]:
+    module, _, name = target.partition(":")
+    if not module.startswith("maintain_repo."):
+        raise ValueError(f"not a maintain function: {target!r}")
+    function: Callable[..., Any] = getattr(importlib.import_module(module), name)
+    return function
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
