@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from maintain_repo.errors import UsageError
+from maintain_repo.errors import StoreError, UsageError
 from maintain_repo.policy.cel import CelError, Context, compile_expression, evaluate
 from maintain_repo.sandbox import guard as guards
 from maintain_repo.sandbox.guard import Limits
@@ -59,6 +59,17 @@ def test_an_item_that_raises_is_a_bug_with_the_childs_traceback():
         list(imap(work, 10, workers=2))
 
 
+def test_an_error_for_the_user_is_raised_in_the_parent_as_itself():
+    def work(index: int) -> int:
+        if index == 2:
+            raise StoreError("cannot read records/x.yaml", hint="check its permissions")
+        return index
+
+    with pytest.raises(StoreError) as raised:
+        list(imap(work, 4, workers=2))
+    assert raised.value.diagnostics() == "cannot read records/x.yaml\nhint: check its permissions"
+
+
 def test_a_child_that_dies_outside_an_evaluation_is_a_bug():
     def work(index: int) -> int:
         if index == 3:
@@ -79,7 +90,7 @@ def test_an_evaluation_past_its_cpu_time_is_stopped_and_the_item_keeps_its_other
     results = dict(imap(work, 3, workers=1, limits=Limits(seconds=0.3)))
     assert results[0] == ("True", "True")
     assert results[2] == ("True", "True")
-    assert results[1][0].startswith("stopped: was stopped: on a record of this run it used more")
+    assert results[1][0].startswith("stopped: was stopped: it used more")
     assert "0.3 s of CPU time" in results[1][0]
     assert results[1][1] == "True"  # the item's other evaluation still ran
 
@@ -95,7 +106,7 @@ def test_an_evaluation_past_its_memory_is_stopped_without_ending_the_child():
         )
     )
     first, second = results[0], results[1]
-    assert first[0].startswith("stopped: was stopped: on a record of this run it needed more than")
+    assert first[0].startswith("stopped: was stopped: it needed more than")
     assert "64 MiB" in first[0]
     assert second[0] == first[0]  # not evaluated again: the same words, no second blow-up
     assert first[1] == second[1]  # the child survived its MemoryError

@@ -59,10 +59,7 @@ class Limits:
 def _stopped(what: str) -> str:
     # The same words for every record: the first one to hit the limit, and the others,
     # where the expression is not evaluated again (each would cost as much).
-    return (
-        f"was stopped: on a record of this run it {what}, and it is not evaluated again "
-        "in this run; simplify the expression"
-    )
+    return f"was stopped: it {what}; it is not evaluated again in this run; simplify it"
 
 
 def limits_from(environ: Mapping[str, str]) -> Limits:

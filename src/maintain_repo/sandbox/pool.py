@@ -12,8 +12,9 @@ running; that evaluation is marked as stopped for the rest of the run
 (`Guard.stopped`: the children are told with their next batch; one that hit
 the memory cap reports it with its result) and the item runs again in a
 fresh child, so its other results are kept and the stopped evaluation is
-reported as such. A child that ends outside any evaluation, or an item that
-raises, is a bug in maintain: `WorkerFailed`.
+reported as such. An item that raises a `MaintainError` raises it in the
+parent; a child that ends outside any evaluation, or an item that raises
+anything else, is a bug in maintain: `WorkerFailed`.
 
 Children end with the parent: on Linux the kernel kills them when it dies
 (PR_SET_PDEATHSIG), and anywhere they stop at the end of their task pipe.
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import functools
 import mmap
 import os
 import pickle
@@ -39,6 +41,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from maintain_repo.errors import MaintainError
 from maintain_repo.sandbox import guard as guards
 from maintain_repo.sandbox.guard import SLOT_BYTES, Guard, Limits
 
@@ -161,7 +164,7 @@ class _Pool(Generic[R]):
         if index != expected:
             raise WorkerFailed(f"a worker answered item {index} instead of {expected}")
         if not ok:
-            raise WorkerFailed(f"a worker failed:\n{value}")
+            raise raised(value, "a worker failed")
         for label, why in found.items():
             self.stopped.setdefault(label, why)
         yield index, value
@@ -271,11 +274,31 @@ def _serve(work: Callable[[int], Any], guard: Guard, tasks: int, results: int) -
         batch, stopped = pickle.loads(frame)  # noqa: S301  # our own parent, through a pipe
         guard.poisoned.update(stopped)
         for index in batch:
-            try:
-                answer = (index, True, work(index), guard.take_found())
-            except Exception:
-                answer = (index, False, traceback.format_exc(), guard.take_found())
-            write_frame(results, pickle.dumps(answer, pickle.HIGHEST_PROTOCOL))
+            write_frame(results, answer_frame(index, functools.partial(work, index), guard))
+
+
+def answer_frame(ident: int, call: Callable[[], Any], guard: Guard) -> bytes:
+    """The pickled answer to one call: (ident, ok, value, stopped evaluations found). A
+    `MaintainError` (a file that cannot be read...) travels as itself, to be raised in the
+    parent as if it had happened there; any other exception as its traceback (a bug)."""
+    try:
+        answer = (ident, True, call(), guard.take_found())
+    except MaintainError as e:
+        answer = (ident, False, e, guard.take_found())
+    except Exception:
+        answer = (ident, False, traceback.format_exc(), guard.take_found())
+    try:
+        return pickle.dumps(answer, pickle.HIGHEST_PROTOCOL)
+    except Exception:
+        failed = (ident, False, traceback.format_exc(), answer[3])
+        return pickle.dumps(failed, pickle.HIGHEST_PROTOCOL)
+
+
+def raised(value: Any, what: str) -> BaseException:
+    """What to raise in the parent for a failed call's `value`."""
+    if isinstance(value, MaintainError):
+        return value
+    return WorkerFailed(f"{what}:\n{value}")
 
 
 # -- framing (the evaluator service speaks it too) -----------------------------------

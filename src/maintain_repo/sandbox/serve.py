@@ -13,12 +13,11 @@ import mmap
 import os
 import pickle
 import sys
-import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from maintain_repo.sandbox.guard import SLOT_BYTES, Limits
-from maintain_repo.sandbox.pool import become_sandbox, read_frame, write_frame
+from maintain_repo.sandbox.pool import answer_frame, become_sandbox, read_frame, write_frame
 
 
 def main(argv: Sequence[str]) -> int:
@@ -36,12 +35,12 @@ def main(argv: Sequence[str]) -> int:
             return 0  # the parent is done (or gone)
         ident, target, args, stopped = pickle.loads(frame)  # noqa: S301  # our parent's pipe
         guard.poisoned.update(stopped)
-        try:
+
+        def call(target: str = target, args: tuple[Any, ...] = args) -> Any:
             function = functions.get(target) or functions.setdefault(target, _resolve(target))
-            answer = (ident, True, function(*args), guard.take_found())
-        except Exception:
-            answer = (ident, False, traceback.format_exc(), guard.take_found())
-        write_frame(answers, pickle.dumps(answer, pickle.HIGHEST_PROTOCOL))
+            return function(*args)
+
+        write_frame(answers, answer_frame(ident, call, guard))
 
 
 def _resolve(target: str) -> Callable[..., Any]:

@@ -31,7 +31,7 @@ from typing import Any
 
 from maintain_repo.sandbox import guard as guards
 from maintain_repo.sandbox.guard import SLOT_BYTES, Limits
-from maintain_repo.sandbox.pool import WorkerFailed
+from maintain_repo.sandbox.pool import WorkerFailed, raised
 
 _HEADER = 8
 # Fresh children one run may need before giving up: each stands for a different runaway
@@ -149,7 +149,7 @@ class Evaluator:
                 if ok:
                     call.future.set_result(value)
                 else:
-                    call.future.set_exception(WorkerFailed(f"the evaluator failed:\n{value}"))
+                    call.future.set_exception(raised(value, "the evaluator failed"))
         except asyncio.IncompleteReadError:
             pass
         status = await process.wait()
