@@ -277,3 +277,30 @@ def test_a_dry_run_on_the_state_branch_reads_github_and_changes_nothing(
     assert "dry run: would push to maintain-state: probes: 1 changed" in captured.err
     assert git(repo.origin, "for-each-ref", "--format=%(refname) %(objectname)") == heads
     assert emu.issues == []
+
+
+# -- conditions are judged in the sandbox ------------------------------------------------
+
+
+def test_a_runaway_condition_cannot_run_and_the_other_probes_are_judged(
+    ops, capsys, tmp_path, monkeypatch
+):
+    """A condition that would take the run's memory (any pull request can write one) is
+    stopped in the evaluator, named at its file:line:col, and counts neither way; every
+    other probe is judged as usual."""
+    root, _ = ops
+    runaway = "size(response.body" + ".replace('', 'xxxxxxxx')" * 12 + ") > 0"
+    text = service("vault", ops[1].url, probes=1) + f'    condition: "{runaway}"\n'
+    (root / "records/services/vault.yaml").write_text(text)
+    monkeypatch.setenv("MAINTAIN_EVAL_MEMORY_MB", "64")
+    monkeypatch.setenv("MAINTAIN_EVAL_SECONDS", "5")
+    code = run(root, "run", "--state-dir", str(tmp_path / "s"), "--format", "json")
+    rows = {row["probe"]: row for row in json.loads(capsys.readouterr().out)["probes"]}
+    assert code == 1  # a probe that cannot run as written
+    stopped = rows["vault/p0"]
+    assert stopped["state"] == "unknown"
+    assert stopped["detail"].startswith(
+        "cannot run: its condition (records/services/vault.yaml:14:5) was stopped: it needed"
+    )
+    assert "more than 64 MiB of memory" in stopped["detail"]
+    assert {rows[key]["state"] for key in rows if key != "vault/p0"} == {"up"}

@@ -107,7 +107,9 @@ def load_targets(root: Path) -> tuple[list[_Probe], list[str]]:
         if model.status == "retired":
             continue
         probes.extend(
-            _Probe(model, Target(model.id, probe)) for probe in model.probes if probe.enabled
+            _Probe(model, Target(model.id, probe, rel, str(path), index))
+            for index, probe in enumerate(model.probes)
+            if probe.enabled
         )
     return probes, problems
 

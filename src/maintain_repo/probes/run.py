@@ -15,7 +15,7 @@ import time
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from maintain_repo.errors import redact
 from maintain_repo.model.probes import (
@@ -25,15 +25,11 @@ from maintain_repo.model.probes import (
     TlsProbe,
     seconds,
 )
-from maintain_repo.policy.cel import (
-    CelError,
-    Expression,
-    compile_condition,
-    evaluate,
-    probe_context,
-)
+from maintain_repo.policy.cel import CelError, Expression, compile_condition
 from maintain_repo.probes import dns, http, tcp, tls
+from maintain_repo.probes.judging import STOPPED
 from maintain_repo.probes.result import Observation, Outcome, ProbeConfigError
+from maintain_repo.sandbox.service import Evaluator
 
 if TYPE_CHECKING:
     import aiohttp
@@ -50,6 +46,11 @@ DETAIL_LIMIT = 300
 class Target:
     service: str
     probe: AnyProbe
+    # Where the probe is written (to point at a condition the sandbox had to stop): the
+    # service record's path as shown, the file, and the probe's index in `probes`.
+    path: str = ""
+    file: str = ""
+    index: int = 0
 
     @property
     def key(self) -> str:
@@ -73,6 +74,13 @@ class _Tools:
         self.concurrency = concurrency
         self.secrets = secrets  # the variables, besides MAINTAIN_PROBE_*, probes may send
         self._session: aiohttp.ClientSession | None = None
+        self._evaluator: Evaluator | None = None
+
+    def evaluator(self) -> Evaluator:
+        """The sandboxed child that judges answers (started on first use, in the loop)."""
+        if self._evaluator is None:
+            self._evaluator = Evaluator()
+        return self._evaluator
 
     def session(self) -> aiohttp.ClientSession:
         if self._session is None:
@@ -82,6 +90,8 @@ class _Tools:
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
+        if self._evaluator is not None:
+            await self._evaluator.close()
 
 
 Observer = Callable[[AnyProbe, _Tools, float], Awaitable[Observation]]
@@ -207,24 +217,25 @@ async def _probe(
     attempts = 0
     while True:
         attempts += 1
-        async with slots:
-            try:
+        try:
+            async with slots:
                 observation = await _attempt(probe, tools, timeout)
-                state, detail = _verdict(observation, judge, probe.type)
-            except ProbeConfigError as e:
-                return _problem(target, tools.now, str(e))
-            except Exception as e:  # a bug of ours must not stop the other probes
-                name = type(e).__name__
-                return _problem(
-                    target, tools.now, f"internal error ({name}: {e}); please report it"
-                )
+            # Judged outside the slot: the answer is in, the network is free for another.
+            state, detail = await _verdict(observation, judge, probe.type, tools)
+        except ProbeConfigError as e:
+            return _problem(target, tools.now, str(e))
+        except Exception as e:  # a bug of ours must not stop the other probes
+            name = type(e).__name__
+            return _problem(target, tools.now, f"internal error ({name}: {e}); please report it")
+        if state == STOPPED:
+            return _problem(target, tools.now, f"its {_where(target, detail)}")
         if state != "down" or attempts > probe.retries:
             break
         await sleep(seconds(probe.retry_delay))
     return _outcome(
         target,
         tools.now,
-        state,
+        cast("State", state),
         observation.latency_ms,
         observation.code,
         detail,
@@ -259,25 +270,50 @@ def _judge(probe: AnyProbe) -> _Judge:
     return _Judge(compile_condition(probe.check, probe.type), degraded)
 
 
-def _verdict(observation: Observation, judge: _Judge, probe_type: str) -> tuple[State, str]:
+async def _verdict(
+    observation: Observation, judge: _Judge, probe_type: str, tools: _Tools
+) -> tuple[str, str]:
+    """The answer judged by the probe's conditions, in the sandboxed evaluator: off the
+    event loop (the CEL engine holds the interpreter lock while it runs), and within the
+    sandbox's time and memory (a condition is repository code). The state is STOPPED
+    when a condition hit the limits."""
     if observation.error is not None:
         return "down", observation.error
-    context = probe_context(probe_type, observation.variables)
-    try:
-        passed = evaluate(judge.condition, context)
-    except CelError as e:
-        return "down", f"{observation.summary}; the condition failed: {e.message}"
-    if passed is not True:
-        why = "is false" if passed is False else f"gave {passed!r}, not true or false"
-        return "down", f"{observation.summary}; condition {why}: {judge.condition.source}"
-    if judge.degraded is not None:
-        try:
-            slow = evaluate(judge.degraded, context)
-        except CelError as e:
-            return "degraded", f"{observation.summary}; the degraded expression failed: {e.message}"
-        if slow is True:
-            return "degraded", f"{observation.summary}; degraded: {judge.degraded.source}"
-    return "up", observation.summary
+    degraded = judge.degraded.source if judge.degraded is not None else None
+    sources = (judge.condition.source, degraded or "")
+    verdict: tuple[str, str] = await tools.evaluator().call(
+        "maintain_repo.probes.judging:verdict",
+        probe_type,
+        judge.condition.source,
+        degraded,
+        _sent(observation.variables, sources),
+        observation.summary,
+    )
+    return verdict
+
+
+def _sent(variables: dict[str, Any], sources: Sequence[str]) -> dict[str, Any]:
+    """What the evaluator needs: the body (up to 1 MiB) only for conditions that read it."""
+    response = variables.get("response")
+    if not isinstance(response, dict):
+        return variables
+    unread = [key for key in ("body", "json") if not any(key in s for s in sources)]
+    if not unread:
+        return variables
+    return {**variables, "response": {k: v for k, v in response.items() if k not in unread}}
+
+
+def _where(target: Target, detail: str) -> str:
+    """`condition (records/services/x.yaml:23:16) was stopped: ...`."""
+    field, _, why = detail.partition(" ")
+    where = target.path or f"service {target.service}"
+    if target.file:
+        from maintain_repo.store.yaml import position_in_file
+
+        found = position_in_file(target.file, ("probes", target.index, field))
+        if found is not None:
+            where = f"{where}:{found[0]}:{found[1]}"
+    return f"{field} ({where}) {why}"
 
 
 def _problem(target: Target, now: datetime, message: str) -> Outcome:

@@ -170,6 +170,23 @@ def read_mapping(path: str, *, shown: str | None = None) -> dict[str, Any] | Non
         raise unreadable(shown or path, e) from None
 
 
+def position_in_file(path: str, pointer: Pointer) -> tuple[int, int] | None:
+    """Line and column of the field at `pointer` in the YAML file at `path` (None when the
+    file cannot be read or parsed now)."""
+    from maintain_repo.store.source import NotARegularFile, decode, read
+
+    try:
+        text = decode(read(path))
+    except (NotARegularFile, OSError):
+        return None
+    if not isinstance(text, str):
+        return None
+    try:
+        return parse(text, positions=True).locate(pointer)
+    except YamlError:
+        return None
+
+
 def mapping_of(raw: bytes) -> dict[str, Any] | None:
     """The YAML mapping in a file's bytes (None, as for `read_mapping`)."""
     from maintain_repo.store.source import decode
