@@ -125,7 +125,7 @@ def test_a_runaway_policy_is_stopped_and_reported_at_its_expression(make_repo, b
         assert finding["path"].startswith("records/services/")
         message = finding["message"]
         assert message.startswith("policy runaway (policies/runaway.yaml:9:5): validations[0] was")
-        assert "is not evaluated again in this run; simplify the expression" in message
+        assert message.endswith("; it is not evaluated again in this run; simplify it")
     # No process of the check came near the gigabytes these expressions ask for.
     assert _peak(run) < 512 << 20
 
@@ -196,3 +196,24 @@ def _children(pid: int) -> list[int]:
             return [int(p) for p in text.split()]
         time.sleep(0.01)
     raise AssertionError("the check never started its workers")
+
+
+def test_a_policy_test_of_a_runaway_policy_ends_and_fails(make_repo):
+    """Policy tests run on pull-request code (validate.yml): the same limits apply."""
+    root = _repo(make_repo, 1, _policy(BOMBS["scanning"]))
+    (root / "policies/tests").mkdir(exist_ok=True)
+    (root / "policies/tests/runaway.yaml").write_text(
+        "kind: PolicyTest\nname: the runaway policy passes\n"
+        "records:\n  - path: records/services/svc-0000.yaml\nexpect: []\n"
+    )
+    run = _maintain(root, "policy", "test", "--format", "json")
+    assert run.returncode == 1, run.stderr
+    report = json.loads(run.stdout)
+    failed = [t for t in report["tests"] if t["name"] == "the runaway policy passes"]
+    assert len(failed) == 1
+    assert failed[0]["passed"] is False
+    assert any(
+        line.startswith("policy-error svc-0000: policy runaway (policies/runaway.yaml:9:5)")
+        and "used more than 0.05 s of CPU time" in line
+        for line in failed[0]["actual"]
+    )

@@ -33,6 +33,7 @@ from maintain_repo.policy.records import evaluate_all
 from maintain_repo.report.safe import printable
 from maintain_repo.rules.catalog import RULES
 from maintain_repo.rules.schema import validate
+from maintain_repo.sandbox.pool import imap
 from maintain_repo.store.problems import YamlError, YamlProblem
 from maintain_repo.store.repo import (
     POLICIES,
@@ -189,14 +190,24 @@ def run_tests(root: Path, now: datetime) -> tuple[list[Outcome], list[Finding]]:
     # problem of its own, not a silent pass of the tests that expect nothing from it.
     problems = _document_problems(root)
     policies = worktree_policies(root)
-    outcomes = []
+    _ = policies.compiled  # compiled once, here: the sandboxed children inherit them
     known = _repository_records(root)
+    cases = []
     for path, test in _tests(root, problems):
         records = [
             _record(root, path, index, item, problems) for index, item in enumerate(test.records)
         ]
-        given = [r for r in records if r is not None]
-        actual = _findings(policies, given, known, test.now or now)
+        cases.append((path, test, records, [r for r in records if r is not None]))
+
+    def judge(index: int) -> list[dict[str, Any]]:
+        _, test, _, given = cases[index]
+        return [f.to_json() for f in _findings(policies, given, known, test.now or now)]
+
+    # Tests run on pull-request code: their policies are evaluated in the sandbox.
+    results: dict[int, list[dict[str, Any]]] = dict(imap(judge, len(cases)))
+    outcomes = []
+    for index, (path, test, records, given) in enumerate(cases):
+        actual = [Finding.from_json(raw) for raw in results[index]]
         expected = sorted(_expected_lines(test))
         got = sorted(_actual_lines(actual, test))
         if len(given) < len(records):
