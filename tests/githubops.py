@@ -118,3 +118,14 @@ yes
 
 _No response_
 """
+
+
+def label_replacements(emu) -> list[tuple[str, str]]:
+    """Requests that set an issue's whole label set (PUT labels, PATCH with labels): maintain
+    never sends one (it would drop the labels people added)."""
+    return [
+        (x.method, x.path)
+        for x in emu.exchanges
+        if (x.method == "PUT" and x.path.endswith("/labels"))
+        or (x.method == "PATCH" and isinstance(x.request_body, dict) and "labels" in x.request_body)
+    ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from emulated import client
-from githubops import actions_env, make_ops_repo
+from githubops import actions_env, label_replacements, make_ops_repo
 from maintain_repo.cli import main
 from maintain_repo.testing.github import Fault
 
@@ -151,3 +151,24 @@ def test_an_assignee_added_by_hand_stays(world, capsys):
     by_hand.edit(assignees=["alice", "bob"])
     _remind(repo, "2026-11-27T10:03:00Z", capsys)
     assert {u["login"] for u in emu.issue(issue["number"])["assignees"]} == {"alice", "bob"}
+
+
+def test_labels_people_added_stay_through_updates_and_closing(world, capsys):
+    repo, emu = world
+    # At risk at 09:12: a reminder is opened; somebody files it under their team.
+    assert "2 opened" in _remind(repo, "2026-11-27T09:12:00Z", capsys)[1]
+    (issue,) = [i for i in emu.issues if "INC-20261127-AB12" in i["title"]]
+    client(emu, "alice").get_repo("acme/shop").get_issue(issue["number"]).add_to_labels(
+        "team:payments"
+    )
+    # Breached at 09:20: the reminder turns from at risk to breached.
+    assert "1 updated" in _remind(repo, "2026-11-27T09:20:00Z", capsys)[1]
+    labels = {x["name"] for x in emu.issue(issue["number"])["labels"]}
+    assert labels == {"sla", "maintain", "sla:breached", "team:payments"}
+    # Met late: closed, still labelled by the team and as the breach it was.
+    repo.commit_and_push({RECORD: ACKNOWLEDGED}, "acknowledge")
+    assert "1 closed" in _remind(repo, "2026-11-27T10:10:00Z", capsys)[1]
+    closed = emu.issue(issue["number"])
+    assert closed["state"] == "closed"
+    assert {x["name"] for x in closed["labels"]} == labels
+    assert label_replacements(emu) == []  # never the whole set at once

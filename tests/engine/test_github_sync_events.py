@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import pytest
 
 from emulated import client
-from githubops import FORM_BODY, git
+from githubops import FORM_BODY, git, label_replacements
 from incidentops import (
     comment,
     form_incident,
@@ -36,16 +36,6 @@ def _issue_number(emu):
     return issue["number"]
 
 
-def _label_requests(emu):
-    """Requests that set an issue's whole label set (PUT labels, PATCH with labels)."""
-    return [
-        (x.method, x.path)
-        for x in emu.exchanges
-        if (x.method == "PUT" and x.path.endswith("/labels"))
-        or (x.method == "PATCH" and isinstance(x.request_body, dict) and "labels" in x.request_body)
-    ]
-
-
 def test_labels_people_added_survive_every_edit(world, tmp_path):
     repo, emu = world
     assert open_incident(repo) == 0
@@ -61,7 +51,7 @@ def test_labels_people_added_survive_every_edit(world, tmp_path):
     for text in ("/ack", "/mitigate Rolled back.", "/resolve Pool size fixed."):
         assert sync(repo, tmp_path, "issue_comment", comment(emu, number, "carol", text)) == 0
     assert labels(emu, number) == theirs | {"SEV1", "status:resolved"}
-    assert _label_requests(emu) == []  # added and removed one by one, never replaced
+    assert label_replacements(emu) == []  # added and removed one by one, never replaced
     body = emu.issue(number)["body"]
     assert body.startswith("**Incident INC-")
     assert "· severity SEV1 · status resolved" in body.splitlines()[0]
@@ -74,7 +64,7 @@ def test_an_issue_from_the_form_keeps_its_labels(world, tmp_path):
     )
     assert sync(repo, tmp_path, "issues", emu.webhook("issues", "opened", issue=number)) == 0
     assert labels(emu, number) == {"incident", "team:payments", "SEV2", "status:triage"}
-    assert _label_requests(emu) == []
+    assert label_replacements(emu) == []
     assert emu.issue(number)["body"] == FORM_BODY  # a person's text is theirs
 
 

@@ -4,7 +4,6 @@ requests (`maintain sla`, `maintain status build`, `maintain history`), and read
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,13 +24,10 @@ def add_proposed(parser: argparse.ArgumentParser) -> None:
 
 
 def token() -> str | None:
-    """$GITHUB_TOKEN (a private repository's fetch needs it), registered for masking."""
-    found = os.environ.get("GITHUB_TOKEN") or None
-    if found:
-        from maintain_repo.errors import conceal
+    """$GITHUB_TOKEN (a private repository's fetch needs it), checked and masked."""
+    from maintain_repo.github.config import token_from_environment
 
-        conceal(found)
-    return found
+    return token_from_environment()
 
 
 def proposals_of(args: argparse.Namespace, root: Path) -> Proposals:

@@ -110,6 +110,7 @@ def _run(args: argparse.Namespace) -> int:
     from maintain_repo.engine.load import worktree_policies
     from maintain_repo.engine.monitor import RunOptions
     from maintain_repo.engine.monitor import run as run_probes
+    from maintain_repo.github.config import token_from_environment
     from maintain_repo.model.probes import seconds
 
     if args.concurrency < 1:
@@ -120,7 +121,7 @@ def _run(args: argparse.Namespace) -> int:
         raise UsageError(f"--deadline: {e}") from None
     root = root_of(args)
     settings = worktree_policies(root).settings
-    token = os.environ.get("GITHUB_TOKEN") or None
+    token = token_from_environment()
     quiet = args.format == "json"
     # With --format json, stdout is the JSON document alone: progress goes to stderr.
     talk = say_aside if quiet else say

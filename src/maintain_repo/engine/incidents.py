@@ -30,6 +30,7 @@ from maintain_repo.engine.incident_edits import (
     owned,
     owned_labels,
 )
+from maintain_repo.engine.labels import keep_owned
 from maintain_repo.engine.proposals import (
     Proposal,
     Refused,
@@ -240,19 +241,7 @@ def follow_record(ops: Ops, number: int, state: Mapping[str, Any]) -> None:
     remove only the labels maintain owns, and update the status line of an issue
     maintain wrote. Everything else on the issue stays as people left it."""
     issue = ops.api.issue(number)
-    have = {label.lower(): label for label in issue.labels}
-    wanted = owned_labels(state)
-    missing = sorted(name for name in wanted if name.lower() not in have)
-    extra = sorted(
-        label
-        for key, label in have.items()
-        if owned(label) and key not in {w.lower() for w in wanted}
-    )
-    if missing:
-        ops.api.ensure_labels({name: LABELS[name] for name in missing if name in LABELS})
-        ops.api.add_labels(number, missing)
-    for label in extra:
-        ops.api.remove_label(number, label)
+    keep_owned(ops.api, number, issue.labels, owned_labels(state), owned, LABELS)
     if issue.author == ops.api.login:
         body = refresh_body(issue.body, state)
         if body != issue.body:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from maintain_repo.engine.incidents import LABELS as INCIDENT_LABELS
 from maintain_repo.engine.incidents import MAINTAIN_LABEL, Ops
+from maintain_repo.engine.labels import keep_owned, owned_match
 from maintain_repo.github.api import IssueRef
 from maintain_repo.github.markers import marker, markers_in, with_marker
 from maintain_repo.model.timestamps import format_timestamp, rough_duration
@@ -91,8 +92,9 @@ def _close(ops: Ops, key: str, issue: IssueRef, late: Obligation | None) -> None
             "`sla:breached` label as the record of it.\n\n"
         )
         ops.api.upsert_comment(issue.number, marker("met", key), text + marker("met", key))
-        labels = [SLA_LABEL, MAINTAIN_LABEL, "sla:breached"]
-        ops.api.edit_issue(issue.number, state="closed", state_reason="completed", labels=labels)
+        wanted = [SLA_LABEL, MAINTAIN_LABEL, "sla:breached"]
+        keep_owned(ops.api, issue.number, issue.labels, wanted, _owned, LABELS)
+        ops.api.edit_issue(issue.number, state="closed", state_reason="completed")
         return
     ops.api.upsert_comment(
         issue.number,
@@ -149,20 +151,25 @@ def _remind(
         made, created = ops.api.ensure_issue(mark, title, body, labels, SLA_LABEL, assignees)
         (done.opened if created else done.unchanged).append(made.number)
         return
-    if (issue.title, issue.body.strip(), issue.state, set(issue.labels)) == (
-        title,
-        body.strip(),
-        "open",
-        set(labels),
-    ) and set(assignees) <= set(issue.assignees):
+    if (
+        (issue.title, issue.body.strip(), issue.state) == (title, body.strip(), "open")
+        and owned_match(issue.labels, labels, _owned)
+        and set(assignees) <= set(issue.assignees)
+    ):
         done.unchanged.append(issue.number)
         return
-    # Assignees are added, never taken away: somebody may have taken the issue over.
+    # Labels people added stay; assignees are added, never taken away: somebody may have
+    # taken the issue over.
+    keep_owned(ops.api, issue.number, issue.labels, labels, _owned, LABELS)
     people = sorted({*issue.assignees, *assignees})
-    ops.api.edit_issue(
-        issue.number, title=title, body=body, state="open", labels=labels, assignees=people
-    )
+    ops.api.edit_issue(issue.number, title=title, body=body, state="open", assignees=people)
     done.updated.append(issue.number)
+
+
+def _owned(label: str) -> bool:
+    """The labels maintain owns on a reminder issue."""
+    name = label.lower()
+    return name in (SLA_LABEL, MAINTAIN_LABEL) or name.startswith("sla:")
 
 
 def _title(obligation: Obligation) -> str:
