@@ -172,3 +172,22 @@ def test_labels_people_added_stay_through_updates_and_closing(world, capsys):
     assert closed["state"] == "closed"
     assert {x["name"] for x in closed["labels"]} == labels
     assert label_replacements(emu) == []  # never the whole set at once
+
+
+def test_resolved_with_nobody_acknowledging_is_closed_as_never_met(world, capsys):
+    repo, emu = world
+    assert "2 opened" in _remind(repo, "2026-11-27T10:00:00Z", capsys)[1]
+    (issue,) = [i for i in emu.issues if "INC-20261127-AB12" in i["title"]]
+    resolved = TRIAGE.replace("status: triage", "status: resolved") + (
+        "resolved_at: 2026-11-27T10:05:00Z\nresolution: The probe recovered.\n"
+    )
+    repo.commit_and_push({RECORD: resolved}, "resolved by the probe")
+    assert "1 closed" in _remind(repo, "2026-11-27T10:10:00Z", capsys)[1]
+    closed = emu.issue(issue["number"])
+    assert closed["state"] == "closed"
+    assert "sla:breached" in {x["name"] for x in closed["labels"]}
+    (comment,) = emu.comments(issue["number"])
+    assert comment["body"].startswith(
+        "Never met: the acknowledge of INC-20261127-AB12 did not happen; the record moved on "
+        "at 2026-11-27T10:05:00Z, 50 min after it was due (2026-11-27T09:15:00Z)."
+    )

@@ -204,3 +204,32 @@ def test_an_acknowledgement_dated_ahead_has_not_happened(make_repo, capsys):
     root = make_repo({"policies/sla.yaml": SLA, "records/incidents/INC-20261127-AAAA.yaml": text})
     item = _by(_sla(root, capsys, "2026-11-27T10:00:00Z"), "acknowledge", "INC-20261127-AAAA")
     assert (item["state"], item["met_at"]) == ("breached", None)
+
+
+def _never_acknowledged(resolved: str) -> str:
+    """A probe's incident: resolved when the probe recovered, acknowledged by nobody."""
+    text = RESOLVED.format(at="", resolved=resolved)
+    return text.replace("acknowledged_at: \n", "")
+
+
+def test_an_incident_resolved_that_nobody_acknowledged_breached_its_acknowledgement(
+    make_repo, capsys
+):
+    rel = "records/incidents/INC-20261127-AAAA.yaml"
+    root = make_repo({"policies/sla.yaml": SLA, rel: _never_acknowledged("2026-11-27T09:40:00Z")})
+    item = _by(_sla(root, capsys, "2026-11-28T09:00:00Z"), "acknowledge", "INC-20261127-AAAA")
+    assert (item["state"], item["met_at"], item["never_met"]) == (
+        "breached",
+        "2026-11-27T09:40:00Z",
+        True,
+    )
+    assert main(["--root", str(root), "sla", "--now", "2026-11-28T09:00:00Z"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if "acknowledge" in x)
+    assert line.endswith("[never met; ended at 2026-11-27T09:40:00Z]")
+
+
+def test_an_incident_resolved_before_its_acknowledgement_was_due_owes_nothing(make_repo, capsys):
+    rel = "records/incidents/INC-20261127-AAAA.yaml"
+    root = make_repo({"policies/sla.yaml": SLA, rel: _never_acknowledged("2026-11-27T09:08:00Z")})
+    items = _sla(root, capsys, "2026-11-28T09:00:00Z")
+    assert not [i for i in items if i["kind"] == "acknowledge"]

@@ -85,9 +85,14 @@ def _close(ops: Ops, key: str, issue: IssueRef, late: Obligation | None) -> None
     labelled so), or met in time, or gone."""
     if late is not None and late.met_at is not None:
         overdue = rough_duration(late.met_at - late.due)
+        what = f"the {late.kind.replace('_', ' ')} of {late.record}"
+        happened = (
+            f"Never met: {what} did not happen; the record moved on at "
+            if late.never
+            else f"Met late: {what} was met at "
+        )
         text = (
-            f"Met late: the {late.kind.replace('_', ' ')} of {late.record} was met at "
-            f"{format_timestamp(late.met_at)}, {overdue} after it was due "
+            f"{happened}{format_timestamp(late.met_at)}, {overdue} after it was due "
             f"({format_timestamp(late.due)}). The deadline was breached; this issue keeps the "
             "`sla:breached` label as the record of it.\n\n"
         )

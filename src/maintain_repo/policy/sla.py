@@ -9,7 +9,9 @@ default), and `ok` before that.
 An obligation met on time is not listed. One met after its deadline (an
 acknowledgement an hour late) stays a breach: it is listed as `breached`
 with the time it was met (`met_at`) for `LATE_LISTED` after that, so the
-reminder of it is closed as met late rather than as done. A time the record
+reminder of it is closed as met late rather than as done. An incident
+resolved with nobody acknowledging it ends its acknowledgement there: never
+met, a breach if the deadline had passed (`never`). A time the record
 gives that is after now (see `timestamp-future`) has not happened: the
 obligation is still open.
 """
@@ -52,6 +54,9 @@ class Obligation:
     state: State
     basis: str  # how the due time was set: the policy target, or the record's own date
     met_at: datetime | None = None  # set: met, after `due` (a breach all the same)
+    # Never met: the record moved past it (an incident resolved that nobody acknowledged);
+    # `met_at` is then when it did.
+    never: bool = False
     # Read from an open record pull request (its branch), not the default branch yet.
     proposed: str | None = None
 
@@ -109,7 +114,15 @@ def _incident(
     dismissed = incident.status in ("declined", "duplicate")
     if acknowledge and (not dismissed or incident.acknowledged_at is not None):
         met = incident.acknowledged_at
-        yield from _tracked(path, incident, "acknowledge", reported, acknowledge, None, clock, met)
+        never = False
+        if met is None and incident.status not in OPEN_INCIDENT and not dismissed:
+            # Resolved with nobody acknowledging (a probe's incident that recovered on its
+            # own): the obligation ended there; a breach if that was after its deadline.
+            met = incident.resolved_at or incident.closed_at
+            never = met is not None
+        yield from _tracked(
+            path, incident, "acknowledge", reported, acknowledge, None, clock, met, never=never
+        )
     if resolve and not dismissed:
         start = incident.impact_started_at or reported
         met = None if incident.status in OPEN_INCIDENT else incident.resolved_at
@@ -165,6 +178,8 @@ def _tracked(
     stated: datetime | None,
     clock: Clock,
     met: datetime | None = None,
+    *,
+    never: bool = False,
 ) -> Iterator[Obligation]:
     """The obligation, due at the earlier of the policy target and the stated date: while
     it is open (`met` None, or a time still to come), or as a breach for a while once it
@@ -189,6 +204,7 @@ def _tracked(
         "breached" if late else state_of(start, due, clock.now, clock.policy.at_risk_after),
         basis,
         met_at=met if late else None,
+        never=never and late,
     )
 
 

@@ -38,7 +38,9 @@ def render_text(items: Sequence[Obligation], now: datetime) -> str:
 
 def _notes(item: Obligation) -> str:
     notes = []
-    if item.met_at is not None:
+    if item.met_at is not None and item.never:
+        notes.append(f"never met; ended at {_stamp(item.met_at)}")
+    elif item.met_at is not None:
         notes.append(f"met late at {_stamp(item.met_at)}")
     if item.proposed is not None:
         notes.append(f"{PROPOSED}: {printable(item.proposed)}")
@@ -60,6 +62,7 @@ def render_json(items: Sequence[Obligation], now: datetime) -> str:
                 "due": _stamp(i.due),
                 "basis": i.basis,
                 "met_at": _stamp(i.met_at) if i.met_at is not None else None,
+                "never_met": i.never,  # met_at is when the record moved past it
                 "proposed": i.proposed,  # the branch of an open record pull request
             }
             for i in items
