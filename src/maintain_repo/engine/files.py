@@ -129,9 +129,12 @@ def record_findings(
     for rule in RECORD_RULES.values():
         findings.extend(rule(kind, record, rel))
     if record.kind == "service" and getattr(record, "probes", None):
-        from maintain_repo.policy.probes import condition_findings
+        from maintain_repo.policy.probes import condition_findings, secret_findings
 
-        findings.extend(condition_findings(cast("Service", record), rel))
+        service = cast("Service", record)
+        findings.extend(condition_findings(service, rel))
+        if policies is not None:  # which variables probes may send is in the Settings
+            findings.extend(secret_findings(service, rel, policies.settings.monitoring.secrets))
     if policies is not None:
         findings.extend(policies.findings(rel, record, content))
     return record, findings

@@ -107,9 +107,19 @@ RULES: dict[str, Rule] = {
         ),
         _rule(
             "probe-condition",
-            "A probe's condition or degraded expression does not compile for its probe type.",
+            "A probe's condition or degraded expression does not compile for its probe type: "
+            "a syntax error, a result its type does not have, a field the result does not "
+            "have, or values of the wrong type.",
             "Fix the CEL expression at the position given; http probes read `response` and "
-            "`tls`, tcp probes `tcp`, tls probes `tls`, dns probes `dns`.",
+            "`tls`, tcp probes `tcp`, tls probes `tls`, dns probes `dns` (see the table of "
+            "their fields under Monitoring).",
+        ),
+        _rule(
+            "probe-secret",
+            "A probe's headers_from_env names a variable probes may not send.",
+            "Name the secret MAINTAIN_PROBE_..., or declare it in Settings "
+            "`monitoring.secrets`; the runner's own variables (GITHUB_*, ACTIONS_*, "
+            "RUNNER_*...) are never sent.",
         ),
         _rule(
             "record-location",

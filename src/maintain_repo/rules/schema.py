@@ -33,23 +33,48 @@ def validate(
     except ValidationError as e:
         findings = [
             Finding(RULE, Severity.ERROR, message, path, record=record, pointer=pointer)
-            for pointer, message in _messages(model, e)
+            for pointer, message in _messages(model, e, data)
         ]
         return None, findings
 
 
-def _messages(model: type[BaseModel], error: ValidationError) -> Iterator[tuple[Pointer, str]]:
+def _messages(
+    model: type[BaseModel], error: ValidationError, data: Any
+) -> Iterator[tuple[Pointer, str]]:
     for item in error.errors(include_url=False):
-        pointer: Pointer = tuple(item["loc"])
-        yield pointer, describe(model, item["type"], pointer, item)
+        loc: Pointer = tuple(item["loc"])
+        pointer = in_data(data, loc)
+        yield pointer, describe(model, item["type"], pointer, item, loc)
 
 
-def describe(model: type[BaseModel], kind: str, pointer: Pointer, item: Any) -> str:
-    """A one-line message for one pydantic error."""
+def in_data(data: Any, loc: Pointer) -> Pointer:
+    """The pointer into the document for pydantic's `loc`, which also names the tag of a
+    discriminated union (`probes.0.http.url` for the http probe `probes[0]`): the tag is
+    no field, and left in it would place the finding at the probe instead of its field."""
+    pointer: list[str | int] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part not in node and node.get("type") == part:
+            continue  # the union's tag: the probe's own `type`
+        pointer.append(part)
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            node = None
+    return tuple(pointer)
+
+
+def describe(
+    model: type[BaseModel], kind: str, pointer: Pointer, item: Any, loc: Pointer | None = None
+) -> str:
+    """A one-line message for one pydantic error (`loc`: pydantic's own path, union tags
+    included, to find the model of a field)."""
     where = dotted(pointer)
     if kind == "extra_forbidden":
         field = str(pointer[-1])
-        allowed = fields_at(model, pointer[:-1])
+        allowed = fields_at(model, (loc or pointer)[:-1])
         guess = difflib.get_close_matches(field, allowed, n=1, cutoff=0.7)
         hint = f"; did you mean {guess[0]!r}?" if guess else ""
         parent = f" in {dotted(pointer[:-1])}" if len(pointer) > 1 else ""
@@ -75,32 +100,43 @@ def shorten(value: object, limit: int = 60) -> str:
 
 
 def fields_at(model: type[BaseModel], pointer: Pointer) -> list[str]:
-    """Field names of the model reached by walking `pointer` from `model`."""
+    """Field names of the model reached by walking `pointer` from `model` (a union's tag in
+    the pointer picks that member of the union)."""
     current: Any = model
     for part in pointer:
         if isinstance(part, int):
             continue
-        found = _model_of(current)
-        field = found.model_fields.get(part) if found is not None else None
-        if field is None:
+        members = _models_of(current)
+        field = next((m.model_fields[part] for m in members if part in m.model_fields), None)
+        if field is not None:
+            current = field.annotation
+            continue
+        tagged = next((m for m in members if _tag(m) == part), None)
+        if tagged is None:
             return []
-        current = field.annotation
-    target = _model_of(current)
-    return list(target.model_fields) if target else []
+        current = tagged
+    found = _models_of(current)
+    return list(found[0].model_fields) if len(found) == 1 else []
 
 
-def _model_of(annotation: Any) -> type[BaseModel] | None:
-    """The model inside `X`, `X | None`, `list[X]` or `Annotated[...]`, if any."""
+def _tag(model: type[BaseModel]) -> Any:
+    """The `type` a member of a discriminated union stands for (`Literal["tcp"]`)."""
+    field = model.model_fields.get("type")
+    if field is None:
+        return None
+    values = typing.get_args(field.annotation) if typing.get_origin(field.annotation) else ()
+    return values[0] if len(values) == 1 else field.default
+
+
+def _models_of(annotation: Any) -> list[type[BaseModel]]:
+    """The models inside `X`, `X | Y | None`, `list[...]` or `Annotated[...]`."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
+        return [annotation]
     origin = typing.get_origin(annotation)
     if origin is None:
-        return None
+        return []
     if origin is typing.Annotated:
-        return _model_of(typing.get_args(annotation)[0])
+        return _models_of(typing.get_args(annotation)[0])
     if origin in (typing.Union, types.UnionType, list):
-        for arg in typing.get_args(annotation):
-            found = _model_of(arg)
-            if found is not None:
-                return found
-    return None
+        return [m for arg in typing.get_args(annotation) for m in _models_of(arg)]
+    return []
