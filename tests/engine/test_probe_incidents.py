@@ -399,3 +399,21 @@ def test_a_twelve_second_outage_reads_twelve_seconds(world, server, capsys):
     (issue,) = incident_issues(emu)
     (recovery,) = [c["body"] for c in emu.comments(issue["number"]) if "Recovered" in c["body"]]
     assert "failing for 12s (2026-11-27T10:00:00Z to 2026-11-27T10:00:12Z)" in recovery
+
+
+def test_a_dry_run_that_would_open_an_incident_reads_github_and_writes_nothing(
+    world, server, capsys
+):
+    repo, emu = world
+    server.fail("status")
+    probe_run(repo, "2026-11-27T10:00:00Z", capsys)
+    probe_run(repo, "2026-11-27T10:05:00Z", capsys)
+    before = snapshot(repo, emu)
+    labels = list(emu.labels)
+    data = probe_run(repo, "2026-11-27T10:10:00Z", capsys, "--dry-run")  # asserts exit 0
+    (row,) = data["probes"]
+    assert row["action"] == "open"
+    assert row["note"].startswith("would open incident INC-20261127-")
+    assert snapshot(repo, emu) == before
+    assert emu.labels == labels
+    assert not [x for x in emu.exchanges if x.status >= 400]  # nothing it only planned is read
