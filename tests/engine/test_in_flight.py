@@ -14,7 +14,7 @@ import pytest
 
 from githubops import actions_env, git, make_ops_repo
 from maintain_repo.cli import main
-from maintain_repo.engine.proposals import BRANCH_PREFIX
+from maintain_repo.engine.proposals import branch_of
 from maintain_repo.git import branches
 from maintain_repo.report.status_page import PROPOSED
 
@@ -45,7 +45,7 @@ def flight(tmp_path, make_github, monkeypatch, capsys):
     checkout = tmp_path / "fresh"
     git(tmp_path, "clone", "-q", "--single-branch", "--branch", "main", str(repo.origin), "fresh")
     assert not git(checkout, "for-each-ref", "refs/remotes/origin/maintain").strip()
-    return repo, checkout, branch, branch.removeprefix(BRANCH_PREFIX), emu
+    return repo, checkout, branch, branch.removeprefix(branches.PREFIX), emu
 
 
 def _run(capsys, *argv):
@@ -157,7 +157,7 @@ def test_many_branches_are_read_with_plumbing(tmp_path):
     first = found[0]
     assert first.path == f"records/incidents/{first.branch.removeprefix('maintain/')}.yaml"
     assert first.content.decode().startswith("# yaml-language-server")
-    assert branches.PREFIX == BRANCH_PREFIX
+    assert branch_of(first.branch.removeprefix(branches.PREFIX)) == first.branch
 
 
 def test_a_reminder_for_an_incident_in_flight_says_so(flight, capsys):

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from maintain_repo.errors import MaintainError
+from maintain_repo.git.branches import PREFIX
 from maintain_repo.git.publish import Published, publish
 from maintain_repo.github.api import GitHubApi, PullRef
 from maintain_repo.model.facts import RecordFacts
@@ -32,8 +33,6 @@ from maintain_repo.store.files import write_atomic
 from maintain_repo.store.repo import RECORDS
 from maintain_repo.store.roundtrip import load
 from maintain_repo.store.yaml import locate_findings, read_mapping
-
-BRANCH_PREFIX = "maintain/"
 
 # Changes one record in place (a comment-keeping mapping); returns the commit
 # message, or None when the record is already as wanted.
@@ -51,7 +50,7 @@ class Proposal:
 
 
 def branch_of(record_id: str) -> str:
-    return f"{BRANCH_PREFIX}{record_id}"
+    return f"{PREFIX}{record_id}"
 
 
 def propose(

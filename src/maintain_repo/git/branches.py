@@ -15,13 +15,13 @@ the record blobs. Nothing is checked out; only remote-tracking refs are written.
 
 from __future__ import annotations
 
-import base64
 import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from maintain_repo.errors import GitError, redact
+from maintain_repo.git.remote import remote_environment
 from maintain_repo.model.kinds import KINDS
 
 PREFIX = "maintain/"  # the branch of record <id> is maintain/<id> (engine.proposals)
@@ -171,14 +171,5 @@ def _run(clone: _Clone, args: list[str], request: bytes | None = None) -> bytes:
 
 
 def _credentials(url: str, token: str | None) -> dict[str, str]:
-    """The environment of the fetch: a token goes to git as an extra header through the
-    environment (as git.publish does), never on a command line or into .git/config."""
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
-    if token and url.startswith("https://"):
-        basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
-        env |= {
-            "GIT_CONFIG_COUNT": "1",
-            "GIT_CONFIG_KEY_0": "http.extraheader",
-            "GIT_CONFIG_VALUE_0": f"AUTHORIZATION: basic {basic}",
-        }
-    return env
+    """The environment of the fetch (`git.remote`: the token, a bounded wait)."""
+    return {**os.environ, **remote_environment(url, token)}

@@ -14,7 +14,6 @@ command line and never into `.git/config`, so no error message can show it.
 
 from __future__ import annotations
 
-import base64
 import shutil
 import tempfile
 import time
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from maintain_repo.errors import ConfigError, GitError, redact
+from maintain_repo.git.remote import remote_environment
 
 BOT_NAME = "github-actions[bot]"
 BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"
@@ -151,25 +151,9 @@ def _open(root: Path) -> tuple[Any, str]:
 
 @contextmanager
 def _credentials(repo: Any, token: str | None) -> Iterator[None]:
-    """Talk to origin with the token (over https), never a prompt, and a bounded wait: a
-    transfer slower than 1 KB/s for 30 s ends (see also `_git`'s time limit)."""
-    url = repo.remote("origin").url
-    bounded = {
-        "GIT_TERMINAL_PROMPT": "0",
-        "GIT_HTTP_LOW_SPEED_LIMIT": "1000",
-        "GIT_HTTP_LOW_SPEED_TIME": "30",
-    }
-    if not token or not url.startswith("https://"):
-        with repo.git.custom_environment(**bounded):
-            yield
-        return
-    basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
-    with repo.git.custom_environment(
-        GIT_CONFIG_COUNT="1",
-        GIT_CONFIG_KEY_0="http.extraheader",
-        GIT_CONFIG_VALUE_0=f"AUTHORIZATION: basic {basic}",
-        **bounded,
-    ):
+    """Talk to origin with the token and a bounded wait (`git.remote`); see also `_git`'s
+    time limit."""
+    with repo.git.custom_environment(**remote_environment(repo.remote("origin").url, token)):
         yield
 
 
