@@ -7,7 +7,7 @@ import re
 import sys
 from typing import Any
 
-from maintain_repo.cli.common import root_of, say_aside
+from maintain_repo.cli.common import add_format, root_of, say_aside
 from maintain_repo.cli.in_flight import add_proposed, token
 
 
@@ -20,12 +20,7 @@ def add_parser(commands: Any, name: str) -> None:
         "request (branch maintain/ID on origin), marked as proposed.",
     )
     parser.add_argument("record", metavar="ID", help="e.g. INC-20260301-7K2M or checkout-api")
-    parser.add_argument(
-        "--format",
-        choices=("text", "json"),
-        default="text",
-        help="text (a commit per block, a change per line) or json (default: text)",
-    )
+    add_format(parser, "text (a commit per block, a change per line) or json")
     add_proposed(parser)
 
 

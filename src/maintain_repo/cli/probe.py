@@ -8,7 +8,7 @@ import os
 import re
 from typing import Any
 
-from maintain_repo.cli.common import add_github, add_now, now_of, root_of
+from maintain_repo.cli.common import add_format, add_github, add_now, now_of, root_of
 from maintain_repo.errors import UsageError
 
 _SHARD = re.compile(r"^([1-9][0-9]{0,3})/([1-9][0-9]{0,3})$")
@@ -56,13 +56,10 @@ def add_parser(commands: Any, name: str) -> None:
         metavar="DIR",
         help="keep state and history in this directory instead of the state branch",
     )
-    ran.add_argument(
-        "--format",
-        choices=("text", "json"),
-        default="text",
-        help="text: a table of the probes and a summary line (default); json: one document "
-        "on stdout with every probe's state, counts, incident action and what was written, "
-        "progress on stderr",
+    add_format(
+        ran,
+        "text: a table of the probes and a summary line; json: one document on stdout with "
+        "every probe's state, counts, incident action and what was written, progress on stderr",
     )
     add_github(ran)
     add_now(ran)
@@ -72,12 +69,10 @@ def add_parser(commands: Any, name: str) -> None:
         description="List every probe that `maintain probe run` would run.",
     )
     _selection(listed)
-    listed.add_argument(
-        "--format",
-        choices=("text", "json"),
-        default="text",
-        help="text: one line per probe (default); json: one document with the probes and "
-        "the service records whose probes cannot run",
+    add_format(
+        listed,
+        "text: one line per probe; json: one document with the probes and the service "
+        "records whose probes cannot run",
     )
 
 

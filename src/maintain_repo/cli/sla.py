@@ -6,7 +6,15 @@ import argparse
 import sys
 from typing import Any
 
-from maintain_repo.cli.common import add_github, add_now, github_ops, now_of, root_of, say
+from maintain_repo.cli.common import (
+    add_format,
+    add_github,
+    add_now,
+    github_ops,
+    now_of,
+    root_of,
+    say,
+)
 from maintain_repo.cli.in_flight import add_proposed, proposals_of
 
 
@@ -26,12 +34,7 @@ def add_parser(commands: Any, name: str) -> None:
         help="remind: keep one GitHub issue per breached or at-risk obligation (updated on "
         "later runs, closed once met)",
     )
-    parser.add_argument(
-        "--format",
-        choices=("text", "json"),
-        default="text",
-        help="text (a table, most urgent first) or json (default: text)",
-    )
+    add_format(parser, "text (a table, most urgent first) or json")
     add_proposed(parser)
     add_github(parser)
     add_now(parser)

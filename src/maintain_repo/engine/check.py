@@ -284,7 +284,10 @@ class _Run:
         findings = check_repo(facts)
         from maintain_repo.store.yaml import read_mapping  # not needed on a memo hit
 
-        parsed = [(rel, _document(read_mapping(os.path.join(self.base, rel)))) for rel in documents]
+        parsed = [
+            (rel, _document(read_mapping(os.path.join(self.base, rel), shown=rel)))
+            for rel in documents
+        ]
         findings.extend(conflicts(parsed, RULES))
         covers = relevant(facts)
         if any(fact.kind == "waiver" for fact in covers) and self.has_sla:

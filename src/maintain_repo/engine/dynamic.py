@@ -39,7 +39,7 @@ def dynamic_findings(
 
     def evaluate(index: int) -> list[dict[str, Any]]:
         fact = chosen[index]
-        data = read_mapping(str(root / fact.path))
+        data = read_mapping(str(root / fact.path), shown=fact.path)
         if data is None or fact.kind is None:
             return []
         context = Context.of(data, now, policies.settings_map, table.get)

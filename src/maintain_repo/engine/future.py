@@ -60,7 +60,7 @@ def future_in(base: str, facts: Iterable[RecordFacts], now: datetime) -> list[Fi
         moment = _latest(fact)
         if moment is None or moment <= limit or fact.kind not in KINDS:
             continue
-        data = read_mapping(os.path.join(base, fact.path))
+        data = read_mapping(os.path.join(base, fact.path), shown=fact.path)
         if data is None:
             continue  # changed under us: its own findings say what is wrong
         try:

@@ -229,7 +229,7 @@ def record_for_issue(ops: Ops, number: int, issue: Issue | None = None) -> str |
             return found[0]
     folder = ops.root / RECORDS / "incidents"
     for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
-        data = read_mapping(str(path))
+        data = read_mapping(str(path), shown=path.relative_to(ops.root).as_posix())
         links = data.get("links") if data else None
         if isinstance(links, dict) and links.get("github_issue") == number:
             return path.stem

@@ -96,7 +96,7 @@ def load_targets(root: Path) -> tuple[list[_Probe], list[str]]:
     folder = root / RECORDS / "services"
     for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
         rel = path.relative_to(root).as_posix()
-        data = read_mapping(str(path))
+        data = read_mapping(str(path), shown=rel)
         model, findings = (
             (None, []) if data is None else validate(Service, data, path=rel, record=None)
         )

@@ -177,8 +177,8 @@ def _records_named(checkout: Path, record_id: str) -> list[RecordFacts]:
     for kind in KINDS.values():
         path = checkout / RECORDS / kind.folder / f"{record_id}.yaml"
         if path.is_file():
-            data = read_mapping(str(path)) or {}
-            status = data.get("status") if isinstance(data.get("status"), str) else None
             rel = path.relative_to(checkout).as_posix()
+            data = read_mapping(str(path), shown=rel) or {}
+            status = data.get("status") if isinstance(data.get("status"), str) else None
             found.append(RecordFacts(rel, kind.name, record_id, status, False))
     return found

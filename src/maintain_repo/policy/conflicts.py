@@ -32,6 +32,8 @@ def conflicts(
     found = []
     for path, data in sorted(documents, key=lambda item: item[0]):
         kind = data.get("kind") if data is not None else None
+        if not isinstance(kind, str):
+            continue  # no kind, or not text (a schema finding of its own): nothing to match
         if kind in _SINGLE:
             if kind in first:
                 found.append(
