@@ -33,6 +33,10 @@ INCIDENT = "records/incidents/INC-20260301-7K2M.yaml"
 PAYMENTS = "records/services/payments.yaml"
 SETTINGS = "policies/settings.yaml"
 SLA = "kind: SLAPolicy\nname: sla\nincident: {acknowledge: {SEV1: 15m}}\n"
+RUNAWAY = (
+    "kind: RecordPolicy\nname: runaway\nseverity: error\nmatch: {kinds: [service]}\n"
+    'validations:\n  - expression: "size(record.title' + ".replace('e', 'eeee')" * 16 + ') > 0"\n'
+)
 
 
 @dataclass(frozen=True)
@@ -329,6 +333,39 @@ CASES = [
         ("policy", "test"),
         1,
         "goes through a symbolic link",
+    ),
+    # Repository expressions are evaluated with bounded time and memory (item 12).
+    Case(
+        "a record policy that grows a string fourfold sixteen times",
+        _write("policies/runaway.yaml", RUNAWAY),
+        ("check",),
+        1,
+        "validations[0] was stopped: it needed more than 64 MiB of memory",
+        env={"MAINTAIN_EVAL_MEMORY_MB": "64"},
+    ),
+    Case(
+        "evaluation limits that are not numbers",
+        _write("policies/runaway.yaml", RUNAWAY),
+        ("check",),
+        2,
+        "MAINTAIN_EVAL_SECONDS='forever': expected a number from 0.01 to 600",
+        env={"MAINTAIN_EVAL_SECONDS": "forever"},
+    ),
+    # The token is checked once, never shown (item 8).
+    *(
+        Case(
+            f"a GITHUB_TOKEN that is not a token, {' '.join(argv[:2])}",
+            lambda where: None,
+            argv,
+            2,
+            "GITHUB_TOKEN is not a usable GitHub token",
+            env={"GITHUB_TOKEN": "ghs_0123456789abcdef0123 stray"},
+        )
+        for argv in (
+            ("probe", "run", "--dry-run", "--state-dir", "/nonexistent/state"),
+            ("sla",),
+            ("check", "--online"),
+        )
     ),
     # Names (item 16).
     Case(
