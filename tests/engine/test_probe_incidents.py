@@ -417,3 +417,28 @@ def test_a_dry_run_that_would_open_an_incident_reads_github_and_writes_nothing(
     assert snapshot(repo, emu) == before
     assert emu.labels == labels
     assert not [x for x in emu.exchanges if x.status >= 400]  # nothing it only planned is read
+
+
+def test_a_recovery_after_the_record_pull_request_was_dropped_still_closes_the_issue(
+    world, server, capsys
+):
+    """The record's pull request was closed unmerged and its branch deleted: there is no
+    record to resolve, but the issue is closed and the probe's episode ends (no run after
+    fails on it)."""
+    repo, emu = world
+    server.fail("status")
+    for minute in ("00", "05", "10"):
+        third = probe_run(repo, f"2026-11-27T10:{minute}:00Z", capsys)
+    record_id = third["probes"][0]["incident"]
+    (issue,) = incident_issues(emu)
+    git(repo.origin, "branch", "-D", f"maintain/{record_id}")
+    server.recover()
+    probe_run(repo, "2026-11-27T10:15:00Z", capsys)
+    second = probe_run(repo, "2026-11-27T10:20:00Z", capsys)  # asserts exit 0
+    (row,) = second["probes"]
+    assert row["action"] == "resolve"
+    assert f"{record_id} is not in the repository" in row["note"]
+    assert emu.issue(issue["number"])["state"] == "closed"
+    assert state_of(repo)["incident"] is None
+    after = probe_run(repo, "2026-11-27T10:25:00Z", capsys)
+    assert after["probes"][0]["action"] == "none"

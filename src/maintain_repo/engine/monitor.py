@@ -298,7 +298,7 @@ def _resolve(
     issue, close it, and bring its owned labels and status line in line with the record."""
     from maintain_repo.engine.incident_edits import Actor, Skipped, latest_entry, resolve
     from maintain_repo.engine.incidents import follow_record
-    from maintain_repo.engine.proposals import Refused, edit_record
+    from maintain_repo.engine.proposals import Missing, Refused, edit_record
     from maintain_repo.github.markers import marker
     from maintain_repo.report.safe import inert
 
@@ -325,8 +325,16 @@ def _resolve(
         finally:
             record.update(status=data.get("status"), severity=data.get("severity"))
 
+    gone: list[str] = []
+
     def edit(checkout: Path) -> str | None:
-        return edit_record(checkout, incident.id, remembering)
+        try:
+            return edit_record(checkout, incident.id, remembering)
+        except Missing as e:
+            # No record to resolve (its pull request was closed unmerged, its branch
+            # deleted): the issue is still closed, and the probe's episode ends here.
+            gone.append(e.message)
+            return None
 
     ops.propose(
         incident.id,
@@ -343,6 +351,8 @@ def _resolve(
         follow_record(ops, incident.issue, record or {"status": "resolved"})
     if ops.api.dry_run:
         return state, f"would resolve incident {incident.id} after {down}"
+    if gone:
+        return resolved(state), f"issue of incident {incident.id} closed after {down}; {gone[0]}"
     return resolved(state), f"incident {incident.id} resolved after {down}"
 
 

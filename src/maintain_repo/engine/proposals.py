@@ -43,6 +43,11 @@ class Refused(MaintainError):
     """The change would leave the record invalid; nothing was written."""
 
 
+class Missing(Refused):
+    """The record to edit is on neither its branch nor the base (its pull request was
+    closed without merging, say); nothing was written."""
+
+
 @dataclass(frozen=True)
 class Proposal:
     pull: PullRef | None  # None: nothing to change, and no pull request is open
@@ -126,7 +131,7 @@ def edit_record(checkout: Path, record_id: str, change: Change) -> str | None:
     """Apply `change` to the record in `checkout`, keeping its comments and layout."""
     path = record_path(checkout, record_id)
     if not path.is_file():
-        raise Refused(f"{record_id} is not in the repository ({path.relative_to(checkout)})")
+        raise Missing(f"{record_id} is not in the repository ({path.relative_to(checkout)})")
     before = path.read_text(encoding="utf-8")
     document = load(before)
     message = change(document.data)
