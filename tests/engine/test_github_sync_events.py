@@ -283,3 +283,29 @@ def test_a_command_older_than_the_record_is_answered_not_applied(world, tmp_path
     assert "Still watching." not in str(record_of(repo, emu)[1]["timeline"])
     replies = [c["body"] for c in emu.comments(number) if "maintain:reply:" in c["body"]]
     assert "If `/note` still holds, comment it again." in replies[-1]
+
+
+def test_two_events_in_the_same_second_are_two_events(world, tmp_path):
+    """Close-with-comment: the close and the `/note` are stamped the same second by the same
+    person; each is applied (a replay is known by its event's own identity, not by who and
+    when), and a replay of either still changes nothing."""
+    repo, emu = world
+    number = form_incident(repo, tmp_path, emu, FORM_BODY)
+    note = comment(emu, number, "alice", "/note Pool size raised to 40.")
+    issue = client(emu, "alice").get_repo("acme/shop").get_issue(number)
+    issue.edit(state="closed", state_reason="completed")
+    closed = emu.webhook("issues", "closed", issue=number, sender="alice")
+    closed["issue"]["updated_at"] = note["comment"]["created_at"]  # the very same second
+    assert sync(repo, tmp_path, "issues", closed) == 0
+    assert sync(repo, tmp_path, "issue_comment", note) == 0
+    record = record_of(repo, emu)[1]
+    entries = [(e["event"], e["by"], e["at"], e.get("text")) for e in record["timeline"]]
+    stamp = note["comment"]["created_at"]
+    assert ("resolved", "alice", stamp, "issue closed") in entries
+    assert ("note", "alice", stamp, "Pool size raised to 40.") in entries
+    sources = {e.get("source", "") for e in record["timeline"][-2:]}
+    assert f"github:comment:{note['comment']['id']}" in sources
+    assert any(s.startswith("github:issues.closed:") for s in sources)
+    for name, payload in (("issues", closed), ("issue_comment", note)):
+        assert sync(repo, tmp_path, name, payload) == 0
+        assert record_of(repo, emu)[1] == record

@@ -40,6 +40,9 @@ class Actor:
     login: str
     at: datetime
     person: bool = True  # False: a bot (maintain itself); a bot acknowledges nothing
+    # The event that acts (`github:comment:1234`), written into the entry: a replay of
+    # it finds its entry by this, whatever else happened in the same second.
+    source: str | None = None
 
     @property
     def stamp(self) -> str:
@@ -67,6 +70,8 @@ def _entry(data: Any, actor: Actor, event: str, text: str | None = None) -> None
     entry: dict[str, Any] = {"at": actor.stamp, "by": actor.handle, "event": event}
     if text:
         entry["text"] = text
+    if actor.source:
+        entry["source"] = actor.source
     data.setdefault("timeline", []).append(entry)
 
 
@@ -102,9 +107,7 @@ def _once(actor: Actor, event: str, change: Change) -> Change:
     def guarded(data: Any) -> str | None:
         timeline = [e for e in data.get("timeline") or [] if isinstance(e, dict)]
         for entry in timeline:
-            if (entry.get("by"), entry.get("event")) == (actor.handle, event) and _moment(
-                entry.get("at")
-            ) == at:
+            if _same_event(entry, actor, event, at):
                 raise Replayed(f"{data.get('id')}: {event} by {actor.login} at {actor.stamp}")
         latest = latest_entry(data)
         if latest is not None and at < latest:
@@ -115,6 +118,17 @@ def _once(actor: Actor, event: str, change: Change) -> Change:
         return change(data)
 
     return guarded
+
+
+def _same_event(entry: dict[str, Any], actor: Actor, event: str, at: datetime) -> bool:
+    """Whether `entry` was written for this very event: by its source when the event has
+    one (a comment's id; a close and a comment in the same second are two events), else
+    by who, what and when (maintain's own acts, which have no source)."""
+    if actor.source is not None:
+        return bool(entry.get("source") == actor.source)
+    return (entry.get("by"), entry.get("event")) == (actor.handle, event) and _moment(
+        entry.get("at")
+    ) == at
 
 
 def clean_text(text: str, limit: int = 20000) -> str:

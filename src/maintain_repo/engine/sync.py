@@ -22,9 +22,10 @@ nothing, and the earlier answer stays as it was.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -71,8 +72,9 @@ def _issue_event(ops: Ops, event: Event, issue: Issue, now: datetime) -> Outcome
     if INCIDENT_LABEL not in issue.label_names:
         return Outcome(f"#{number} is not labelled {INCIDENT_LABEL}; nothing to do")
     person = event.sender.person if event.sender else True
-    actor = edits.Actor(event.sender_login, issue.updated_at or now, person)
     label = event.label.name if event.label else ""
+    at = issue.updated_at or now
+    actor = edits.Actor(event.sender_login, at, person, _issue_source(action, label, at))
     key = f"event-{action}-{label}-{actor.stamp}"
     try:
         if action == "opened" or (action == "labeled" and label == INCIDENT_LABEL):
@@ -123,7 +125,7 @@ def _comment(ops: Ops, action: str, issue: Issue, comment: Comment) -> Outcome:
             f"repository, and you have {permission}. Ask someone on the incident team.",
         )
         return Outcome(f"#{number}: /{name} refused (permission {permission})")
-    actor = edits.Actor(user.login, comment.created_at)
+    actor = edits.Actor(user.login, comment.created_at, source=f"github:comment:{comment.id}")
     try:
         outcome = _apply(ops, number, issue, edits.COMMANDS[name](actor, argument))
     except edits.Replayed:
@@ -186,6 +188,14 @@ def _apply(ops: Ops, number: int, issue: Issue, change: Change) -> Outcome:
 def _answered(ops: Ops, number: int, key: str) -> bool:
     mark = marker("reply", _safe_key(key))
     return any(mark in body for body in ops.api.our_comments(number))
+
+
+def _issue_source(action: str, label: str, at: datetime) -> str:
+    """An issue event's identity: what happened, to which label, at which second (the
+    payload of an issues event carries no id of its own)."""
+    stamp = at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    named = f":{hashlib.sha256(label.encode()).hexdigest()[:12]}" if label else ""
+    return f"github:issues.{action}:{stamp}{named}"
 
 
 def _reply(ops: Ops, number: int, key: str, text: str) -> None:

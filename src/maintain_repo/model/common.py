@@ -131,6 +131,11 @@ UniqueList = Annotated[
 ]
 
 
+# What caused a timeline entry, written by maintain so that a replayed event is known
+# (`github:comment:1234567`, `github:issues.closed:20261127T100500Z`).
+Source = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_.-]*(:[A-Za-z0-9_.-]+)+$", max_length=200)]
+
+
 class TimelineEntry(Strict):
     """One dated event in a record's life; timelines are append-only."""
 
@@ -138,6 +143,7 @@ class TimelineEntry(Strict):
     by: Handle
     event: Slug
     text: Text | None = None
+    source: Source | None = None
 
 
 class Links(Strict):
