@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import pytest
 
 from emulated import client
-from githubops import FORM_BODY, git, label_replacements
+from githubops import FORM_BODY, git, label_replacements, write_event
 from incidentops import (
     comment,
     form_incident,
@@ -24,6 +24,7 @@ from incidentops import (
     sync_raw,
     writes,
 )
+from maintain_repo.cli import main
 
 
 @pytest.fixture
@@ -245,8 +246,6 @@ def test_resolving_by_closing_acknowledges_only_for_a_person(world, tmp_path):
 
 
 def test_the_branch_of_a_synced_incident_passes_check(world, tmp_path):
-    from maintain_repo.cli import main
-
     repo, emu = world
     number = form_incident(repo, tmp_path, emu, FORM_BODY)
     for text in ("/severity SEV1", "/note Informed.", "/resolve Fixed."):
@@ -309,3 +308,42 @@ def test_two_events_in_the_same_second_are_two_events(world, tmp_path):
     for name, payload in (("issues", closed), ("issue_comment", note)):
         assert sync(repo, tmp_path, name, payload) == 0
         assert record_of(repo, emu)[1] == record
+
+
+def _dry_sync(repo, tmp_path, name, payload):
+    path = write_event(tmp_path, payload, f"dry-{name}.json")
+    args = ["--root", str(repo.root), "github", "sync", "--event", str(path)]
+    return main([*args, "--event-name", name, "--dry-run"])
+
+
+@pytest.mark.parametrize("kind", ["opened", "labeled", "closed", "comment"])
+def test_a_dry_run_without_a_token_reads_and_writes_nothing_and_succeeds(
+    world, tmp_path, monkeypatch, capsys, kind
+):
+    repo, emu = world
+    number = emu.seed_issue("carol", "[Incident]: Checkout is slow", FORM_BODY, labels=["incident"])
+    payloads = {
+        "opened": ("issues", emu.webhook("issues", "opened", issue=number)),
+        "labeled": ("issues", emu.webhook("issues", "labeled", issue=number, label="incident")),
+        "closed": ("issues", emu.webhook("issues", "closed", issue=number, sender="alice")),
+        "comment": ("issue_comment", comment(emu, number, "alice", "/note Looking.")),
+    }
+    name, payload = payloads[kind]
+    before = len(emu.exchanges)
+    monkeypatch.delenv("GITHUB_TOKEN")
+    capsys.readouterr()
+    code = _dry_sync(repo, tmp_path, name, payload)
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "Bad credentials" not in captured.err
+    assert len(emu.exchanges) == before  # not one request: there is no token to send
+
+
+def test_approve_as_a_dry_run_without_a_token_says_it_needs_one(world, capsys, monkeypatch):
+    repo, _ = world
+    monkeypatch.delenv("GITHUB_TOKEN")
+    code = main(["--root", str(repo.root), "approve", "--pr", "1", "--dry-run"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "a dry run without a token cannot read pull request #1" in err
+    assert "hint: set GITHUB_TOKEN" in err

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
+from maintain_repo.errors import UsageError
 from maintain_repo.github.api import IssueRef, PullRef, ReviewRef
 from maintain_repo.github.config import GitHubConfig
 from maintain_repo.github.markers import has_marker
@@ -120,7 +121,18 @@ class Client:
     def issue(self, number: int) -> IssueRef:
         if self._planned(number):
             return IssueRef(0, "", "", "open", (), self.login, "")
+        if self.offline:  # a dry run without a token: the issue as if it had nothing yet
+            return IssueRef(number, "", "", "open", (), "", "")
         return self._call(f"read issue #{number}", lambda: _issue(self.repo.get_issue(number)))
+
+    def _readable(self, what: str) -> None:
+        """A dry run without a token reads nothing: what cannot be planned without reading
+        is a usage error that says how to see it."""
+        if self.offline:
+            raise UsageError(
+                f"a dry run without a token cannot {what}",
+                hint="set GITHUB_TOKEN (a dry run only reads with it) to see what would be done",
+            )
 
     def our_issues(self, label: str, state: str = "open") -> list[IssueRef]:
         if self.offline:
@@ -324,9 +336,12 @@ class Client:
     # -- pull requests ---------------------------------------------------------
 
     def pull(self, number: int) -> PullRef:
+        self._readable(f"read pull request #{number}")
         return self._call(f"read pull request #{number}", lambda: _pull(self.repo.get_pull(number)))
 
     def reviews(self, number: int) -> list[ReviewRef]:
+        self._readable(f"list the reviews of #{number}")
+
         def listed() -> list[ReviewRef]:
             return [
                 ReviewRef(r.user.login, r.state, r.commit_id, r.submitted_at)
@@ -360,6 +375,7 @@ class Client:
         return made, True
 
     def pull_facts(self, number: int, teams: Iterable[str]) -> PullRequestFacts:
+        self._readable(f"read pull request #{number}")
         pr = self._call(f"read pull request #{number}", lambda: self._completed(number))
         files = self._call(
             f"list files of #{number}", lambda: tuple(f.filename for f in pr.get_files())
