@@ -53,7 +53,7 @@ class Case:
     # Prepares the repository; returns the repository to run in when it is another
     # one (a clone), else None.
     setup: Callable[[Where], Path | None]
-    argv: tuple[str, ...]  # after `maintain --root ROOT`
+    argv: tuple[str, ...]  # after `maintain --root ROOT`; {beside}: the folder of ROOT
     code: int
     fragment: str  # must appear in stdout or stderr
     unprivileged: bool = False
@@ -119,6 +119,19 @@ def _then(*steps: Callable[[Where], object]) -> Callable[[Where], Path | None]:
         return result if isinstance(result, Path) else None
 
     return setup
+
+
+def _outside(name: str, text: str) -> Callable[[Where], None]:
+    """A file next to the repository (an event payload), not in it."""
+
+    def setup(where: Where) -> None:
+        (where.root.parent / name).write_text(text, encoding="utf-8")
+
+    return setup
+
+
+def _fifo_outside(name: str) -> Callable[[Where], None]:
+    return lambda where: os.mkfifo(where.root.parent / name)
 
 
 def _remove(rel: str) -> Callable[[Where], None]:
@@ -367,6 +380,37 @@ CASES = [
             ("check", "--online"),
         )
     ),
+    # Event payloads (item 14): never a crash, never a blocked read.
+    *(
+        Case(
+            f"an event payload with {what}",
+            setup,
+            (
+                "github",
+                "sync",
+                "--event",
+                "{beside}/event.json",
+                "--event-name",
+                "issues",
+                "--dry-run",
+            ),
+            2,
+            said,
+        )
+        for what, setup, said in (
+            (
+                "an integer of 5,000 digits",
+                _outside("event.json", '{"action": "opened", "n": ' + "9" * 5000 + "}"),
+                "not a JSON event payload (a value too deep or too long)",
+            ),
+            (
+                "arrays nested 100,000 deep",
+                _outside("event.json", '{"action": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+                "not a JSON event payload (a value too deep or too long)",
+            ),
+            ("a named pipe for a file", _fifo_outside("event.json"), "is a named pipe, not a file"),
+        )
+    ),
     # Names (item 16).
     Case(
         "a file name in NFD for an id in NFC",
@@ -420,8 +464,9 @@ def test_hostile_input(case, make_repo, git_repo, tmp_path, maintain_exe):
     root = case.setup(where) or where.root
     before = _snapshot(root)
     head = git(root, "rev-parse", "HEAD")
+    argv = [arg.replace("{beside}", str(where.root.parent)) for arg in case.argv]
     ran = subprocess.run(
-        [maintain_exe, "--root", str(root), *case.argv],
+        [maintain_exe, "--root", str(root), *argv],
         capture_output=True,
         text=True,
         timeout=120,

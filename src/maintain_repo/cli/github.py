@@ -66,9 +66,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _payload(path: Path) -> dict[str, Any]:
+    from maintain_repo.store.source import NotARegularFile, read
+
     try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_EVENT + 1)
+        raw = read(str(path), max_bytes=MAX_EVENT)  # never blocks on a pipe, never a link
+    except NotARegularFile as e:
+        raise UsageError(f"the event payload {path} is {e}, not a file") from None
     except OSError as e:
         raise UsageError(f"cannot read the event payload {path}: {e.strerror}") from None
     if len(raw) > MAX_EVENT:
@@ -80,6 +83,11 @@ def _payload(path: Path) -> dict[str, Any]:
             f" (line {e.lineno}, column {e.colno})" if isinstance(e, json.JSONDecodeError) else ""
         )
         raise UsageError(f"{path}: not a JSON event payload{where}") from None
+    except (ValueError, RecursionError):
+        # An integer of thousands of digits, arrays nested past the interpreter's depth.
+        raise UsageError(
+            f"{path}: not a JSON event payload (a value too deep or too long)"
+        ) from None
     if not isinstance(data, dict):
         raise UsageError(f"{path}: an event payload is a JSON object")
     return data
