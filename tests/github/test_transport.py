@@ -301,6 +301,23 @@ def test_a_short_rate_limit_is_waited_out_and_said(
     assert len([i for i in emu.issues if i["title"] == "New"]) == 1
 
 
+def test_waits_that_each_fit_but_together_do_not_end_the_run_at_once(emu: Emulator) -> None:
+    """The bound is for the run, not for one wait: one-second waits with a budget of 2.5 s
+    end at the third, before sleeping it."""
+    said: list[str] = []
+    client = connect(emu.base_url, emu.bot_token, said, max_wait=2.5)
+    emu.inject(Fault(path=f"{ISSUE}$", status=429, retry_after=1, times=4))
+    elapsed, error = timed(lambda: client.issue(1))
+    assert 1.9 <= elapsed < 2.9
+    assert len(said) == 2
+    assert "this run has waited 2 s for GitHub already, and another 1 s (until " in error.message
+    assert "is more than maintain waits in all (MAINTAIN_GITHUB_MAX_WAIT=2.5 s)" in error.message
+    # The budget is the run's: the next request, rate limited again, ends without a wait.
+    elapsed, again = timed(lambda: client.issue(1))
+    assert elapsed < 0.9
+    assert "this run has waited 2 s for GitHub already" in again.message
+
+
 def test_a_5xx_is_tried_again_for_reads_and_said(emu: Emulator) -> None:
     said: list[str] = []
     emu.inject(Fault(method="GET", path=f"{ISSUE}$", status=502, times=2))

@@ -98,10 +98,12 @@ class Client:
                 limit = too_long(wait, self.config, f"{describe(error)}: GitHub asks to wait")
                 if limit is not None:
                     raise failure(what, limit) from None
-                self.config.say(
-                    f"GitHub: {what}: {describe(error)}; checking before retrying in {span(wait)}"
-                )
-                time.sleep(wait)
+                reason = f"{what}: {describe(error)} (looked for before it is made again)"
+                if self.transport is not None:  # within the run's budget of waiting
+                    self.transport.wait(wait, reason, what)
+                else:
+                    self.config.say(f"GitHub: {reason} in {span(wait)}")
+                    time.sleep(wait)
                 delay *= 2
             found = self._call(f"look up after {what}", find)
             if found is not None:

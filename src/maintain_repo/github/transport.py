@@ -177,6 +177,10 @@ class Transport:
         self._told_pacing: float | None = None  # when the pacing was last said
         self._paced = 0  # writes that waited for their turn
         self.exchanges = 0  # attempts that reached the network (for tests)
+        # Seconds waited for GitHub (rate limits, backoff) in this run: all the waits
+        # together stay within MAINTAIN_GITHUB_MAX_WAIT, so a run ends before its job's
+        # timeout, saying why, instead of being killed.
+        self.waited = 0.0
 
     def close(self) -> None:
         self.session.close()
@@ -202,7 +206,7 @@ class Transport:
             except NoAnswer as error:
                 if method.upper() not in IDEMPOTENT or attempt == attempts:
                     raise
-                self._wait(self.config.backoff * 2 ** (attempt - 1), error.message)
+                self.wait(self.config.backoff * 2 ** (attempt - 1), error.message, what)
                 continue
             finally:
                 self._done(method)
@@ -227,7 +231,7 @@ class Transport:
                         until,
                     )
                 return answer
-            self._wait(decision.wait, f"{decision.reason} on {what}", limited=decision.limited)
+            self.wait(decision.wait, f"{decision.reason} on {what}", what, decision.limited)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _once(
@@ -302,12 +306,23 @@ class Transport:
         if method.upper() != "GET":
             self._last_write = self._last
 
-    def _wait(self, seconds: float, reason: str, *, limited: bool = False) -> None:
+    def wait(self, seconds: float, reason: str, what: str, limited: bool = False) -> None:
+        """Wait before trying `what` again, said first; past the run's budget of waiting
+        (MAINTAIN_GITHUB_MAX_WAIT in all), end the run instead."""
+        if self.waited + seconds > self.config.max_wait:
+            until = datetime.fromtimestamp(time.time() + seconds, UTC)
+            raise RateLimited(
+                f"{reason}; this run has waited {span(self.waited)} for GitHub already, and "
+                f"another {span(seconds)} (until {stamp(until)}) is more than maintain waits in "
+                f"all (MAINTAIN_GITHUB_MAX_WAIT={self.config.max_wait:g} s)",
+                until,
+            )
         if limited:  # GitHub's own wait, maybe long: say until when
             until = datetime.fromtimestamp(time.time() + seconds, UTC)
             self.config.say(f"GitHub: {reason}; waiting {span(seconds)} until {stamp(until)}")
         else:
             self.config.say(f"GitHub: {reason}; trying again in {span(seconds)}")
+        self.waited += seconds
         time.sleep(seconds)
 
 
