@@ -42,12 +42,16 @@ def test_labels_people_added_survive_every_edit(world, tmp_path):
     assert open_incident(repo) == 0
     number = _issue_number(emu)
     issue = client(emu, "alice").get_repo("acme/shop").get_issue(number)
-    issue.add_to_labels("customer-facing", "db")
+    issue.add_to_labels("customer-facing", "db", "status:needs-info")
+    # The team's own status label is theirs: labelling with it asks maintain for nothing.
+    team = emu.webhook("issues", "labeled", issue=number, label="status:needs-info", sender="alice")
+    assert sync(repo, tmp_path, "issues", team) == 0
+    assert not [c for c in emu.comments(number) if "Could not" in c["body"]]
     # A snapshot taken before those labels: maintain must not set the issue's labels from it.
     stale = comment(emu, number, "alice", "/severity SEV1")
     stale["issue"]["labels"] = [{"name": "incident"}]
     assert sync_raw(repo, tmp_path, "issue_comment", stale) == 0
-    theirs = {"incident", "maintain", "customer-facing", "db"}
+    theirs = {"incident", "maintain", "customer-facing", "db", "status:needs-info"}
     assert labels(emu, number) == theirs | {"SEV1", "status:triage"}
     for text in ("/ack", "/mitigate Rolled back.", "/resolve Pool size fixed."):
         assert sync(repo, tmp_path, "issue_comment", comment(emu, number, "carol", text)) == 0

@@ -25,11 +25,18 @@ from typing import Any
 
 from maintain_repo.engine.proposals import Change, Refused
 from maintain_repo.errors import MaintainError
+from maintain_repo.model.incident import LIFECYCLE as INCIDENT_LIFECYCLE
 from maintain_repo.model.incident import SEVERITIES
 from maintain_repo.model.timestamps import format_timestamp, parse_timestamp
 
 SEVERITY_LABELS = {severity: severity for severity in SEVERITIES}
 STATUS_PREFIX = "status:"
+# The labels maintain owns on an incident issue: the severities and `status:` with a
+# status an incident has. A team's own `status:needs-info` is theirs.
+OWNED = frozenset(
+    {name.lower() for name in SEVERITY_LABELS}
+    | {f"{STATUS_PREFIX}{status}" for status in INCIDENT_LIFECYCLE.states}
+)
 OPEN_STATUSES = ("triage", "active", "mitigated")
 _LOGIN = re.compile(r"^@?([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
@@ -274,10 +281,11 @@ def reopen(actor: Actor) -> Change:
 
 
 def from_label(actor: Actor, label: str) -> Change | None:
-    """The edit a label asks for (a severity or `status:` label); None for other labels."""
+    """The edit a label asks for (a severity or an incident status label); None for other
+    labels (a team's own `status:needs-info` included)."""
     if label in SEVERITY_LABELS:
         return set_severity(actor, label)
-    if not label.startswith(STATUS_PREFIX):
+    if label.lower() not in OWNED or not label.startswith(STATUS_PREFIX):
         return None
     status = label[len(STATUS_PREFIX) :]
     if status == "active":
@@ -318,8 +326,8 @@ def parse_command(body: str) -> tuple[str, str] | None:
 
 
 def owned(label: str) -> bool:
-    """The labels maintain owns on an incident issue: the severity and `status:*`."""
-    return label.upper() in SEVERITY_LABELS or label.lower().startswith(STATUS_PREFIX)
+    """Whether maintain owns `label` on an incident issue (see OWNED)."""
+    return label.lower() in OWNED
 
 
 def owned_labels(data: Any) -> set[str]:
