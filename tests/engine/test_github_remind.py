@@ -143,14 +143,16 @@ def test_the_owner_is_assigned_or_mentioned(world, capsys, owner, assignees, nam
     assert f"- Owner: {named}\n" in issue["body"]
 
 
-def test_an_assignee_added_by_hand_stays(world, capsys):
+@pytest.mark.parametrize("by_hand", [["alice", "bob"], ["bob"], []])
+def test_assignees_set_by_hand_stay(world, capsys, by_hand):
+    """The owner is assigned when the reminder is opened; after that people decide: added
+    ones stay, and an owner who handed it on (or unassigned it) is not put back."""
     repo, emu = world
-    _remind(repo, "2026-11-27T10:00:00Z", capsys)
+    _remind(repo, "2026-11-27T09:12:00Z", capsys)  # at risk: opened, assigned to alice
     (issue,) = [i for i in emu.issues if "INC-20261127-AB12" in i["title"]]
-    by_hand = client(emu, "alice").get_repo("acme/shop").get_issue(issue["number"])
-    by_hand.edit(assignees=["alice", "bob"])
-    _remind(repo, "2026-11-27T10:03:00Z", capsys)
-    assert {u["login"] for u in emu.issue(issue["number"])["assignees"]} == {"alice", "bob"}
+    client(emu, "alice").get_repo("acme/shop").get_issue(issue["number"]).edit(assignees=by_hand)
+    assert "1 updated" in _remind(repo, "2026-11-27T09:20:00Z", capsys)[1]  # now breached
+    assert {u["login"] for u in emu.issue(issue["number"])["assignees"]} == set(by_hand)
 
 
 def test_labels_people_added_stay_through_updates_and_closing(world, capsys):

@@ -156,18 +156,17 @@ def _remind(
         made, created = ops.api.ensure_issue(mark, title, body, labels, SLA_LABEL, assignees)
         (done.opened if created else done.unchanged).append(made.number)
         return
-    if (
-        (issue.title, issue.body.strip(), issue.state) == (title, body.strip(), "open")
-        and owned_match(issue.labels, labels, _owned)
-        and set(assignees) <= set(issue.assignees)
-    ):
+    if (issue.title, issue.body.strip(), issue.state) == (
+        title,
+        body.strip(),
+        "open",
+    ) and owned_match(issue.labels, labels, _owned):
         done.unchanged.append(issue.number)
         return
-    # Labels people added stay; assignees are added, never taken away: somebody may have
-    # taken the issue over.
+    # Labels people added stay. Assignees are set when the reminder is opened, and then
+    # left to people: somebody may have taken it over, or handed it on.
     keep_owned(ops.api, issue.number, issue.labels, labels, _owned, LABELS)
-    people = sorted({*issue.assignees, *assignees})
-    ops.api.edit_issue(issue.number, title=title, body=body, state="open", assignees=people)
+    ops.api.edit_issue(issue.number, title=title, body=body, state="open")
     done.updated.append(issue.number)
 
 
