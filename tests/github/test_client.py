@@ -53,6 +53,15 @@ def test_labels_are_added_and_removed_one_by_one_keeping_the_others(github: Emul
     ]
 
 
+def test_removing_a_label_from_an_issue_that_is_not_there_is_an_error(github: Emulator) -> None:
+    """Only "the label is not on the issue" is the wanted end; a 404 for the issue itself
+    (or a repository the token cannot see) is a failure, said."""
+    from maintain_repo.errors import GitHubError
+
+    with pytest.raises(GitHubError, match=r"remove label 'SEV2' from #999 failed: HTTP 404"):
+        _client(github).remove_label(999, "SEV2")
+
+
 def test_adding_labels_survives_a_lost_answer(github: Emulator) -> None:
     number = github.seed_issue("alice", "Down", labels=["incident"])
     github.inject(Fault(method="POST", path=r"/labels$", status=502, times=1, when="after"))

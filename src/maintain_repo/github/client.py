@@ -261,7 +261,9 @@ class Client:
                 self.repo.get_issue(number).remove_from_labels(name)
             except github.GithubException as error:
                 # 404 "Label does not exist": the issue no longer has it, the wanted end.
-                if error.status != 404:
+                # Any other 404 (no such issue, a repository the token cannot see) is one.
+                message = error.data.get("message") if isinstance(error.data, dict) else ""
+                if error.status != 404 or message != "Label does not exist":
                     raise
 
         self._call(f"remove label {name!r} from #{number}", remove)

@@ -45,6 +45,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util.retry import Retry
 
+from maintain_repo.errors import redact
 from maintain_repo.github.config import MEGABYTE, GitHubConfig
 from maintain_repo.github.retry import (
     IDEMPOTENT,
@@ -371,7 +372,8 @@ def _cause(error: BaseException) -> str:
             else:
                 break
         error = inner
-    text = " ".join(str(error).split()) or type(error).__name__
+    # Masked before it is cut: a secret cut in two would no longer be found whole.
+    text = redact(" ".join(str(error).split())) or type(error).__name__
     return text if len(text) <= 200 else text[:200] + "..."
 
 
