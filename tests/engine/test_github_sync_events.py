@@ -351,3 +351,22 @@ def test_approve_as_a_dry_run_without_a_token_says_it_needs_one(world, capsys, m
     assert code == 2
     assert "a dry run without a token cannot read pull request #1" in err
     assert "hint: set GITHUB_TOKEN" in err
+
+
+@pytest.mark.parametrize(
+    ("reason", "status", "words"),
+    [
+        ("completed", "resolved", "Resolved: issue closed by alice"),
+        ("not_planned", "declined", "Declined: issue closed as not planned by alice"),
+        ("duplicate", "declined", "Declined: issue closed as a duplicate by alice"),
+    ],
+)
+def test_how_the_issue_was_closed_decides_the_status(world, tmp_path, reason, status, words):
+    repo, emu = world
+    number = form_incident(repo, tmp_path, emu, FORM_BODY)
+    closed = emu.webhook("issues", "closed", issue=number, sender="alice")
+    closed["issue"]["state"] = "closed"
+    closed["issue"]["state_reason"] = reason  # as GitHub sends it for each way of closing
+    assert sync_raw(repo, tmp_path, "issues", closed) == 0
+    record = record_of(repo, emu)[1]
+    assert (record["status"], record["resolution"]) == (status, words)

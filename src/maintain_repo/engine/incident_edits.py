@@ -243,17 +243,20 @@ def note(actor: Actor, text: str) -> Change:
     return _once(actor, "note", change)
 
 
-def close_issue(actor: Actor, not_planned: bool) -> Change:
-    """The issue was closed: the incident is resolved (or declined, when not planned)."""
+def close_issue(actor: Actor, reason: str | None = None) -> Change:
+    """The issue was closed: the incident is resolved; declined when the issue was closed
+    as not planned or as a duplicate (GitHub's `state_reason`: which incident it duplicates
+    is said in the record's pull request, `duplicate_of`)."""
+    declined = {"not_planned": "as not planned", "duplicate": "as a duplicate"}.get(reason or "")
 
     def change(data: Any) -> str | None:
         if data.get("status") not in OPEN_STATUSES:
             return None
-        if not_planned:
-            data.setdefault("resolution", f"Declined: issue closed as not planned by {actor.login}")
+        if declined:
+            data.setdefault("resolution", f"Declined: issue closed {declined} by {actor.login}")
             data["status"] = "declined"
             _entry(data, actor, "declined")
-            return f"{data['id']}: declined ({actor.login} closed the issue as not planned)"
+            return f"{data['id']}: declined ({actor.login} closed the issue {declined})"
         _acknowledged_by(data, actor)
         data["resolved_at"] = actor.stamp
         data.setdefault("resolution", f"Resolved: issue closed by {actor.login}")
@@ -261,7 +264,7 @@ def close_issue(actor: Actor, not_planned: bool) -> Change:
         _entry(data, actor, "resolved", "issue closed")
         return f"{data['id']}: resolved ({actor.login} closed the issue)"
 
-    return _once(actor, "declined" if not_planned else "resolved", change)
+    return _once(actor, "declined" if declined else "resolved", change)
 
 
 def reopen(actor: Actor) -> Change:

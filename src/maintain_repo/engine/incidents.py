@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -77,7 +77,7 @@ class Ops:
     root: Path  # the ops repository (inside a git clone with `origin`)
     api: GitHubApi
     base: str  # the default branch that record pull requests target
-    token: str | None
+    token: str | None = field(repr=False)
     say: Callable[[str], None]
 
     def propose(

@@ -84,7 +84,7 @@ def _issue_event(ops: Ops, event: Event, issue: Issue, now: datetime) -> Outcome
         if action == "labeled":
             change = edits.from_label(actor, label)
         elif action == "closed":
-            change = edits.close_issue(actor, issue.state_reason == "not_planned")
+            change = edits.close_issue(actor, issue.state_reason)
         elif action == "reopened":
             change = edits.reopen(actor)
         if change is None:

@@ -84,8 +84,6 @@ class GitHubApi(Protocol):
         body: str | None = None,
         state: str | None = None,
         state_reason: str | None = None,
-        labels: Iterable[str] | None = None,
-        assignees: Iterable[str] | None = None,
     ) -> None: ...
 
     def ensure_labels(self, labels: Mapping[str, tuple[str, str]]) -> None:

@@ -192,8 +192,6 @@ class Client:
         body: str | None = None,
         state: str | None = None,
         state_reason: str | None = None,
-        labels: Iterable[str] | None = None,
-        assignees: Iterable[str] | None = None,
     ) -> None:
         changes: dict[str, Any] = {
             key: value
@@ -205,10 +203,8 @@ class Client:
             )
             if value is not None
         }
-        if labels is not None:
-            changes["labels"] = sorted(set(labels))
-        if assignees is not None:
-            changes["assignees"] = sorted(set(assignees))
+        # Never labels or assignees as a whole: people's additions would be lost (labels
+        # go through add_labels and remove_label; assignees are set when an issue opens).
         if not changes:
             return
         if self.dry_run:
