@@ -266,13 +266,14 @@ def test_the_branch_of_a_synced_incident_passes_check(world, tmp_path):
 def test_a_command_older_than_the_record_is_answered_not_applied(world, tmp_path):
     repo, emu = world
     number = form_incident(repo, tmp_path, emu, FORM_BODY)
-    late = comment(emu, number, "carol", "/severity SEV3")
-    # Meanwhile (later than the comment) alice labelled the issue SEV1, and that was synced.
+    # Alice labelled the issue SEV1 at a time later than the comment below, and that was
+    # synced first (had the comment been there, that run would have answered it first).
     client(emu, "alice").get_repo("acme/shop").get_issue(number).add_to_labels("SEV1")
     labelled = emu.webhook("issues", "labeled", issue=number, label="SEV1", sender="alice")
     labelled["issue"]["updated_at"] = "2099-01-01T00:00:00Z"
     assert sync_raw(repo, tmp_path, "issues", labelled) == 0
     assert record_of(repo, emu)[1]["severity"] == "SEV1"
+    late = comment(emu, number, "carol", "/severity SEV3")
     assert sync(repo, tmp_path, "issue_comment", late) == 0
     assert record_of(repo, emu)[1]["severity"] == "SEV1"
     (reply,) = [c for c in emu.comments(number) if "maintain:reply:" in c["body"]]
@@ -370,3 +371,29 @@ def test_how_the_issue_was_closed_decides_the_status(world, tmp_path, reason, st
     assert sync_raw(repo, tmp_path, "issues", closed) == 0
     record = record_of(repo, emu)[1]
     assert (record["status"], record["resolution"]) == (status, words)
+
+
+def test_commands_whose_runs_were_cancelled_are_answered_by_the_next_run(world, tmp_path):
+    """Three commands in a burst: Actions cancels the pending run of the second when the
+    third queues. The third's run answers the second first, in order."""
+    repo, emu = world
+    number = form_incident(repo, tmp_path, emu, FORM_BODY)
+    first = comment(emu, number, "alice", "/ack")
+    comment(emu, number, "alice", "/severity SEV1")  # its run never starts
+    third = comment(emu, number, "alice", "/note Paging the database team.")
+    assert sync(repo, tmp_path, "issue_comment", first) == 0
+    assert sync(repo, tmp_path, "issue_comment", third) == 0
+    record = record_of(repo, emu)[1]
+    assert record["severity"] == "SEV1"
+    assert [e["event"] for e in record["timeline"]][-3:] == [
+        "acknowledged",
+        "severity_changed",
+        "note",
+    ]
+    assert "SEV1" in labels(emu, number)
+    replies = [c["body"] for c in emu.comments(number) if c["body"].startswith("Done:")]
+    assert len(replies) == 3
+    # Everything is answered: the next run has nothing to catch up, and a replay of the
+    # third changes nothing.
+    assert sync(repo, tmp_path, "issue_comment", third) == 0
+    assert record_of(repo, emu)[1] == record

@@ -39,7 +39,7 @@ from maintain_repo.engine.incidents import (
 )
 from maintain_repo.engine.proposals import Change, Proposal, Refused, edit_record
 from maintain_repo.github.events import Comment, Event, Issue
-from maintain_repo.github.markers import marker
+from maintain_repo.github.markers import marker, markers_in
 from maintain_repo.model.facts import permission_rank
 from maintain_repo.report.safe import inert
 
@@ -62,9 +62,45 @@ def sync(ops: Ops, event: Event, now: datetime, approve: Callable[[int], Outcome
         return Outcome(f"#{issue.number} is a pull request; nothing to do")
     if event.sender_login == ops.api.login:
         return Outcome(f"{event.name}.{event.action} was caused by maintain itself; nothing to do")
+    if INCIDENT_LABEL in issue.label_names:
+        _catch_up(ops, issue, event, now)
     if event.comment is not None:
         return _comment(ops, event.action, issue, event.comment)
     return _issue_event(ops, event, issue, now)
+
+
+def _catch_up(ops: Ops, issue: Issue, event: Event, now: datetime) -> None:
+    """Answer the commands on the issue that no run answered, oldest first, before this
+    event: Actions keeps one pending run per issue and cancels it when a newer event
+    queues, so in a burst of commands some runs never start. Answered commands (a reply
+    marks each) are left alone, so this converges and a replay changes nothing."""
+    # Before this event: an earlier comment (ids order comments of one second), or any
+    # comment up to an issue event's second.
+    until: tuple[datetime, float] = (
+        (event.comment.created_at, event.comment.id)
+        if event.comment is not None
+        else (issue.updated_at or now, float("inf"))
+    )
+    waiting = [
+        comment
+        for comment in ops.api.comments(issue.number)
+        if (comment.created_at, comment.id) < until
+        and comment.user is not None
+        and comment.user.person
+        and comment.user.login != ops.api.login
+        and edits.parse_command(comment.body or "") is not None
+    ]
+    if not waiting:
+        return
+    answered = {
+        key for body in ops.api.our_comments(issue.number) for key in markers_in(body, "reply")
+    }
+    for comment in sorted(waiting, key=lambda c: (c.created_at, c.id)):
+        if _safe_key(str(comment.id)) in answered:
+            continue
+        outcome = _comment(ops, "created", issue, comment)
+        late = f"#{issue.number}: a command no run had answered (comment {comment.id})"
+        ops.say(f"{late}: {outcome.summary}")
 
 
 def _issue_event(ops: Ops, event: Event, issue: Issue, now: datetime) -> Outcome:

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from maintain_repo.github.events import Comment
     from maintain_repo.model.facts import PullRequestFacts
 
 
@@ -100,6 +101,10 @@ class GitHubApi(Protocol):
 
     def our_comments(self, number: int) -> list[str]:
         """The bodies of our own comments on an issue or PR, oldest first."""
+        ...
+
+    def comments(self, number: int) -> list[Comment]:
+        """Every comment on an issue, oldest first (none in a dry run without a token)."""
         ...
 
     def upsert_comment(self, number: int, mark: str, body: str) -> int:

@@ -24,6 +24,7 @@ from urllib.parse import quote
 from maintain_repo.errors import UsageError
 from maintain_repo.github.api import IssueRef, PullRef, ReviewRef
 from maintain_repo.github.config import GitHubConfig
+from maintain_repo.github.events import Comment
 from maintain_repo.github.markers import has_marker
 from maintain_repo.github.retry import describe, failure, pause, span, too_long, transient
 from maintain_repo.model.facts import PERMISSION_RANK, PullRequestFacts, ReviewFact
@@ -273,6 +274,21 @@ class Client:
         def listed() -> list[str]:
             comments = self.repo.get_issue(number).get_comments()
             return [c.body or "" for c in comments if c.user.login == self.login]
+
+        return self._call(f"read the comments of #{number}", listed)
+
+    def comments(self, number: int) -> list[Comment]:
+        if self.offline or self._planned(number):
+            return []
+
+        def listed() -> list[Comment]:
+            found = []
+            for comment in self.repo.get_issue(number).get_comments():
+                try:  # GitHub's own JSON, read as the webhook's comments are
+                    found.append(Comment.model_validate(comment.raw_data))
+                except ValueError:
+                    continue  # a shape we do not know: not a command we could act on
+            return found
 
         return self._call(f"read the comments of #{number}", listed)
 
