@@ -217,3 +217,28 @@ def test_a_policy_test_of_a_runaway_policy_ends_and_fails(make_repo):
         and "used more than 0.05 s of CPU time" in line
         for line in failed[0]["actual"]
     )
+
+
+def test_a_policy_that_spells_its_kind_with_escapes_is_sandboxed_too(make_repo):
+    """YAML reads `"Record\\x50olicy"` as RecordPolicy: whether the check needs the
+    sandbox is decided on what the documents say, not on their bytes."""
+    policy = _policy(BOMBS["doubling"]).replace("kind: RecordPolicy", 'kind: "Record\\x50olicy"')
+    assert "RecordPolicy" not in policy
+    root = _repo(make_repo, 3, policy)
+    run = _maintain(root, "check", "--no-cache", "--format", "json", **{SECONDS: "5", MEMORY: "64"})
+    found = _runaway(run)
+    assert len(found) == 3
+    assert all("more than 64 MiB of memory" in f["message"] for f in found)
+    assert _peak(run) < 512 << 20
+
+
+def test_a_policy_that_spells_now_with_escapes_is_evaluated_on_every_run(make_repo):
+    """A clock-reading policy written `\\x6eow` reads the clock all the same."""
+    late = "\"\\x6eow < timestamp('2000-01-01T00:00:00Z')\""
+    policy = _policy("true").replace('"true"', late, 1)
+    root = _repo(make_repo, 1, policy, description="short")
+    for _ in range(2):  # cold, then warm: a policy that reads the clock is never cached
+        run = _maintain(root, "check", "--format", "json")
+        assert run.returncode == 1, run.stderr
+        found = json.loads(run.stdout)["findings"]
+        assert [(f["rule"], f["message"]) for f in found] == [("runaway", "never shown")]

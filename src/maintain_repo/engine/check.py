@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from maintain_repo.engine.context import policies_for, policy_key, use_documents
+from maintain_repo.engine.context import may_mention, policies_for, policy_key, use_documents
 from maintain_repo.engine.future import future_in, latest_of, stated_ahead
 from maintain_repo.engine.present import apply_settings, locate, workspace_of
 from maintain_repo.engine.speculate import Computed, Speculation, begin
@@ -89,7 +89,7 @@ def check(options: CheckOptions) -> CheckRun:
     directory = cache_dir(root, enabled=options.use_cache)
     key = cache_key() if directory is not None else None
     tool = f"{fingerprint()}:{policy_key(documents)}" if key else ""
-    has_sla = any(b"SLAPolicy" in raw for _, raw in documents)
+    has_sla = may_mention(documents, b"SLAPolicy")
     run = _Run(base, CheckCache(directory, tool, key or b""), has_sla)
     run.load(every, options.jobs, ahead, documents)
     # Files that vanished while we looked (a branch switch mid-run) are not there.
@@ -351,7 +351,10 @@ def _compute(
     workers = min(jobs or cpus(), len(rels))
     parallel = workers >= 2 and len(rels) >= PARALLEL_THRESHOLD
     if not parallel:
-        if not any(b"RecordPolicy" in raw for _, raw in documents):
+        # Record policies are repository code: evaluated in a sandbox, whatever the count.
+        # Whether there are any is read from the parsed documents (not their bytes: YAML
+        # can spell a kind with escapes), unless no document can name one.
+        if not (may_mention(documents, b"RecordPolicy") and policies_for(base).records):
             return [_check_one(base, rel) for rel in rels]
         workers = 1
     from maintain_repo.sandbox.pool import imap

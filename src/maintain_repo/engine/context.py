@@ -10,8 +10,10 @@ Parsing is lazy: a warm run never needs the policies at all.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -53,4 +55,24 @@ _HINT = re.compile(rb"\bnow\b|\blookup\s*\(")
 def may_be_dynamic(documents: Sequence[tuple[str, bytes]]) -> bool:
     """Whether any policy may read the clock or other records (a cheap test on the raw
     documents, so a warm run parses none of them)."""
-    return any(_HINT.search(raw) for _, raw in documents)
+    return any(_HINT.search(raw) or _HINT.search(_unescaped(raw)) for _, raw in documents)
+
+
+def may_mention(documents: Sequence[tuple[str, bytes]], word: bytes) -> bool:
+    """Whether any document may say `word` (a kind): False only when none does, so that
+    what depends on it (limits on evaluation, above all) is never skipped by a document
+    that spells it with escapes."""
+    return any(word in raw or word in _unescaped(raw) for _, raw in documents)
+
+
+@lru_cache(maxsize=256)
+def _unescaped(raw: bytes) -> bytes:
+    """What a document says once YAML's escapes are read (`"Record\\x50olicy"` is
+    RecordPolicy): escapes exist only behind a backslash, so a document without one is
+    its own bytes; else it is parsed (libyaml, no models), and its values are its text."""
+    if b"\\" not in raw:
+        return b""  # nothing more than the bytes say
+    from maintain_repo.store.yaml import mapping_of
+
+    data = mapping_of(raw)
+    return json.dumps(data, ensure_ascii=False, default=str).encode() if data else raw
