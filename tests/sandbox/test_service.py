@@ -93,3 +93,53 @@ def test_only_maintain_functions_can_be_called():
             await evaluator.call("os:system", "true")
 
     _run(body)
+
+
+def test_an_argument_that_cannot_travel_fails_its_own_call_only():
+    deep: list = []
+    for _ in range(5000):  # deeper than pickle goes
+        deep = [deep]
+
+    async def body(evaluator):
+        calls = [
+            evaluator.call(f"{T}:echo", 1),
+            evaluator.call(f"{T}:echo", deep),
+            evaluator.call(f"{T}:echo", 3),
+        ]
+        return await asyncio.gather(*calls, return_exceptions=True)
+
+    first, failed, third = _run(body)
+    assert (first, third) == (1, 3)
+    assert isinstance(failed, RecursionError)
+
+
+def test_the_child_sees_no_secret_and_imports_nothing_from_the_working_directory(
+    tmp_path, monkeypatch
+):
+    (tmp_path / "pickle.py").write_text("raise SystemExit('imported from the repository')\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GITHUB_TOKEN", "ghs_" + "s" * 36)
+    monkeypatch.setenv("MAINTAIN_PROBE_VAULT", "s3cr3t")
+
+    async def body(evaluator):
+        return await evaluator.call(f"{T}:environment"), await evaluator.call(f"{T}:path")
+
+    seen, path = _run(body)
+    assert "GITHUB_TOKEN" not in seen
+    assert "MAINTAIN_PROBE_VAULT" not in seen
+    assert str(tmp_path) not in path
+    assert "" not in path
+
+
+def test_after_many_runaway_expressions_the_others_are_still_judged():
+    async def body(evaluator):
+        runaways = [
+            evaluator.call(f"{T}:judge", f"{SCANNING} || {n} == 0", HEAVY, f"scan-{n}")
+            for n in range(25)
+        ]
+        stopped = await asyncio.gather(*runaways)
+        return stopped, await evaluator.call(f"{T}:judge", "record.n + 1", {"n": 1}, "cheap")
+
+    stopped, cheap = _run(body, Limits(seconds=0.05, memory=256 << 20))
+    assert all(answer.startswith("stopped: was stopped: it used more") for answer in stopped)
+    assert cheap == "2"

@@ -21,10 +21,12 @@ Outside a sandbox (`active()` is None) evaluation is not limited.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
-import signal
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from maintain_repo.errors import UsageError
 
@@ -43,30 +45,34 @@ class Limits:
     seconds: float = 1.0
     memory: int = 512 << 20
 
-    def time_exceeded(self) -> str:
-        return _stopped(
+    def time_exceeded(self, on: str = "") -> str:
+        return stopped(
             f"used more than {self.seconds:g} s of CPU time, the limit for one evaluation "
-            f"({SECONDS_VARIABLE})"
+            f"({SECONDS_VARIABLE})",
+            on,
         )
 
-    def memory_exceeded(self) -> str:
-        return _stopped(
+    def memory_exceeded(self, on: str = "") -> str:
+        return stopped(
             f"needed more than {self.memory >> 20} MiB of memory, the limit for one "
-            f"evaluation ({MEMORY_VARIABLE})"
+            f"evaluation ({MEMORY_VARIABLE})",
+            on,
         )
 
 
-def _stopped(what: str) -> str:
-    # The same words for every record: the first one to hit the limit, and the others,
-    # where the expression is not evaluated again (each would cost as much).
-    return f"was stopped: it {what}; it is not evaluated again in this run; simplify it"
+def stopped(what: str, on: str = "") -> str:
+    """The words for an evaluation stopped on `on` (the record or probe that cost that
+    much): the same for every record, the first one to hit the limit and the others,
+    where the expression is not evaluated again (on most, it would cost as much)."""
+    where = f" on {on}" if on else ""
+    return f"was stopped: it {what}{where}; it is not evaluated again in this run; simplify it"
 
 
 def limits_from(environ: Mapping[str, str]) -> Limits:
     """The limits, from MAINTAIN_EVAL_SECONDS and MAINTAIN_EVAL_MEMORY_MB when set."""
     default = Limits()
     seconds = _number(environ, SECONDS_VARIABLE, default.seconds, 0.01, 600.0)
-    megabytes = _number(environ, MEMORY_VARIABLE, default.memory >> 20, 16.0, 65536.0)
+    megabytes = _number(environ, MEMORY_VARIABLE, default.memory >> 20, 64.0, 65536.0)
     return Limits(seconds, int(megabytes) << 20)
 
 
@@ -98,6 +104,8 @@ class Guard:
     found: dict[str, str] = field(default_factory=dict)
     # How many evaluations were refused: a result that has some depends on the run.
     hits: int = 0
+    # What is being worked on (a record's path, a probe): named in a stop's words.
+    item: str = ""
 
     def stopped(self, label: str) -> str | None:
         """Why `label` must not be evaluated (None: go ahead)."""
@@ -126,10 +134,10 @@ class Guard:
         if frame is None:
             frame = self.frames[label] = _frame(label)
         self.slot[: len(frame)] = frame
-        signal.setitimer(signal.ITIMER_PROF, self.limits.seconds)
+        _timer(self.limits.seconds)
 
     def stop(self) -> None:
-        signal.setitimer(signal.ITIMER_PROF, 0)
+        _timer(0)
         self.slot[:_LENGTH] = _EMPTY
 
 
@@ -143,10 +151,20 @@ def active() -> Guard | None:
 
 def install(guard: Guard) -> None:
     """Make this (freshly forked) process a sandbox: cap its memory, let SIGPROF end it."""
-    global _ACTIVE
+    import signal  # here: a check that forks nothing never imports it
+
+    global _ACTIVE, _timer
     signal.signal(signal.SIGPROF, signal.SIG_DFL)
+    _timer = functools.partial(signal.setitimer, signal.ITIMER_PROF)
     _cap_memory(guard.limits.memory)
     _ACTIVE = guard
+
+
+def _unset(seconds: float) -> Any:
+    raise AssertionError("a guard runs only in a sandbox (install)")
+
+
+_timer: Callable[[float], Any] = _unset
 
 
 def _cap_memory(extra: int) -> None:
@@ -167,9 +185,14 @@ def _cap_memory(extra: int) -> None:
 
 
 def clip(label: str) -> str:
-    """The label as the slot holds it (long ones are cut, on a character boundary)."""
-    data = label.encode("utf-8", "replace")[: SLOT_BYTES - _LENGTH]
-    return data.decode("utf-8", "ignore")
+    """The label as the slot holds it: a long one cut, with a digest of the whole, so two
+    labels that differ only past the cut (two long conditions) stay two."""
+    data = label.encode("utf-8", "replace")
+    if len(data) <= SLOT_BYTES - _LENGTH:
+        return label
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    head = data[: SLOT_BYTES - _LENGTH - 20].decode("utf-8", "ignore")
+    return f"{head}...#{digest}"
 
 
 def write_label(slot: memoryview, label: str) -> None:

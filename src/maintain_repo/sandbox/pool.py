@@ -43,32 +43,16 @@ from typing import Any, Generic, TypeVar
 
 from maintain_repo.errors import MaintainError
 from maintain_repo.sandbox import guard as guards
-from maintain_repo.sandbox.guard import SLOT_BYTES, Guard, Limits
+from maintain_repo.sandbox.guard import SLOT_BYTES, Guard, Limits, stopped
+from maintain_repo.sandbox.machine import fork_safe
 
 R = TypeVar("R")
 _HEADER = 8
 _PR_SET_PDEATHSIG = 1
-# Below this many items, a second process costs more than it saves.
-PARALLEL_THRESHOLD = 200
 
 
 class WorkerFailed(Exception):
     """A worker failed outside any limited evaluation: a bug, with the child's story."""
-
-
-def cpus() -> int:
-    """CPUs this process may use (a container's limit, not the host's count)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0)) or 1
-    return os.cpu_count() or 1
-
-
-def fork_safe() -> bool:
-    """True where forking is possible and safe: POSIX, and no other threads running."""
-    if not hasattr(os, "fork"):
-        return False
-    threading = sys.modules.get("threading")
-    return threading is None or threading.active_count() == 1
 
 
 def imap(
@@ -78,12 +62,16 @@ def imap(
     workers: int = 1,
     chunk: int = 1,
     limits: Limits | None = None,
+    name: Callable[[int], str] = str,
 ) -> Iterator[tuple[int, R]]:
     """`(i, work(i))` for every i in range(count), in the order they finish, computed
-    in sandboxed children (or here, where forking is not possible)."""
+    in sandboxed children (or here, where forking is not possible). `name(i)` says what
+    item i is (a record's path), in the words of an evaluation stopped on it."""
     if count <= 0:
         return
+    limits = limits or guards.limits_from(os.environ)  # a bad setting is said either way
     if not fork_safe():
+        _unlimited()
         for index in range(count):
             yield index, work(index)
         return
@@ -92,9 +80,24 @@ def imap(
         count,
         workers=max(1, min(workers, count)),
         chunk=max(1, chunk),
-        limits=limits or guards.limits_from(os.environ),
+        limits=limits,
+        name=name,
     )
     yield from pool.run()
+
+
+_SAID: list[bool] = []
+
+
+def _unlimited() -> None:
+    """Say (once) that expressions run without limits here: never silently."""
+    if not _SAID:
+        _SAID.append(True)
+        print(
+            "maintain: note: other threads are running in this process, so repository "
+            "expressions are evaluated without the sandbox's time and memory limits",
+            file=sys.stderr,
+        )
 
 
 @dataclass
@@ -110,9 +113,17 @@ class _Child:
 
 class _Pool(Generic[R]):
     def __init__(
-        self, work: Callable[[int], R], count: int, *, workers: int, chunk: int, limits: Limits
+        self,
+        work: Callable[[int], R],
+        count: int,
+        *,
+        workers: int,
+        chunk: int,
+        limits: Limits,
+        name: Callable[[int], str],
     ) -> None:
         self.work = work
+        self.name = name
         self.workers = workers
         self.chunk = chunk
         self.limits = limits
@@ -148,7 +159,7 @@ class _Pool(Generic[R]):
             batch = [self.pending.popleft() for _ in range(min(take, len(self.pending)))]
             child.inflight.extend(batch)
             child.told = frozenset(self.stopped)
-            message = (batch, self.stopped)
+            message = (batch, self.stopped, [self.name(i) for i in batch])
             # A child that died meanwhile refuses: its result pipe ends, and _ended puts
             # the batch back.
             with contextlib.suppress(BrokenPipeError):
@@ -181,17 +192,15 @@ class _Pool(Generic[R]):
         if label is None or label in child.told:
             raise WorkerFailed(f"a worker {_how(status)} while working on item {culprit}")
         # (Another child may have been stopped on the same evaluation meanwhile.)
-        self.stopped.setdefault(label, self._why(status))
+        self.stopped.setdefault(label, self._why(status, self.name(culprit)))
         self.pending.extendleft(reversed(child.inflight))
 
-    def _why(self, status: int) -> str:
+    def _why(self, status: int, on: str) -> str:
         if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGPROF:
-            return self.limits.time_exceeded()
-        if os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGKILL, signal.SIGABRT):
-            # Killed by the system's out-of-memory killer, or the engine gave up on an
-            # allocation where it could not report it.
-            return self.limits.memory_exceeded()
-        return f"stopped: the evaluation {_how(status)}"
+            return self.limits.time_exceeded(on)
+        # Killed by the system's out-of-memory killer, or the engine gave up on an
+        # allocation where it could not report it: most likely, not surely.
+        return stopped(f"ended its process ({_how(status)}; out of memory, most likely)", on)
 
     def _fork(self) -> None:
         used = {child.slot for child in self.children.values()}
@@ -244,20 +253,23 @@ class _Pool(Generic[R]):
 # -- the child's side ----------------------------------------------------------
 
 
-def become_sandbox(parent: int, limits: Limits, slot: memoryview | None = None) -> Guard:
-    """Make this freshly forked child of `parent` a sandbox that ends with its parent;
-    its guard (labels go to `slot`, else to memory of its own)."""
-    _end_with(parent)
+def become_sandbox(
+    parent: int, limits: Limits, slot: memoryview | None = None, *, killed_with: bool = True
+) -> Guard:
+    """Make this freshly forked child of `parent` a sandbox that ends with its parent (on
+    Linux, at once when it dies, if `killed_with`); its guard (labels go to `slot`, else
+    to memory of its own)."""
+    _end_with(parent, killed_with)
     guard = Guard(limits, slot if slot is not None else memoryview(bytearray(SLOT_BYTES)))
     guards.install(guard)
     return guard
 
 
-def _end_with(parent: int) -> None:
+def _end_with(parent: int, killed_with: bool) -> None:
     """End with the parent, whatever ends it; Ctrl-C and SIGTERM end us quietly."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    if sys.platform.startswith("linux"):
+    if killed_with and sys.platform.startswith("linux"):
         import ctypes
 
         libc = ctypes.CDLL(None, use_errno=True)
@@ -271,9 +283,10 @@ def _serve(work: Callable[[int], Any], guard: Guard, tasks: int, results: int) -
         frame = read_frame(tasks)
         if frame is None:
             return  # the parent is done with us (or gone)
-        batch, stopped = pickle.loads(frame)  # noqa: S301  # our own parent, through a pipe
-        guard.poisoned.update(stopped)
-        for index in batch:
+        batch, refused, names = pickle.loads(frame)  # noqa: S301  # our parent, through a pipe
+        guard.poisoned.update(refused)
+        for index, name in zip(batch, names, strict=True):
+            guard.item = name
             write_frame(results, answer_frame(index, functools.partial(work, index), guard))
 
 

@@ -1,5 +1,6 @@
 """The child side of `sandbox.service.Evaluator`: `python -m maintain_repo.sandbox.serve
-SLOT_FD PARENT_PID SECONDS MEMORY_BYTES`.
+SLOT_FD PARENT_PID SECONDS MEMORY_BYTES [MODULE...]` (the modules are imported
+before the memory cap).
 
 Reads calls from stdin, answers on stdout (both pickled frames from and to
 the parent that started it, and nothing else); runs each under the sandbox's
@@ -23,6 +24,9 @@ from maintain_repo.sandbox.pool import answer_frame, become_sandbox, read_frame,
 def main(argv: Sequence[str]) -> int:
     slot_fd, parent = int(argv[0]), int(argv[1])
     limits = Limits(float(argv[2]), int(argv[3]))
+    # What the calls use is imported before memory is capped: the cap is for evaluations.
+    for module in argv[4:]:
+        importlib.import_module(_ours(module))
     answers = os.dup(sys.stdout.fileno())
     # Only frames go to the parent's pipe: anything printed goes to stderr instead.
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
@@ -33,10 +37,12 @@ def main(argv: Sequence[str]) -> int:
         frame = read_frame(sys.stdin.fileno())
         if frame is None:
             return 0  # the parent is done (or gone)
-        ident, target, args, stopped = pickle.loads(frame)  # noqa: S301  # our parent's pipe
-        guard.poisoned.update(stopped)
+        ident, payload, refused = pickle.loads(frame)  # noqa: S301  # our parent's pipe
+        guard.poisoned.update(refused)
 
-        def call(target: str = target, args: tuple[Any, ...] = args) -> Any:
+        def call(payload: bytes = payload) -> Any:
+            target, args, name = pickle.loads(payload)  # noqa: S301  # our parent's pipe
+            guard.item = name
             function = functions.get(target) or functions.setdefault(target, _resolve(target))
             return function(*args)
 
@@ -45,10 +51,14 @@ def main(argv: Sequence[str]) -> int:
 
 def _resolve(target: str) -> Callable[..., Any]:
     module, _, name = target.partition(":")
-    if not module.startswith("maintain_repo."):
-        raise ValueError(f"not a maintain function: {target!r}")
-    function: Callable[..., Any] = getattr(importlib.import_module(module), name)
+    function: Callable[..., Any] = getattr(importlib.import_module(_ours(module)), name)
     return function
+
+
+def _ours(module: str) -> str:
+    if not module.startswith("maintain_repo."):
+        raise ValueError(f"not a maintain function: {module!r}")
+    return module
 
 
 if __name__ == "__main__":

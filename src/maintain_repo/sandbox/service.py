@@ -12,7 +12,9 @@ per evaluation, and a label slot in a small file both processes map.
 When the child ends with calls unanswered, the first of them was being
 worked on: the label in the slot names the evaluation, which is refused for
 the rest of the run (the call gets the "stopped" answer when sent again); a
-fresh child takes over and the unanswered calls are sent again.
+fresh child takes over and the unanswered calls are sent again. The child
+sees none of the environment's secrets, and not the working directory (the
+repository) on its import path.
 """
 
 from __future__ import annotations
@@ -30,29 +32,33 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from maintain_repo.sandbox import guard as guards
-from maintain_repo.sandbox.guard import SLOT_BYTES, Limits
+from maintain_repo.sandbox.guard import SLOT_BYTES, Limits, stopped
 from maintain_repo.sandbox.pool import WorkerFailed, raised
 
 _HEADER = 8
-# Fresh children one run may need before giving up: each stands for a different runaway
-# evaluation (a refused one never runs again), so this bounds a run's cost.
-MAX_RESTARTS = 20
 
 
 @dataclass
 class _Call:
     ident: int
-    target: str
-    args: tuple[Any, ...]
+    payload: bytes  # (target, args, name), pickled when the call is made
+    name: str
     future: asyncio.Future[Any] = field(repr=False)
     sent_to: int = 0  # the generation of the child it was sent to (0: none yet)
+
+
+# What the child may see of the environment: nothing secret (a workflow's GITHUB_TOKEN,
+# a probe's MAINTAIN_PROBE_* secrets); it evaluates expressions and needs none of it.
+_ENVIRONMENT = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "TZ", "PYTHONPATH")
 
 
 class Evaluator:
     """Calls `module:function(*args)` in a sandboxed child, one at a time, in order."""
 
-    def __init__(self, limits: Limits | None = None) -> None:
+    def __init__(self, limits: Limits | None = None, preload: tuple[str, ...] = ()) -> None:
         self.limits = limits or guards.limits_from(os.environ)
+        # Modules the child imports before its memory is capped (what the calls use).
+        self.preload = preload
         self.stopped: dict[str, str] = {}  # label -> why: refused for the rest of the run
         self._slot_file = tempfile.TemporaryFile()  # noqa: SIM115  # closed in close()
         self._slot_file.write(bytes(SLOT_BYTES))
@@ -64,15 +70,18 @@ class Evaluator:
         self._lock = asyncio.Lock()  # one child starts at a time
         self._unanswered: collections.OrderedDict[int, _Call] = collections.OrderedDict()
         self._next = 0
-        self._restarts = 0
         self._failure: BaseException | None = None
 
-    async def call(self, target: str, *args: Any) -> Any:
-        """`target(*args)` in the child (`target` is `package.module:function`)."""
+    async def call(self, target: str, *args: Any, name: str = "") -> Any:
+        """`target(*args)` in the child (`target` is `package.module:function`); `name` says
+        what the call is about (a probe), for the words of an evaluation stopped on it."""
         if self._failure is not None:
             raise WorkerFailed(str(self._failure))
+        # Pickled here, so that arguments that cannot be (an answer nested too deep) fail
+        # this call alone, never another one sent with it.
+        payload = pickle.dumps((target, args, name), pickle.HIGHEST_PROTOCOL)
         self._next += 1
-        call = _Call(self._next, target, args, asyncio.get_running_loop().create_future())
+        call = _Call(self._next, payload, name, asyncio.get_running_loop().create_future())
         self._unanswered[call.ident] = call
         async with self._lock:
             if self._process is None and self._failure is None:
@@ -107,15 +116,18 @@ class Evaluator:
         fd = self._slot_file.fileno()
         self._process = await asyncio.create_subprocess_exec(
             sys.executable,
+            "-P",  # the working directory (the repository) is not on its import path
             "-m",
             "maintain_repo.sandbox.serve",
             str(fd),
             str(os.getpid()),
             repr(self.limits.seconds),
             str(self.limits.memory),
+            *self.preload,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             pass_fds=(fd,),
+            env={key: os.environ[key] for key in _ENVIRONMENT if key in os.environ},
         )
         self._reader = asyncio.create_task(self._read(self._process))
 
@@ -129,7 +141,7 @@ class Evaluator:
             if call.sent_to == generation or call.future.done():
                 continue
             call.sent_to = generation
-            frame = pickle.dumps((call.ident, call.target, call.args, self.stopped))
+            frame = pickle.dumps((call.ident, call.payload, self.stopped))
             process.stdin.write(len(frame).to_bytes(_HEADER, "little") + frame)
         with contextlib.suppress(ConnectionError):
             await process.stdin.drain()
@@ -163,11 +175,14 @@ class Evaluator:
         if not pending:
             return  # ended between calls; the next call starts a child
         label = guards.read_label(memoryview(self._slot))
-        if label is None or label in self.stopped or self._restarts >= MAX_RESTARTS:
+        if label is None or label in self.stopped:
+            # Not a limit (it stops only what it was told to stop before): a bug.
             self._fail(f"the evaluator ended ({_how(status)}) outside any limited evaluation")
             return
-        self.stopped[label] = self._why(status)
-        self._restarts += 1
+        # The first unanswered call was being worked on. Each stop refuses one more label
+        # for the rest of the run, so fresh children are bounded by the distinct runaway
+        # expressions (and the run's own deadline).
+        self.stopped[label] = self._why(status, pending[0].name)
         async with self._lock:
             await self._start()
         await self._send_unsent()
@@ -179,12 +194,10 @@ class Evaluator:
                 call.future.set_exception(WorkerFailed(message))
         self._unanswered.clear()
 
-    def _why(self, status: int) -> str:
+    def _why(self, status: int, on: str) -> str:
         if status == -signal.SIGPROF:
-            return self.limits.time_exceeded()
-        if status in (-signal.SIGKILL, -signal.SIGABRT):
-            return self.limits.memory_exceeded()
-        return f"was stopped: the evaluation ended its process ({_how(status)})"
+            return self.limits.time_exceeded(on)
+        return stopped(f"ended its process ({_how(status)}; out of memory, most likely)", on)
 
 
 def _how(status: int) -> str:

@@ -28,3 +28,13 @@ def judge(source: str, fields: dict[str, Any], label: str) -> str:
         return repr(evaluate(compile_expression(source), context, label))
     except CelError as e:
         return f"{'stopped' if e.stopped else 'error'}: {e.message}"
+
+
+def environment() -> dict[str, str]:
+    return dict(os.environ)
+
+
+def path() -> list[str]:
+    import sys
+
+    return list(sys.path)
