@@ -9,6 +9,7 @@ space limits, and the memory of every process it started is measured afterwards.
 from __future__ import annotations
 
 import json
+import re
 import os
 import signal
 import subprocess
@@ -125,6 +126,9 @@ def test_a_runaway_policy_is_stopped_and_reported_at_its_expression(make_repo, b
         assert finding["path"].startswith("records/services/")
         message = finding["message"]
         assert message.startswith("policy runaway (policies/runaway.yaml:9:5): validations[0] was")
+        # Every record's finding names the record that cost that much (the first one the
+        # run evaluated it on), whichever record it is.
+        assert re.search(r" on records/services/svc-\d{4}\.yaml; it is not evaluated", message)
         assert message.endswith("; it is not evaluated again in this run; simplify it")
     # No process of the check came near the gigabytes these expressions ask for.
     assert _peak(run) < 512 << 20

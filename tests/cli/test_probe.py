@@ -304,3 +304,20 @@ def test_a_runaway_condition_cannot_run_and_the_other_probes_are_judged(
     )
     assert "more than 64 MiB of memory" in stopped["detail"]
     assert {rows[key]["state"] for key in rows if key != "vault/p0"} == {"up"}
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "code"),
+    [("MAINTAIN_EVAL_SECONDS", "forever", 2), ("MAINTAIN_EVAL_MEMORY_MB", "8", 2),
+     ("MAINTAIN_EVAL_MEMORY_MB", "64", 0)],
+)  # fmt: skip
+def test_evaluation_limits_are_checked_once_for_the_run(
+    ops, capsys, tmp_path, monkeypatch, variable, value, code
+):
+    root, _ = ops
+    monkeypatch.setenv(variable, value)
+    assert run(root, "run", "--state-dir", str(tmp_path / "s")) == code
+    captured = capsys.readouterr()
+    assert "internal error" not in captured.out + captured.err
+    if code == 2:
+        assert f"{variable}={value!r}: expected a number" in captured.err

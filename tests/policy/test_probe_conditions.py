@@ -339,3 +339,17 @@ def test_a_secret_finding_is_at_its_headers_from_env_entry():
     )
     assert second.pointer == ("probes", 1, "headers_from_env", "X-Api-Key")
     assert (second.line, second.column) == (18, 7)
+
+
+@pytest.mark.parametrize(
+    ("deep", "said"),
+    [
+        ("(" * 40 + "response.status == 200" + ")" * 40, "recursion limit exceeded"),
+        ("size(response.body" + ".trim()" * 40 + ") > 0", "Exceeded max recursion depth"),
+    ],
+)
+def test_an_expression_nested_too_deep_has_no_position_and_no_names_hint(deep, said):
+    (finding,) = condition_findings(service(http(condition=deep)), PATH)
+    assert said in finding.message
+    assert "line -1" not in finding.message
+    assert "conditions can use" not in finding.message

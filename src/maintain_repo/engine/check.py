@@ -27,7 +27,7 @@ from maintain_repo.policy.conflicts import conflicts
 from maintain_repo.policy.waivers import apply_waivers, from_facts, relevant, waiver_lengths
 from maintain_repo.rules.catalog import RULES
 from maintain_repo.rules.references import check_repo, involving
-from maintain_repo.sandbox.pool import PARALLEL_THRESHOLD, cpus
+from maintain_repo.sandbox.machine import PARALLEL_THRESHOLD, cpus
 from maintain_repo.store.cache import (
     CheckCache,
     Entry,
@@ -363,7 +363,11 @@ def _compute(
     chunk = max(1, math.ceil(len(rels) / (workers * 4)))
     results: list[Computed | None] = [None] * len(rels)
     for index, computed in imap(
-        lambda index: _check_one(base, rels[index]), len(rels), workers=workers, chunk=chunk
+        lambda index: _check_one(base, rels[index]),
+        len(rels),
+        workers=workers,
+        chunk=chunk,
+        name=rels.__getitem__,
     ):
         results[index] = computed
     return results

@@ -20,7 +20,8 @@ from maintain_repo.model.findings import Finding
 from maintain_repo.policy.cel import Context, lookup_entry
 from maintain_repo.policy.policyset import Policies
 from maintain_repo.policy.records import evaluate_all
-from maintain_repo.sandbox.pool import PARALLEL_THRESHOLD, cpus, imap
+from maintain_repo.sandbox.machine import PARALLEL_THRESHOLD, cpus
+from maintain_repo.sandbox.pool import imap
 from maintain_repo.store.yaml import read_mapping
 
 
@@ -50,6 +51,7 @@ def dynamic_findings(
     workers = cpus() if len(chosen) >= PARALLEL_THRESHOLD else 1
     chunk = max(1, math.ceil(len(chosen) / (workers * 4)))
     results: list[list[dict[str, Any]]] = [[] for _ in chosen]
-    for index, found in imap(evaluate, len(chosen), workers=workers, chunk=chunk):
+    named = lambda index: chosen[index].path  # noqa: E731
+    for index, found in imap(evaluate, len(chosen), workers=workers, chunk=chunk, name=named):
         results[index] = found
     return [Finding.from_json(raw) for found in results for raw in found]

@@ -204,7 +204,8 @@ def run_tests(root: Path, now: datetime) -> tuple[list[Outcome], list[Finding]]:
         return [f.to_json() for f in _findings(policies, given, known, test.now or now)]
 
     # Tests run on pull-request code: their policies are evaluated in the sandbox.
-    results: dict[int, list[dict[str, Any]]] = dict(imap(judge, len(cases)))
+    named = lambda index: f"the test {cases[index][1].name!r} ({cases[index][0]})"  # noqa: E731
+    results: dict[int, list[dict[str, Any]]] = dict(imap(judge, len(cases), name=named))
     outcomes = []
     for index, (path, test, records, given) in enumerate(cases):
         actual = [Finding.from_json(raw) for raw in results[index]]

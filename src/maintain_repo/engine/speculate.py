@@ -15,8 +15,7 @@ import json
 import os
 from typing import TYPE_CHECKING, Any
 
-from maintain_repo.sandbox.guard import limits_from
-from maintain_repo.sandbox.pool import become_sandbox, cpus, fork_safe
+from maintain_repo.sandbox.machine import cpus, fork_safe
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -50,6 +49,9 @@ class Speculation:
         self._results: dict[str, Computed] = {}
         if not rels or len(rels) > MAX_FILES or not fork_safe() or cpus() < 2:
             return
+        from maintain_repo.sandbox.guard import limits_from
+        from maintain_repo.sandbox.pool import become_sandbox
+
         limits = limits_from(os.environ)
         parent = os.getpid()
         read_fd, write_fd = os.pipe()
@@ -58,14 +60,19 @@ class Speculation:
             os.close(read_fd)
             status = 1
             try:
-                # Policies are evaluated here: limited, and ended with the parent. A child
-                # stopped by a limit fails, and the parent checks again in a pool that
-                # reports which evaluation was stopped.
-                become_sandbox(parent, limits)
+                # Policies are evaluated here, limited. A child stopped by a limit fails,
+                # and the parent checks again in a pool that reports which evaluation was
+                # stopped. Not killed with the parent (ctypes costs this early child 5 ms):
+                # it checks a handful of files, each evaluation on its timer, and then
+                # finds the pipe gone.
+                guard = become_sandbox(parent, limits, killed_with=False)
 
                 from maintain_repo.engine.files import check_path
 
-                done = [check_path(base, rel) for rel in rels]
+                done = []
+                for rel in rels:
+                    guard.item = rel
+                    done.append(check_path(base, rel))
                 payload = json.dumps([item for item in done if item is not None]).encode()
                 with os.fdopen(write_fd, "wb") as out:
                     out.write(payload)

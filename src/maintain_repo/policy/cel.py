@@ -281,9 +281,15 @@ def evaluate(expression: Expression, context: Context, label: str | None = None)
         guard.start(name)
     try:
         value = expression.program.eval(context.activation)
+        if value.type() == cel.Type.ERROR:
+            raise CelError(_clean(str(value.value())))
+        # Within the limits too: a value of hundreds of megabytes fits the engine's share
+        # and may not fit Python's copy of it.
+        return value.plain_value()
     except MemoryError:
-        # The engine's std::bad_alloc, past the sandbox's memory cap.
-        why = (guard.limits if guard is not None else Limits()).memory_exceeded()
+        # The engine's std::bad_alloc (or Python's), past the sandbox's memory cap.
+        limits = guard.limits if guard is not None else Limits()
+        why = limits.memory_exceeded(guard.item if guard is not None else "")
         if guard is not None:
             guard.exceeded(name, why)
         raise CelError(why, stopped=True) from None
@@ -298,16 +304,13 @@ def evaluate(expression: Expression, context: Context, label: str | None = None)
     finally:
         if guard is not None:
             guard.stop()
-    if value.type() == cel.Type.ERROR:
-        raise CelError(_clean(str(value.value())))
-    return value.plain_value()
 
 
 def _error(text: str) -> CelError:
     position = _POSITION.search(text)
     first = _clean(text.splitlines()[0])
-    if position is None:
-        return CelError(first)
+    if position is None or int(position.group(1)) < 1 or int(position.group(2)) < 1:
+        return CelError(first)  # no position, or the engine's -1:-1 for "somewhere"
     return CelError(first, int(position.group(1)), int(position.group(2)))  # 1-based already
 
 

@@ -13,6 +13,7 @@ model itself, whatever the settings say.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterator
 
 from maintain_repo.model.findings import Finding, Severity
@@ -21,6 +22,7 @@ from maintain_repo.model.service import Service
 from maintain_repo.policy.cel import PROBE_VARIABLES, CelError, compile_condition
 
 RULE = "probe-condition"
+_SHAPE = re.compile(r"(?i)recursion|depth")
 SECRET_RULE = "probe-secret"  # noqa: S105 (a rule id)
 
 
@@ -45,8 +47,9 @@ def condition_findings(service: Service, path: str) -> Iterator[Finding]:
 
 
 def _variables(error: CelError, probe_type: str) -> str:
-    """What the probe type's conditions can read, unless the message lists the fields."""
-    if "has no field" in error.message:
+    """What the probe type's conditions can read, unless the message lists the fields, or
+    is about the expression's shape (nested too deep), where names are no help."""
+    if "has no field" in error.message or _SHAPE.search(error.message):
         return ""
     names = ", ".join(PROBE_VARIABLES[probe_type])
     article = "an" if probe_type == "http" else "a"

@@ -22,6 +22,7 @@ from typing import Any
 import aiohttp
 
 from maintain_repo.errors import conceal
+from maintain_repo.model.probe_results import JSON_DEPTH
 from maintain_repo.model.probes import HttpProbe, secret_refusal
 from maintain_repo.probes import body
 from maintain_repo.probes.certificates import describe
@@ -168,10 +169,28 @@ async def _certificate(host: str, port: int, now: datetime, verify: bool) -> dic
 
 
 def _json(text: str) -> Any:
+    """The body as JSON; None when it is not, or nests deeper than a condition can read
+    (JSON_DEPTH: such a value would only be carried around to be read as null)."""
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except (ValueError, RecursionError):
         return None
+    return value if _depth(value) <= JSON_DEPTH else None
+
+
+def _depth(value: Any) -> int:
+    """How deep lists and objects nest in `value` (without recursion: it may be deep)."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth > JSON_DEPTH:
+            break
+        if isinstance(item, dict):
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+    return deepest
 
 
 def _tls(answer: aiohttp.ClientResponse, now: datetime, *, verified: bool) -> dict[str, Any]:

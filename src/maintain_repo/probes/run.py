@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import os
 import time
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from maintain_repo.policy.cel import CelError, Expression, compile_condition
 from maintain_repo.probes import dns, http, tcp, tls
 from maintain_repo.probes.judging import STOPPED
 from maintain_repo.probes.result import Observation, Outcome, ProbeConfigError
+from maintain_repo.sandbox.guard import limits_from
 from maintain_repo.sandbox.service import Evaluator
 
 if TYPE_CHECKING:
@@ -73,13 +75,15 @@ class _Tools:
         self.now = now
         self.concurrency = concurrency
         self.secrets = secrets  # the variables, besides MAINTAIN_PROBE_*, probes may send
+        # Read before the loop runs: a bad MAINTAIN_EVAL_* is the run's usage error.
+        self.limits = limits_from(os.environ)
         self._session: aiohttp.ClientSession | None = None
         self._evaluator: Evaluator | None = None
 
     def evaluator(self) -> Evaluator:
         """The sandboxed child that judges answers (started on first use, in the loop)."""
         if self._evaluator is None:
-            self._evaluator = Evaluator()
+            self._evaluator = Evaluator(self.limits, preload=("maintain_repo.probes.judging",))
         return self._evaluator
 
     def session(self) -> aiohttp.ClientSession:
@@ -221,7 +225,7 @@ async def _probe(
             async with slots:
                 observation = await _attempt(probe, tools, timeout)
             # Judged outside the slot: the answer is in, the network is free for another.
-            state, detail = await _verdict(observation, judge, probe.type, tools)
+            state, detail = await _verdict(observation, judge, probe.type, tools, target.key)
         except ProbeConfigError as e:
             return _problem(target, tools.now, str(e))
         except Exception as e:  # a bug of ours must not stop the other probes
@@ -271,7 +275,7 @@ def _judge(probe: AnyProbe) -> _Judge:
 
 
 async def _verdict(
-    observation: Observation, judge: _Judge, probe_type: str, tools: _Tools
+    observation: Observation, judge: _Judge, probe_type: str, tools: _Tools, key: str = ""
 ) -> tuple[str, str]:
     """The answer judged by the probe's conditions, in the sandboxed evaluator: off the
     event loop (the CEL engine holds the interpreter lock while it runs), and within the
@@ -288,6 +292,7 @@ async def _verdict(
         degraded,
         _sent(observation.variables, sources),
         observation.summary,
+        name=f"probe {key}",
     )
     return verdict
 
