@@ -9,8 +9,8 @@ space limits, and the memory of every process it started is measured afterwards.
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import signal
 import subprocess
 import sys
