@@ -12,7 +12,8 @@ import random
 import subprocess
 from pathlib import Path
 
-NOTE = "  - at: 2026-11-01T10:00:00Z\n    by: alice\n    event: note\n    text: {text}\n"
+# Just before the benchmarks' MAINTAIN_NOW (a note dated after it is a timestamp-future error).
+NOTE = "  - at: 2026-05-31T23:00:00Z\n    by: alice\n    event: note\n    text: {text}\n"
 
 
 def _git(root: Path, *args: str, data: bytes | None = None) -> str:

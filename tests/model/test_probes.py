@@ -15,10 +15,9 @@ from maintain_repo.model.probes import (
     TcpProbe,
     TlsProbe,
     resolver_address,
-    runner_variable,
     seconds,
-    secret_refusal,
 )
+from maintain_repo.model.secrets import runner_variable, secret_refusal
 from maintain_repo.model.service import Service
 from maintain_repo.model.settings import MonitoringSettings
 

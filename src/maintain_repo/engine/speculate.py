@@ -49,8 +49,7 @@ class Speculation:
         self._results: dict[str, Computed] = {}
         if not rels or len(rels) > MAX_FILES or not fork_safe() or cpus() < 2:
             return
-        from maintain_repo.sandbox.guard import limits_from
-        from maintain_repo.sandbox.pool import become_sandbox
+        from maintain_repo.sandbox.guard import become_sandbox, limits_from
 
         limits = limits_from(os.environ)
         parent = os.getpid()

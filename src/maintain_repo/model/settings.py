@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, Field
 
 from maintain_repo.model.common import Line, SchemaVersion, Strict, TierNumber, UniqueList
-from maintain_repo.model.probes import EnvName
+from maintain_repo.model.secrets import EnvName
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 

@@ -17,7 +17,8 @@ import re
 from collections.abc import Collection, Iterator
 
 from maintain_repo.model.findings import Finding, Severity
-from maintain_repo.model.probes import HttpProbe, secret_refusal
+from maintain_repo.model.probes import HttpProbe
+from maintain_repo.model.secrets import secret_refusal
 from maintain_repo.model.service import Service
 from maintain_repo.policy.cel import PROBE_VARIABLES, CelError, compile_condition
 

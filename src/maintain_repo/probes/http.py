@@ -23,7 +23,8 @@ import aiohttp
 
 from maintain_repo.errors import conceal
 from maintain_repo.model.probe_results import JSON_DEPTH
-from maintain_repo.model.probes import HttpProbe, secret_refusal
+from maintain_repo.model.probes import HttpProbe
+from maintain_repo.model.secrets import secret_refusal
 from maintain_repo.probes import body
 from maintain_repo.probes.certificates import describe
 from maintain_repo.probes.redirects import RedirectError, exchange

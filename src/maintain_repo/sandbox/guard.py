@@ -212,3 +212,34 @@ def read_label(slot: memoryview) -> str | None:
     if not 0 < length <= SLOT_BYTES - _LENGTH:
         return None
     return bytes(slot[_LENGTH : _LENGTH + length]).decode("utf-8", "replace")
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def become_sandbox(
+    parent: int, limits: Limits, slot: memoryview | None = None, *, killed_with: bool = True
+) -> Guard:
+    """Make this freshly forked child of `parent` a sandbox that ends with its parent (on
+    Linux, at once when it dies, if `killed_with`); its guard (labels go to `slot`, else
+    to memory of its own)."""
+    _end_with(parent, killed_with)
+    guard = Guard(limits, slot if slot is not None else memoryview(bytearray(SLOT_BYTES)))
+    install(guard)
+    return guard
+
+
+def _end_with(parent: int, killed_with: bool) -> None:
+    """End with the parent, whatever ends it; Ctrl-C and SIGTERM end us quietly."""
+    import signal
+    import sys
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if killed_with and sys.platform.startswith("linux"):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)

@@ -43,12 +43,11 @@ from typing import Any, Generic, TypeVar
 
 from maintain_repo.errors import MaintainError
 from maintain_repo.sandbox import guard as guards
-from maintain_repo.sandbox.guard import SLOT_BYTES, Guard, Limits, stopped
+from maintain_repo.sandbox.guard import SLOT_BYTES, Guard, Limits, become_sandbox, stopped
 from maintain_repo.sandbox.machine import fork_safe
 
 R = TypeVar("R")
 _HEADER = 8
-_PR_SET_PDEATHSIG = 1
 
 
 class WorkerFailed(Exception):
@@ -251,31 +250,6 @@ class _Pool(Generic[R]):
 
 
 # -- the child's side ----------------------------------------------------------
-
-
-def become_sandbox(
-    parent: int, limits: Limits, slot: memoryview | None = None, *, killed_with: bool = True
-) -> Guard:
-    """Make this freshly forked child of `parent` a sandbox that ends with its parent (on
-    Linux, at once when it dies, if `killed_with`); its guard (labels go to `slot`, else
-    to memory of its own)."""
-    _end_with(parent, killed_with)
-    guard = Guard(limits, slot if slot is not None else memoryview(bytearray(SLOT_BYTES)))
-    guards.install(guard)
-    return guard
-
-
-def _end_with(parent: int, killed_with: bool) -> None:
-    """End with the parent, whatever ends it; Ctrl-C and SIGTERM end us quietly."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    if killed_with and sys.platform.startswith("linux"):
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:  # the parent died before the line above took effect
-        os._exit(1)
 
 
 def _serve(work: Callable[[int], Any], guard: Guard, tasks: int, results: int) -> None:

@@ -17,8 +17,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from maintain_repo.sandbox.guard import SLOT_BYTES, Limits
-from maintain_repo.sandbox.pool import answer_frame, become_sandbox, read_frame, write_frame
+from maintain_repo.sandbox.guard import SLOT_BYTES, Limits, become_sandbox
+from maintain_repo.sandbox.pool import answer_frame, read_frame, write_frame
 
 
 def main(argv: Sequence[str]) -> int:
