@@ -3,6 +3,7 @@ problems `maintain policy validate` reports, the comment, and this repository's 
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,9 +22,9 @@ from maintain_repo.policy.approval import (
     NO_RULE_APPLIES,
     Verdict,
     evaluate,
-    latest_votes,
 )
 from maintain_repo.policy.approval_problems import problems
+from maintain_repo.policy.approval_votes import Candidate, latest_per_user
 from maintain_repo.report.approval import render_comment, status_description
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,8 +34,13 @@ T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 CHANGE_FILE = "records/changes/CHG-20261102-AB12.yaml"
 
 
-def review(user: str, state: str = "APPROVED", commit: str = HEAD) -> ReviewFact:
-    return ReviewFact(user, state, commit, T0)
+_CLOCK = itertools.count(1)
+
+
+def review(user: str, state: str = "APPROVED", commit: str = HEAD, body: str = "") -> ReviewFact:
+    """A review a second after the one made before it (lists read in the order they
+    happened)."""
+    return ReviewFact(user, state, commit, T0 + timedelta(seconds=next(_CLOCK)), body)
 
 
 def facts(**changed: Any) -> PullRequestFacts:
@@ -120,10 +126,10 @@ REVIEW = {"name": "review", "requires": {"count": 1}}
         pytest.param(
             [review("alice"), review("alice", "CHANGES_REQUESTED")],
             {},
-            "pending",
+            "approved",
+            ("alice",),
             (),
-            (),
-            id="latest-vote-wins-changes-requested",
+            id="a-later-request-for-changes-keeps-the-approval",
         ),
         pytest.param(
             [review("alice", "CHANGES_REQUESTED"), review("alice")],
@@ -235,18 +241,20 @@ def test_one_user_counts_once_however_often_they_approve():
     )
 
 
-def test_latest_votes_keep_the_order_votes_were_cast():
-    votes = latest_votes(
+def test_each_user_keeps_their_latest_candidate_oldest_first():
+    at = [T0 + timedelta(minutes=m) for m in range(4)]
+    found = latest_per_user(
         [
-            review("bob"),
-            review("alice"),
-            review("bob", "COMMENTED"),
-            review("bob", "CHANGES_REQUESTED"),
+            Candidate("bob", at[0], "review"),
+            Candidate("alice", at[1], "review"),
+            Candidate("Bob", at[3], "comment"),
+            Candidate("carol", at[2], "review"),
         ]
     )
-    assert [(v.user, v.state) for v in votes] == [
-        ("alice", "APPROVED"),
-        ("bob", "CHANGES_REQUESTED"),
+    assert [(c.user, c.how) for c in found] == [
+        ("alice", "review"),
+        ("carol", "review"),
+        ("Bob", "comment"),
     ]
 
 

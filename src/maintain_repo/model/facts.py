@@ -11,7 +11,7 @@ from GitHub by `maintain_repo.github` and judged by the pure
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -99,6 +99,32 @@ class ReviewFact:
     state: str  # "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED" | "DISMISSED"
     commit_id: str  # the head commit the review was submitted against
     submitted_at: datetime
+    body: str = ""
+
+
+@dataclass(frozen=True)
+class CommentFact:
+    """One comment on the pull request's conversation."""
+
+    user: str
+    body: str
+    created_at: datetime
+    edited: bool = False
+
+
+@dataclass(frozen=True)
+class CommitFact:
+    """One commit of the pull request, with the GitHub accounts behind it (None: GitHub
+    could not link the e-mail address to an account)."""
+
+    sha: str
+    parents: tuple[str, ...]
+    author: str | None
+    committer: str | None
+    via_web: bool = False  # made on GitHub (the web editor, an update-branch merge)
+
+    def users(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(u for u in (self.author, self.committer) if u))
 
 
 @dataclass(frozen=True)
@@ -119,5 +145,12 @@ class PullRequestFacts:
     statuses: Mapping[str, str]
     teams: Mapping[str, frozenset[str]]  # "org/slug" -> members, for the teams the policy names
     # login -> "admin" | "maintain" | "write" | "triage" | "read" | "none", for the
-    # reviewers and the author.
+    # author, the reviewers, the commenters and the commits' users.
     permissions: Mapping[str, str]
+    body: str = ""
+    created_at: datetime | None = None
+    commits: tuple[CommitFact, ...] = ()  # as GitHub lists them (oldest first)
+    comments: tuple[CommentFact, ...] = ()  # oldest first
+    # commit sha -> when it was pushed to the head branch (GitHub's repository activity)
+    pushed_at: Mapping[str, datetime] = field(default_factory=dict)
+    organizations: Mapping[str, frozenset[str]] = field(default_factory=dict)  # org -> members

@@ -196,10 +196,19 @@ class BranchPattern(Strict):
 
 
 class Actors(Strict):
-    """Users (logins) and teams (`org/slug`)."""
+    """Users (logins), teams (`org/slug`) and organizations (their members)."""
 
     users: UniqueList[Actor] = []
     teams: UniqueList[Actor] = []
+    organizations: UniqueList[Actor] = []
+
+
+class Approvers(Actors):
+    """Whose vote counts: a listed user, a member of a listed team or organization, or
+    someone with at least one of the permissions. In a rule's `requires`, naming none of
+    them means anyone with write or more; elsewhere it means nobody."""
+
+    permissions: UniqueList[Permission] = []
 
 
 class ChangeMatch(Strict):
@@ -216,6 +225,20 @@ class StatusMatch(Strict):
     conclusions: UniqueList[Line] = ["success"]
 
 
+class TextPatterns(Strict):
+    """Holds when some `matches` pattern is found in the text, or when no `not_matches`
+    pattern is (each side only when given; policy-bot's `title`)."""
+
+    matches: list[Regex] = []
+    not_matches: list[Regex] = []
+
+    @model_validator(mode="after")
+    def _some(self) -> TextPatterns:
+        if not self.matches and not self.not_matches:
+            raise ValueError("give matches, not_matches or both")
+        return self
+
+
 class Predicates(Strict):
     """Facts about a pull request; all given ones must hold (none given: they hold)."""
 
@@ -223,16 +246,15 @@ class Predicates(Strict):
     only_changed_files: OnlyFilePatterns | None = None
     has_labels: UniqueList[Line] = []
     targets_branch: BranchPattern | None = None
-    has_author_in: Actors | None = None
+    from_branch: BranchPattern | None = None
+    title: TextPatterns | None = None
+    has_author_in: Approvers | None = None
+    # Contributors: the author and every author and committer of its commits.
+    has_contributor_in: Approvers | None = None
+    only_has_contributors_in: Approvers | None = None
+    author_is_only_contributor: bool | None = None
     change: ChangeMatch | None = None
     has_status: StatusMatch | None = None
-
-
-class Approvers(Actors):
-    """Whose vote counts: a listed user, a member of a listed team, or someone with at
-    least one of the permissions; none of the three given means write or more."""
-
-    permissions: UniqueList[Permission] = []
 
 
 class Requires(Approvers):
@@ -240,9 +262,32 @@ class Requires(Approvers):
     conditions: Predicates = Predicates()  # the rule applies but stays pending until they hold
 
 
+DEFAULT_APPROVE_COMMENTS = (":+1:", "\U0001f44d")
+DEFAULT_DISAPPROVE_COMMENTS = (":-1:", "\U0001f44e")
+
+
+class Methods(Strict):
+    """How people say yes (or no): comments containing a text or matching a pattern,
+    GitHub reviews (optionally only those whose body matches), the pull request's body."""
+
+    comments: list[Line] | None = None  # None: the default (:+1: and the thumbs-up emoji)
+    comment_patterns: list[Regex] = []
+    github_review: bool | None = None  # None: true
+    github_review_comment_patterns: list[Regex] = []
+    body_patterns: list[Regex] = []
+
+
 class RuleOptions(Strict):
-    allow_author: bool = False
-    invalidate_on_push: bool = True  # only reviews of the current head commit count
+    allow_author: bool = False  # the author's own approval (by comment or body) counts
+    # Anyone who pushed a commit counts (the author included); by default nobody who
+    # authored or committed a commit of the pull request may approve it.
+    allow_contributor: bool = False
+    allow_non_author_contributor: bool = False  # contributors other than the author count
+    invalidate_on_push: bool = True  # only approvals given after the latest push count
+    ignore_edited_comments: bool = False
+    ignore_update_merges: bool = False  # merges of the base made on GitHub are no push
+    ignore_commits_by: Approvers = Approvers()  # their commits are no push, no contribution
+    methods: Methods = Methods()
 
 
 class ApprovalRule(Strict):
@@ -289,10 +334,25 @@ ApprovalItem = Annotated[
 ]
 
 
-class Disapproval(Strict):
-    """Who may veto: their latest review requesting changes disapproves the pull request."""
+class DisapprovalMethods(Strict):
+    """How a veto is cast (default: a changes-requested review, or a :-1: comment) and
+    lifted (default: an approving review, or a :+1: comment)."""
 
-    requires: Approvers
+    disapprove: Methods | None = None
+    revoke: Methods | None = None
+
+
+class DisapprovalOptions(Strict):
+    methods: DisapprovalMethods = DisapprovalMethods()
+
+
+class Disapproval(Strict):
+    """Who may veto: the latest disapproval by one of them, unless one of them approved
+    after it, disapproves the pull request; so do `if` predicates that hold."""
+
+    if_: Predicates = Field(default=Predicates(), alias="if")
+    options: DisapprovalOptions = DisapprovalOptions()
+    requires: Approvers = Approvers()
 
 
 class ApprovalTree(Strict):

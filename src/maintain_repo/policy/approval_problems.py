@@ -20,6 +20,7 @@ from maintain_repo.model.policies import (
     ApprovalItem,
     ApprovalPolicy,
     ApprovalRule,
+    Methods,
     OrBlock,
     Predicates,
 )
@@ -59,9 +60,14 @@ def policy_problems(policy: ApprovalPolicy) -> list[tuple[Pointer, str]]:
     if not approval:
         found.append((("policy", "approval"), "approval lists nothing, so nothing can approve"))
     found.extend(_tree_problems(approval, ("policy", "approval"), 0, names))
-    if policy.policy.disapproval is not None:
-        pointer = ("policy", "disapproval", "requires")
-        found.extend(_actor_problems(policy.policy.disapproval.requires, pointer))
+    disapproval = policy.policy.disapproval
+    if disapproval is not None:
+        here: Pointer = ("policy", "disapproval")
+        found.extend(_actor_problems(disapproval.requires, (*here, "requires")))
+        found.extend(_predicate_problems(disapproval.if_, (*here, "if")))
+        ways = disapproval.options.methods
+        for key, methods in (("disapprove", ways.disapprove), ("revoke", ways.revoke)):
+            found.extend(_methods_problems(methods, (*here, "options", "methods", key)))
     return found
 
 
@@ -77,6 +83,9 @@ def _rule_problems(
     yield from _predicate_problems(rule.if_, (*here, "if"))
     yield from _predicate_problems(rule.requires.conditions, (*here, "requires", "conditions"))
     yield from _actor_problems(rule.requires, (*here, "requires"))
+    options: Pointer = (*here, "options")
+    yield from _actor_problems(rule.options.ignore_commits_by, (*options, "ignore_commits_by"))
+    yield from _methods_problems(rule.options.methods, (*options, "methods"))
 
 
 def _tree_problems(
@@ -110,16 +119,32 @@ def _predicate_problems(predicates: Predicates, pointer: Pointer) -> Iterator[tu
         patterns += [
             ((*pointer, "only_changed_files", "paths", i), v) for i, v in enumerate(values)
         ]
-    if predicates.targets_branch is not None:
-        patterns.append(
-            ((*pointer, "targets_branch", "pattern"), predicates.targets_branch.pattern)
-        )
+    for key in ("targets_branch", "from_branch"):
+        branch = getattr(predicates, key)
+        if branch is not None:
+            patterns.append(((*pointer, key, "pattern"), branch.pattern))
+    if predicates.title is not None:
+        for key in ("matches", "not_matches"):
+            values = getattr(predicates.title, key)
+            patterns += [((*pointer, "title", key, i), v) for i, v in enumerate(values)]
     for where, pattern in patterns:
         message = _regex_problem(pattern)
         if message is not None:
             yield where, message
-    if predicates.has_author_in is not None:
-        yield from _actor_problems(predicates.has_author_in, (*pointer, "has_author_in"))
+    for key in ("has_author_in", "has_contributor_in", "only_has_contributors_in"):
+        actors = getattr(predicates, key)
+        if actors is not None:
+            yield from _actor_problems(actors, (*pointer, key))
+
+
+def _methods_problems(methods: Methods | None, pointer: Pointer) -> Iterator[tuple[Pointer, str]]:
+    if methods is None:
+        return
+    for key in ("comment_patterns", "github_review_comment_patterns", "body_patterns"):
+        for index, pattern in enumerate(getattr(methods, key)):
+            message = _regex_problem(pattern)
+            if message is not None:
+                yield (*pointer, key, index), message
 
 
 def _regex_problem(pattern: str) -> str | None:
@@ -139,3 +164,8 @@ def _actor_problems(actors: Actors, pointer: Pointer) -> Iterator[tuple[Pointer,
             yield (*pointer, "users", index), f"{user!r} is a team: list it under teams"
         elif not _LOGIN.match(user):
             yield (*pointer, "users", index), f"{user!r} is not a GitHub login"
+    for index, org in enumerate(actors.organizations):
+        if _TEAM.match(org):
+            yield (*pointer, "organizations", index), f"{org!r} is a team: list it under teams"
+        elif not _LOGIN.match(org):
+            yield (*pointer, "organizations", index), f"{org!r} is not an organization name"
