@@ -105,7 +105,7 @@ def test_the_verdict_follows_reviews_on_the_head_commit(world, capsys):
     repo.commit_and_push({CHANGE: RISKY.replace("Switch it back.", "Switch back.")}, "fix", "risky")
     assert _approve(repo, number) == 0
     assert _state(emu, number) == "pending"
-    assert "older commit" in _verdicts(emu, number)[0]["body"]
+    assert "given before the push of" in _verdicts(emu, number)[0]["body"]
 
 
 def test_a_veto_from_the_team_wins(world):

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from maintain_repo.engine.incidents import Ops
 from maintain_repo.github.markers import marker
+from maintain_repo.github.pull_facts import Wanted
 from maintain_repo.store.repo import RECORDS
 
 if TYPE_CHECKING:
@@ -47,10 +48,10 @@ def approve(ops: Ops, number: int, now: datetime) -> Approved:
     policies = load_policies([(rel, base.read(rel)) for rel in sorted(base.policies)])
     if policies.approval is None:
         verdict = _no_policy(pull.base_ref)
-        facts = ops.api.pull_facts(number, ())
+        facts = ops.api.pull_facts(number, Wanted())
     else:
         _, policy = policies.approval
-        facts = ops.api.pull_facts(number, sorted(_teams(policy)))
+        facts = ops.api.pull_facts(number, wanted(policy))
         changed = [p for p in facts.changed_files if p.startswith(f"{RECORDS}/changes/")]
         changes = list(_changes(files_at(ops.root, facts.head_sha, changed)))
         verdict = evaluate(policy, facts, changes, policies.freezes)
@@ -73,22 +74,31 @@ def _base_ref(ops: Ops, branch: str) -> str:
     return remote
 
 
-def _teams(policy: ApprovalPolicy) -> set[str]:
-    """Every team the policy names (in requirements, author predicates, the veto)."""
-    return set(_walk_teams(policy.model_dump(mode="json")))
+def wanted(policy: ApprovalPolicy) -> Wanted:
+    """What to read from GitHub for the policy: the teams and organizations it names (in
+    requirements, predicates, the veto, ignored committers), and the comments that could
+    be votes."""
+    from maintain_repo.policy.approval_votes import comment_test
+
+    named = policy.model_dump(mode="json")
+    return Wanted(
+        teams=sorted(set(_walk(named, "teams"))),
+        organizations=sorted(set(_walk(named, "organizations"))),
+        comment=comment_test(policy),
+    )
 
 
-def _walk_teams(value: Any) -> Iterator[str]:
+def _walk(value: Any, key: str) -> Iterator[str]:
     if isinstance(value, dict):
-        for key, item in value.items():
-            if key == "teams" and isinstance(item, list):
-                # GitHub's team URLs take org/slug without the `@` people write.
+        for name, item in value.items():
+            if name == key and isinstance(item, list):
+                # GitHub's URLs take org/slug without the `@` people write.
                 yield from (str(t).lstrip("@") for t in item)
             else:
-                yield from _walk_teams(item)
+                yield from _walk(item, key)
     elif isinstance(value, list):
         for item in value:
-            yield from _walk_teams(item)
+            yield from _walk(item, key)
 
 
 def _changes(files: dict[str, bytes]) -> Iterator[tuple[str, Change]]:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from maintain_repo.github.events import Comment
+    from maintain_repo.github.pull_facts import Wanted
     from maintain_repo.model.facts import PullRequestFacts
 
 
@@ -47,6 +48,7 @@ class ReviewRef:
     state: str
     commit_id: str
     submitted_at: datetime | None  # None: a pending review, not submitted yet
+    body: str = ""
 
 
 class GitHubApi(Protocol):
@@ -125,7 +127,9 @@ class GitHubApi(Protocol):
 
     def ensure_pull(self, head: str, base: str, title: str, body: str) -> tuple[PullRef, bool]: ...
 
-    def pull_facts(self, number: int, teams: Iterable[str]) -> PullRequestFacts: ...
+    def pull_facts(self, number: int, wanted: Wanted) -> PullRequestFacts:
+        """What the approval policy needs to know (see `github.pull_facts`)."""
+        ...
 
     def commit_statuses(self, sha: str) -> dict[str, str]:
         """Context (or check-run name) -> latest state or conclusion."""

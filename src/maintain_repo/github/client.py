@@ -27,13 +27,14 @@ from maintain_repo.github.config import GitHubConfig
 from maintain_repo.github.events import Comment
 from maintain_repo.github.markers import has_marker
 from maintain_repo.github.retry import describe, failure, pause, span, too_long, transient
-from maintain_repo.model.facts import PERMISSION_RANK, PullRequestFacts, ReviewFact
+from maintain_repo.model.facts import PERMISSION_RANK, PullRequestFacts
 
 if TYPE_CHECKING:
     from github.Issue import Issue
     from github.PullRequest import PullRequest
     from github.Repository import Repository
 
+    from maintain_repo.github.pull_facts import Wanted
     from maintain_repo.github.transport import Transport
 
 T = TypeVar("T")
@@ -79,7 +80,7 @@ class Client:
         self.transport = install(client.requester, self.config)
         return client.get_repo(self.repository)
 
-    def _call(self, what: str, action: Callable[[], T]) -> T:
+    def call(self, what: str, action: Callable[[], T]) -> T:
         """Run one request (the transport retries what is safe); errors become GitHubError."""
         try:
             return action()
@@ -106,7 +107,7 @@ class Client:
                     self.config.say(f"GitHub: {reason} in {span(wait)}")
                     time.sleep(wait)
                 delay *= 2
-            found = self._call(f"look up after {what}", find)
+            found = self.call(f"look up after {what}", find)
             if found is not None:
                 return found
         raise AssertionError("unreachable")  # pragma: no cover
@@ -126,7 +127,7 @@ class Client:
             return IssueRef(0, "", "", "open", (), self.login, "")
         if self.offline:  # a dry run without a token: the issue as if it had nothing yet
             return IssueRef(number, "", "", "open", (), "", "")
-        return self._call(f"read issue #{number}", lambda: _issue(self.repo.get_issue(number)))
+        return self.call(f"read issue #{number}", lambda: _issue(self.repo.get_issue(number)))
 
     def _readable(self, what: str) -> None:
         """A dry run without a token reads nothing: what cannot be planned without reading
@@ -147,7 +148,7 @@ class Client:
                 _issue(i) for i in found if i.pull_request is None and i.user.login == self.login
             ]
 
-        return self._call(f"list issues labelled {label}", listed)
+        return self.call(f"list issues labelled {label}", listed)
 
     def find_issue(self, mark: str, label: str) -> IssueRef | None:
         if self.offline:
@@ -211,12 +212,12 @@ class Client:
         if self.dry_run:
             self._plan(f"edit issue #{number}: {', '.join(sorted(changes))}")
             return
-        self._call(f"edit issue #{number}", lambda: self.repo.get_issue(number).edit(**changes))
+        self.call(f"edit issue #{number}", lambda: self.repo.get_issue(number).edit(**changes))
 
     def ensure_labels(self, labels: Mapping[str, tuple[str, str]]) -> None:
         if self.offline:
             return
-        have = self._call("list labels", lambda: {lab.name for lab in self.repo.get_labels()})
+        have = self.call("list labels", lambda: {lab.name for lab in self.repo.get_labels()})
         for name, (color, description) in labels.items():
             if name in have:
                 continue
@@ -263,7 +264,7 @@ class Client:
                 if error.status != 404 or message != "Label does not exist":
                     raise
 
-        self._call(f"remove label {name!r} from #{number}", remove)
+        self.call(f"remove label {name!r} from #{number}", remove)
 
     # -- comments --------------------------------------------------------------
 
@@ -275,7 +276,7 @@ class Client:
             comments = self.repo.get_issue(number).get_comments()
             return [c.body or "" for c in comments if c.user.login == self.login]
 
-        return self._call(f"read the comments of #{number}", listed)
+        return self.call(f"read the comments of #{number}", listed)
 
     def comments(self, number: int) -> list[Comment]:
         if self.offline or self._planned(number):
@@ -290,7 +291,7 @@ class Client:
                     continue  # a shape we do not know: not a command we could act on
             return found
 
-        return self._call(f"read the comments of #{number}", listed)
+        return self.call(f"read the comments of #{number}", listed)
 
     def upsert_comment(self, number: int, mark: str, body: str) -> int:
         def find() -> Any:
@@ -300,13 +301,13 @@ class Client:
                 None,
             )
 
-        existing = None if self.offline or self._planned(number) else self._call("read", find)
+        existing = None if self.offline or self._planned(number) else self.call("read", find)
         if existing is not None:
             if existing.body != body:
                 if self.dry_run:
                     self._plan(f"update comment {existing.id} on #{number}")
                 else:
-                    self._call(f"update comment on #{number}", lambda: existing.edit(body))
+                    self.call(f"update comment on #{number}", lambda: existing.edit(body))
             return int(existing.id)
         if self.dry_run:
             return self._plan(f"comment on #{number}")
@@ -336,7 +337,7 @@ class Client:
         role = data.get("role_name") or data.get("permission") if isinstance(data, dict) else None
         return str(role) if role in PERMISSION_RANK else "none"
 
-    def _member(self, team: str, login: str) -> bool:
+    def team_member(self, team: str, login: str) -> bool:
         import github
 
         org, _, slug = team.partition("/")
@@ -353,19 +354,19 @@ class Client:
 
     def pull(self, number: int) -> PullRef:
         self._readable(f"read pull request #{number}")
-        return self._call(f"read pull request #{number}", lambda: _pull(self.repo.get_pull(number)))
+        return self.call(f"read pull request #{number}", lambda: _pull(self.repo.get_pull(number)))
 
     def reviews(self, number: int) -> list[ReviewRef]:
         self._readable(f"list the reviews of #{number}")
 
         def listed() -> list[ReviewRef]:
             return [
-                ReviewRef(r.user.login, r.state, r.commit_id, r.submitted_at)
+                ReviewRef(r.user.login, r.state, r.commit_id, r.submitted_at, r.body or "")
                 for r in self.repo.get_pull(number).get_reviews()
                 if r.raw_data.get("user")  # a deleted account's reviews have no user
             ]
 
-        return self._call(f"list reviews of #{number}", listed)
+        return self.call(f"list reviews of #{number}", listed)
 
     def find_pull(self, head: str) -> PullRef | None:
         def find() -> PullRef | None:
@@ -374,7 +375,7 @@ class Client:
 
         if self.offline:
             return None
-        return self._call(f"look for a pull request from {head}", find)
+        return self.call(f"look for a pull request from {head}", find)
 
     def ensure_pull(self, head: str, base: str, title: str, body: str) -> tuple[PullRef, bool]:
         existing = self.find_pull(head)
@@ -390,35 +391,13 @@ class Client:
         )
         return made, True
 
-    def pull_facts(self, number: int, teams: Iterable[str]) -> PullRequestFacts:
-        self._readable(f"read pull request #{number}")
-        pr = self._call(f"read pull request #{number}", lambda: self._completed(number))
-        files = self._call(
-            f"list files of #{number}", lambda: tuple(f.filename for f in pr.get_files())
-        )
-        reviews = tuple(
-            ReviewFact(r.user, r.state, r.commit_id, r.submitted_at)
-            for r in self.reviews(number)
-            if r.submitted_at
-        )
-        people = {pr.user.login, *(r.user for r in reviews)}
-        wanted = sorted(set(teams))
-        return PullRequestFacts(
-            number=number,
-            author=pr.user.login,
-            title=pr.title,
-            base_ref=pr.base.ref,
-            head_ref=pr.head.ref,
-            head_sha=pr.head.sha,
-            labels=tuple(label.name for label in pr.labels),
-            changed_files=files,
-            reviews=reviews,
-            statuses=self.commit_statuses(pr.head.sha),
-            teams={t: frozenset(p for p in people if self._member(t, p)) for t in wanted},
-            permissions={p: self.permission(p) for p in sorted(people)},
-        )
+    def pull_facts(self, number: int, wanted: Wanted) -> PullRequestFacts:
+        from maintain_repo.github.pull_facts import gather
 
-    def _completed(self, number: int) -> PullRequest:
+        self._readable(f"read pull request #{number}")
+        return gather(self, number, wanted)
+
+    def completed_pull(self, number: int) -> PullRequest:
         pr = self.repo.get_pull(number)
         _ = pr.head.sha  # load it now, inside the error handling
         return pr
@@ -431,7 +410,7 @@ class Client:
                 states[run.name] = run.conclusion or run.status
             return states
 
-        return self._call(f"read the statuses of {sha[:12]}", read)
+        return self.call(f"read the statuses of {sha[:12]}", read)
 
     def set_status(
         self, sha: str, state: str, context: str, description: str, target_url: str | None = None

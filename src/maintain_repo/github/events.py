@@ -79,6 +79,7 @@ class Comment(_Part):
     body: str | None = None
     user: User | None = None
     created_at: Moment
+    updated_at: Moment | None = None
 
 
 class Repository(_Part):

@@ -300,7 +300,7 @@ def _veto(policy: ApprovalPolicy, context: Context) -> RuleResult | None:
         return RuleResult(DISAPPROVAL, "skipped", f"no veto from {whom}", (), ignored)
     no, yes = noes[-1], (yeses[-1] if yeses else None)
     said = "changes requested by" if no.how == "review" else "disapproved by"
-    if yes is None or no.at > yes.at:
+    if yes is None or no.after(yes):
         return RuleResult(DISAPPROVAL, "disapproved", f"{said} {no.user}", (), ignored)
     lifted = f"{said} {no.user}, lifted by {yes.user}'s approval"
     return RuleResult(DISAPPROVAL, "skipped", lifted, (), ignored)

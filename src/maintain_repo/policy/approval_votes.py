@@ -18,7 +18,8 @@
   count. The latest push is that of the newest commit that counts (history from the
   head, first parents only, without ignored commits), at the time GitHub says it was
   pushed (the repository's activity; for a commit pushed with later ones, the push
-  that brought them). When no time is known (a fork's branch, activity GitHub no
+  that brought them). GitHub's times are to the second: in a tie, a review given to
+  that commit or a later one counts. When no time is known (a fork's branch, activity GitHub no
   longer keeps), a review counts if it was given to that commit or a later one, and
   a comment does not count: nothing places it after the push.
 """
@@ -26,13 +27,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from maintain_repo.model.facts import CommitFact, PullRequestFacts
 from maintain_repo.model.policies import (
     DEFAULT_APPROVE_COMMENTS,
+    DEFAULT_DISAPPROVE_COMMENTS,
+    ApprovalPolicy,
     Methods,
     RuleOptions,
 )
@@ -46,6 +49,16 @@ class Candidate:
     how: str  # "review" | "comment" | "body"
     commit_id: str | None = None  # the commit a review was given to
     edited: bool = False
+    # Where it was listed ("reviews", "comments", "body") and at which index: GitHub's
+    # times are to the second, and within one list the order tells which came first.
+    seq: tuple[str, int] = ("", 0)
+
+    def after(self, other: Candidate) -> bool:
+        """Whether this came after `other`; a tie between different lists is unknown, and
+        answered yes (the later of a veto and its lifting is taken to be the veto)."""
+        if self.at != other.at:
+            return self.at > other.at
+        return self.seq[0] != other.seq[0] or self.seq[1] > other.seq[1]
 
 
 def candidates(
@@ -53,25 +66,24 @@ def candidates(
 ) -> list[Candidate]:
     """Each user's latest candidate by `methods`, oldest first (`state`: the review state
     that says yes, APPROVED or CHANGES_REQUESTED)."""
-    texts = list(default_comments if methods.comments is None else methods.comments)
-    patterns = methods.comment_patterns
+    texts, patterns = _comment_methods(methods, default_comments)
     found: list[Candidate] = []
     if texts or patterns:
         found += [
-            Candidate(c.user, c.created_at, "comment", edited=c.edited)
-            for c in facts.comments
+            Candidate(c.user, c.created_at, "comment", None, c.edited, ("comments", i))
+            for i, c in enumerate(facts.comments)
             if _says(c.body, texts, patterns)
         ]
         found += [
-            Candidate(r.user, r.submitted_at, "comment", r.commit_id)
-            for r in facts.reviews
+            Candidate(r.user, r.submitted_at, "comment", r.commit_id, seq=("reviews", i))
+            for i, r in enumerate(facts.reviews)
             if r.state == "COMMENTED" and _says(r.body, texts, patterns)
         ]
     bodies = methods.github_review_comment_patterns
     if methods.github_review is not False or bodies:
         found += [
-            Candidate(r.user, r.submitted_at, "review", r.commit_id)
-            for r in facts.reviews
+            Candidate(r.user, r.submitted_at, "review", r.commit_id, seq=("reviews", i))
+            for i, r in enumerate(facts.reviews)
             if r.state == state and (not bodies or _says(r.body, (), bodies))
         ]
     if (
@@ -79,7 +91,7 @@ def candidates(
         and facts.created_at is not None
         and _says(facts.body, (), methods.body_patterns)
     ):
-        found.append(Candidate(facts.author, facts.created_at, "body"))
+        found.append(Candidate(facts.author, facts.created_at, "body", seq=("body", 0)))
     return latest_per_user(found)
 
 
@@ -90,9 +102,39 @@ def _says(body: str, texts: Sequence[str], patterns: Sequence[str]) -> bool:
 def latest_per_user(found: Iterable[Candidate]) -> list[Candidate]:
     """Each user's latest candidate (ties: the later one listed), oldest first."""
     latest: dict[str, Candidate] = {}
-    for candidate in sorted(found, key=lambda c: c.at):
+    for candidate in sorted(found, key=_when):
         latest[candidate.user.lower()] = candidate
-    return sorted(latest.values(), key=lambda c: c.at)
+    return sorted(latest.values(), key=_when)
+
+
+def _when(candidate: Candidate) -> tuple[datetime, int]:
+    return candidate.at, candidate.seq[1]
+
+
+def comment_test(policy: ApprovalPolicy) -> Callable[[str], bool] | None:
+    """Whether a comment's body could be a vote under the policy (None: no method of the
+    policy reads comments, so they need not be read)."""
+    said = [
+        _comment_methods(rule.options.methods, DEFAULT_APPROVE_COMMENTS)
+        for rule in policy.rules
+        if rule.requires.count > 0
+    ]
+    veto = policy.policy.disapproval
+    if veto is not None:
+        ways = veto.options.methods
+        said.append(_comment_methods(ways.disapprove or Methods(), DEFAULT_DISAPPROVE_COMMENTS))
+        said.append(_comment_methods(ways.revoke or Methods(), DEFAULT_APPROVE_COMMENTS))
+    said = [(texts, patterns) for texts, patterns in said if texts or patterns]
+    if not said:
+        return None
+    return lambda body: any(_says(body, texts, patterns) for texts, patterns in said)
+
+
+def _comment_methods(
+    methods: Methods, default: Sequence[str]
+) -> tuple[Sequence[str], Sequence[str]]:
+    texts = default if methods.comments is None else methods.comments
+    return texts, methods.comment_patterns
 
 
 def approval_candidates(options: RuleOptions, facts: PullRequestFacts) -> list[Candidate]:
@@ -189,7 +231,11 @@ def last_push(facts: PullRequestFacts, commits: Sequence[CommitFact]) -> LastPus
 def stale(candidate: Candidate, push: LastPush) -> str | None:
     """Why a candidate was given before the latest push (None: after it)."""
     if push.at is not None:
-        if candidate.at > push.at:
+        # A review given to the pushed commit (or a later one) cannot be older than the
+        # push: that settles a tie within GitHub's one-second resolution.
+        if candidate.at > push.at or (
+            candidate.at == push.at and candidate.commit_id in push.since
+        ):
             return None
         return f"given before the push of {push.sha[:7]}"
     if candidate.commit_id is not None:

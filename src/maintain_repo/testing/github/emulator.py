@@ -46,7 +46,9 @@ class Emulator:
     """GitHub's REST API for one repository, served on 127.0.0.1.
 
     users: login -> repository role (read, triage, write, maintain, admin); each gets a token.
-    teams: "org/slug" -> member logins.  git_dir: a bare repository holding the contents.
+    teams: "org/slug" -> member logins.  orgs: organization -> members (besides its teams').
+    git_dir: a bare repository holding the contents (a post-receive hook is added to it, so
+    that pushes show in the repository's activity, stamped with the emulator's clock).
     page_size: the default `per_page`.  clock: what "now" is (default: the real time).
     """
 
@@ -58,10 +60,11 @@ class Emulator:
         git_dir: Path | str | None = None,
         page_size: int = 30,
         clock: Callable[[], datetime] | None = None,
+        orgs: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         if not 1 <= page_size <= 100:
             raise ValueError("page_size is between 1 and 100, as GitHub's per_page")
-        self._state = State(repo, users or {}, teams or {}, clock)
+        self._state = State(repo, users or {}, teams or {}, clock, orgs)
         git = GitRepo(Path(git_dir)) if git_dir is not None else None
         if git is not None:
             try:
@@ -69,6 +72,7 @@ class Emulator:
             except GitError as error:
                 raise ValueError(f"{git_dir} is not a git repository: {error}") from None
         self._core = Core(self._state, git, page_size)
+        self._core.watching = git is not None and git.watch_pushes()
         self._core.control = control.handle
         self._server: HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -285,6 +289,7 @@ class Emulator:
             base_sha = base_sha or state.branches.get(base_ref) or fake_sha("base", base_ref)
             state.branches[head_ref] = head_sha
             state.branches.setdefault(base_ref, base_sha)
+            state.record_activity("0" * 40, head_sha, f"refs/heads/{head_ref}", "branch_creation")
             issue = self._new_issue(author, title or f"Change {head_ref}", body, labels)
             ident = state.next_id()
             changes = [_file(f) for f in files]
@@ -304,6 +309,8 @@ class Emulator:
             before = pull.head_sha
             pull.head_sha = head_sha or fake_sha("push", before, self._state.next_id())
             self._state.branches[pull.head_ref] = pull.head_sha
+            ref = f"refs/heads/{pull.head_ref}"
+            self._state.record_activity(before, pull.head_sha, ref, "push")
             if files is not None:
                 pull.files = [_file(f) for f in files]
             issue.updated_at = self._state.now()

@@ -7,6 +7,7 @@ before they reach git, and `--end-of-options` keeps them from being read as opti
 from __future__ import annotations
 
 import re
+import shlex
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,8 @@ _SHA = re.compile(r"^[0-9a-f]{40}$")
 _BAD_REF = re.compile(r"(^-)|(\.\.)|(@\{)|[\x00-\x20~^:?*\[\\]")
 _STATUS = {"A": "added", "D": "removed", "M": "modified", "R": "renamed", "C": "copied"}
 _RECORD = "\x1e"
+PUSH_LOG = "maintain-emulator-pushes.log"
+ZERO = "0" * 40
 _FIELD = "\x1f"
 
 
@@ -38,6 +41,45 @@ class GitRepo:
     def check(self) -> None:
         """Fail unless the path is a git repository."""
         self._run("rev-parse", "--git-dir")
+
+    # -- pushes: a post-receive hook appends "old new ref" lines to a log, which the
+    # emulator reads before each request (so a push is stamped with the emulator's clock
+    # before anything that follows it).
+
+    @property
+    def _log(self) -> Path:
+        return self.path / PUSH_LOG
+
+    def watch_pushes(self) -> bool:
+        """Install the hook (unless the repository has its own); whether pushes are seen."""
+        hook = self.path / "hooks" / "post-receive"
+        script = f"#!/bin/sh\ncat >> {shlex.quote(str(self._log.resolve()))}\n"
+        if hook.exists() and hook.read_text(errors="replace") != script:
+            return False
+        hook.parent.mkdir(exist_ok=True)
+        hook.write_text(script)
+        hook.chmod(0o755)
+        return True
+
+    def pushes(self, offset: int) -> tuple[list[tuple[str, str, str]], int]:
+        """The (old, new, ref) updates logged after `offset`, and the new offset."""
+        try:
+            with self._log.open("rb") as log:
+                log.seek(offset)
+                data = log.read()
+        except FileNotFoundError:
+            return [], offset
+        complete = data[: data.rfind(b"\n") + 1]  # a line being written waits for the next read
+        updates = []
+        for line in complete.decode(errors="replace").splitlines():
+            parts = line.split()
+            if len(parts) == 3:
+                updates.append((parts[0], parts[1], parts[2]))
+        return updates, offset + len(complete)
+
+    def is_ancestor(self, older: str, newer: str) -> bool:
+        argv = ["git", "--git-dir", str(self.path), "merge-base", "--is-ancestor", older, newer]
+        return subprocess.run(argv, capture_output=True, check=False, timeout=60).returncode == 0
 
     def resolve(self, ref: str) -> str | None:
         """The commit a branch name, tag or sha names, or None."""

@@ -15,6 +15,9 @@ from maintain_repo.testing.github.gitrepo import GitRepo
 from maintain_repo.testing.github.heads import Heads
 from maintain_repo.testing.github.state import (
     BOT_LOGIN,
+    WEB_FLOW,
+    WEB_FLOW_EMAIL,
+    Activity,
     CheckRun,
     Comment,
     CommitInfo,
@@ -563,8 +566,8 @@ class View:
                     "verified_at": None,
                 },
             },
-            "author": None,
-            "committer": None,
+            "author": self._account(info.author_email),
+            "committer": self._account(info.committer_email),
             "parents": [
                 {
                     "sha": p,
@@ -573,6 +576,27 @@ class View:
                 }
                 for p in info.parents
             ],
+        }
+
+    def _account(self, email: str) -> JSON | None:
+        """The GitHub account behind a commit's e-mail address (None: no account has it);
+        commits made on GitHub are committed by `web-flow`."""
+        if email.lower() == WEB_FLOW_EMAIL:
+            return self.user(WEB_FLOW)
+        found = self.state.user_by_email(email)
+        return self.user(found.login) if found is not None else None
+
+    def activity(self, item: Activity) -> JSON:
+        """`activity`: one change to a branch."""
+        return {
+            "id": item.id,
+            "node_id": item.node_id,
+            "before": item.before,
+            "after": item.after,
+            "ref": item.ref,
+            "timestamp": iso(item.timestamp),
+            "activity_type": item.activity_type,
+            "actor": self.user(item.actor) if item.actor is not None else None,
         }
 
     def review(self, review: Review) -> JSON:

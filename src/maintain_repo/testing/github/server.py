@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from maintain_repo.testing.github.exchange import Exchange
 from maintain_repo.testing.github.faults import Fault, FaultBook
-from maintain_repo.testing.github.gitrepo import GitRepo
+from maintain_repo.testing.github.gitrepo import ZERO, GitRepo
 from maintain_repo.testing.github.protocol import ApiError, Context, Reply, Request, not_found
 from maintain_repo.testing.github.render import View
 from maintain_repo.testing.github.routes import Route, all_routes, match
@@ -47,6 +47,8 @@ class Core:
         self.errors: list[str] = []  # tracebacks of the emulator's own failures
         self._exchanges_lock = threading.Lock()
         self._request_ids = itertools.count(1)
+        self.watching = False  # pushes to the git repository are logged (see `GitRepo`)
+        self._push_offset = 0
 
     def exchanges(self) -> list[Exchange]:
         with self._exchanges_lock:
@@ -62,6 +64,7 @@ class Core:
     def dispatch(self, request: Request) -> Reply:
         if request.path.startswith(CONTROL_PREFIX):
             return self._control(request)
+        self._take_pushes()
         request_id = self._request_id()
         fault = self.faults.take(request.method, request.path)
         found = match(self.routes, request.method, request.path)
@@ -84,6 +87,23 @@ class Core:
             reply.rate, reply.pad, reply.unsized = fault.rate, fault.pad, fault.unsized
         self._record(request, reply, fault, user)
         return reply
+
+    def _take_pushes(self) -> None:
+        """Record the pushes made since the last request as the repository's activity."""
+        if self.git is None or not self.watching:
+            return
+        with self.state.lock:
+            updates, self._push_offset = self.git.pushes(self._push_offset)
+            for old, new, ref in updates:
+                if not ref.startswith("refs/heads/"):
+                    continue
+                if old == ZERO:
+                    kind = "branch_creation"
+                elif new == ZERO:
+                    kind = "branch_deletion"
+                else:
+                    kind = "push" if self.git.is_ancestor(old, new) else "force_push"
+                self.state.record_activity(old, new, ref, kind)
 
     def _perform(
         self, request: Request, found: tuple[Route, dict[str, str]] | None, user: User | None

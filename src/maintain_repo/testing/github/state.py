@@ -19,6 +19,9 @@ PERMISSIONS = ("none", "read", "triage", "write", "maintain", "admin")
 BOT_LOGIN = "github-actions[bot]"
 BOT_ID = 41898282
 DEFAULT_LABEL_COLOR = "ededed"
+# Commits made on GitHub (the web editor, "Update branch") are committed by this account.
+WEB_FLOW = "web-flow"
+WEB_FLOW_EMAIL = "noreply@github.com"
 
 
 def rank(permission: str) -> int:
@@ -97,6 +100,21 @@ class CommitInfo:
     committer_email: str
     committer_date: str
     message: str
+
+
+@dataclass(frozen=True)
+class Activity:
+    """A change to a branch, as the repository's activity lists it (pushes, force pushes,
+    branches made and deleted)."""
+
+    id: int
+    node_id: str
+    before: str
+    after: str
+    ref: str  # refs/heads/NAME
+    timestamp: datetime
+    activity_type: str  # push | force_push | branch_creation | branch_deletion | pr_merge
+    actor: str | None
 
 
 @dataclass
@@ -196,6 +214,7 @@ class State:
         users: Mapping[str, str],
         teams: Mapping[str, Sequence[str]],
         clock: Callable[[], datetime] | None = None,
+        orgs: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.lock = threading.RLock()
         self.clock = clock or utcnow
@@ -213,6 +232,11 @@ class State:
         self.teams: dict[tuple[str, str], Team] = {}
         for key, members in teams.items():
             self.add_team(key, members)
+        # organization (lower case) -> members besides those of its teams
+        self.orgs: dict[str, list[str]] = {}
+        for org, members in (orgs or {}).items():
+            self.add_org(org, members)
+        self.activities: list[Activity] = []
         self.labels: dict[str, Label] = {}
         self.issues: dict[int, Issue] = {}
         self.comments: dict[int, Comment] = {}
@@ -274,6 +298,41 @@ class State:
         )
         self.teams[(org.lower(), slug.lower())] = team
         return team
+
+    def add_org(self, org: str, members: Sequence[str]) -> None:
+        unknown = [m for m in members if m.lower() not in self.users]
+        if not org or "/" in org or unknown:
+            raise ValueError(f"organization {org!r}: members must be users ({unknown})")
+        self.orgs.setdefault(org.lower(), []).extend(self.users[m.lower()].login for m in members)
+
+    def org_known(self, org: str) -> bool:
+        return (
+            org.lower() in self.orgs
+            or org.lower() == self.owner.lower()
+            or any(t.org.lower() == org.lower() for t in self.teams.values())
+        )
+
+    def org_member(self, org: str, login: str) -> bool:
+        """A member of the organization: listed for it, or in one of its teams."""
+        teams = [t for t in self.teams.values() if t.org.lower() == org.lower()]
+        people = [*self.orgs.get(org.lower(), []), *(m for t in teams for m in t.members)]
+        return login.lower() in {p.lower() for p in people}
+
+    def user_by_email(self, email: str) -> User | None:
+        """The account a commit's e-mail address belongs to: GitHub's no-reply addresses
+        (`login@users.noreply.github.com`, `ID+login@...`)."""
+        local, _, domain = email.lower().partition("@")
+        if domain != "users.noreply.github.com":
+            return None
+        return self.user(local.partition("+")[2] or local)
+
+    def record_activity(
+        self, before: str, after: str, ref: str, kind: str, actor: str | None = None
+    ) -> Activity:
+        ident = self.next_id()
+        found = Activity(ident, node_id("A", ident), before, after, ref, self.now(), kind, actor)
+        self.activities.append(found)
+        return found
 
     def user(self, login: str) -> User | None:
         return self.users.get(login.lower())

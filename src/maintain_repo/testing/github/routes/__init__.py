@@ -35,6 +35,7 @@ def route(method: str, template: str, handler: Handler, resource: str = "core") 
 
 def all_routes() -> list[Route]:
     from maintain_repo.testing.github.routes import (
+        activity,
         comments,
         issues,
         labels,
@@ -44,7 +45,7 @@ def all_routes() -> list[Route]:
         statuses,
     )
 
-    modules = (meta, issues, labels, comments, search, pulls, statuses)
+    modules = (meta, issues, labels, comments, search, pulls, statuses, activity)
     routes = [r for module in modules for r in module.ROUTES]
     return sorted(routes, key=lambda r: -sum(1 for s in r.template.split("/") if "{" not in s))
 

@@ -56,6 +56,14 @@ def get_org(ctx: Context) -> Reply:
     )
 
 
+def org_member(ctx: Context) -> Reply:
+    """204 for a member of the organization, 404 otherwise (and for an unknown one)."""
+    org, login = ctx.params["org"], ctx.params["username"]
+    if not ctx.state.org_known(org) or not ctx.state.org_member(org, login):
+        raise not_found()
+    return Reply(204)
+
+
 def get_team(ctx: Context) -> Reply:
     return Reply(200, ctx.view.team(_team(ctx)))
 
@@ -113,6 +121,7 @@ ROUTES = [
     route("GET", "/users/{username}", get_user),
     route("GET", "/rate_limit", rate_limit),
     route("GET", "/orgs/{org}", get_org),
+    route("GET", "/orgs/{org}/members/{username}", org_member),
     route("GET", "/orgs/{org}/teams/{team_slug}", get_team),
     route("GET", "/orgs/{org}/teams/{team_slug}/memberships/{username}", team_membership),
     route("GET", "/orgs/{org}/teams/{team_slug}/members", team_members),
