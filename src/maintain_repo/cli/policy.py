@@ -1,4 +1,5 @@
-"""`maintain policy validate|test`: check the policies themselves, and run their tests."""
+"""`maintain policy validate|test|import-policy-bot`: check the policies themselves, run
+their tests, and bring a policy-bot `.policy.yml` over."""
 
 from __future__ import annotations
 
@@ -52,21 +53,38 @@ def add_parser(commands: Any, name: str) -> None:
     test.add_argument("--output", metavar="FILE", help="write the report to FILE")
     for sub in (validate, test):
         add_now(sub)
+    imported = actions.add_parser(
+        "import-policy-bot",
+        help="write a policy-bot .policy.yml as a native ApprovalPolicy",
+        description="Translate a policy-bot .policy.yml to policies/approval.yaml, with "
+        "policy-bot's defaults made explicit and each difference noted as a comment. "
+        "Nothing is written when the file has problems maintain cannot honour; they are "
+        "reported at their line and column (exit 1).",
+    )
+    imported.add_argument(
+        "file", nargs="?", default=".policy.yml", metavar="FILE", help="default: .policy.yml"
+    )
+    imported.add_argument(
+        "--out", metavar="PATH", help="where to write (default: policies/approval.yaml)"
+    )
+    imported.add_argument("--force", action="store_true", help="replace --out if it exists")
 
 
 def run(args: argparse.Namespace) -> int:
     root = root_of(args)
     now = now_of(args)
+    if args.action == "import-policy-bot":
+        return _import(root, args)
     if args.action == "validate":
         from maintain_repo.engine.policies import validate_policies
-        from maintain_repo.model.findings import Report, Summary
+        from maintain_repo.model.findings import Report, Severity, Summary
         from maintain_repo.report import REPORTERS
 
         findings = validate_policies(root, now)
         files = len({f.path for f in findings})
         report = Report(tuple(findings), Summary.of(findings, files=files, records=0), str(root))
         sys.stdout.write(REPORTERS[args.format](report) if findings else "policies are valid\n")
-        return 1 if findings else 0
+        return 1 if any(f.severity is not Severity.NOTE for f in findings) else 0
     from maintain_repo.engine.policies import run_tests
 
     outcomes, problems = run_tests(root, now)
@@ -78,6 +96,26 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(rendered)
     return 1 if problems or any(not o.passed for o in outcomes) else 0
+
+
+def _import(root: Path, args: argparse.Namespace) -> int:
+    from maintain_repo.engine.policybot_import import import_policy_bot
+    from maintain_repo.model.findings import Report, Summary
+    from maintain_repo.report.safe import printable
+    from maintain_repo.report.text import render
+
+    source = Path(args.file) if Path(args.file).is_absolute() else root / args.file
+    out = Path(args.out) if args.out else root / "policies" / "approval.yaml"
+    done = import_policy_bot(root, source, out, force=args.force)
+    shown = done.problems or done.notes
+    if shown:
+        summary = Summary.of(shown, files=1, records=0)
+        sys.stdout.write(render(Report(tuple(shown), summary)))
+    if done.written is None:
+        print("nothing written: fix the problems above (or the policy by hand)", file=sys.stderr)
+        return 1
+    print(f"wrote {printable(str(done.written))} ({len(done.notes)} differences noted)")
+    return 0
 
 
 def _text(outcomes: Sequence[Outcome], problems: Sequence[Finding]) -> str:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from maintain_repo.model.change import Change
     from maintain_repo.model.policies import ApprovalPolicy
     from maintain_repo.policy.approval import Verdict
+    from maintain_repo.policy.approval_source import Source
 
 CONTEXT = "maintain/approval"
 STATES = {"approved": "success", "pending": "pending", "disapproved": "failure", "error": "error"}
@@ -41,20 +42,24 @@ def approve(ops: Ops, number: int, now: datetime) -> Approved:
     from maintain_repo.engine.load import load_policies
     from maintain_repo.git.snapshot import files_at, snapshot
     from maintain_repo.policy.approval import evaluate
+    from maintain_repo.policy.approval_source import choose
+    from maintain_repo.policy.policybot import DEFAULT_PATH as POLICY_BOT
     from maintain_repo.report.approval import render_comment
 
     pull = ops.api.pull(number)
-    base = snapshot(ops.root, _base_ref(ops, pull.base_ref))
-    policies = load_policies([(rel, base.read(rel)) for rel in sorted(base.policies)])
-    if policies.approval is None:
-        verdict = _no_policy(pull.base_ref)
+    ref = _base_ref(ops, pull.base_ref)
+    base = snapshot(ops.root, ref)
+    documents = [(rel, base.read(rel)) for rel in sorted(base.policies)]
+    policies = load_policies(documents)
+    source = choose(documents, files_at(ops.root, ref, [POLICY_BOT]).get(POLICY_BOT))
+    if source is None or source.policy is None:
+        verdict = _unusable(pull.base_ref, source)
         facts = ops.api.pull_facts(number, Wanted())
     else:
-        _, policy = policies.approval
-        facts = ops.api.pull_facts(number, wanted(policy))
+        facts = ops.api.pull_facts(number, wanted(source.policy))
         changed = [p for p in facts.changed_files if p.startswith(f"{RECORDS}/changes/")]
         changes = list(_changes(files_at(ops.root, facts.head_sha, changed)))
-        verdict = evaluate(policy, facts, changes, policies.freezes)
+        verdict = evaluate(source.policy, facts, changes, policies.freezes)
     state = STATES[verdict.status]
     ops.api.set_status(facts.head_sha, state, CONTEXT, verdict.description)
     ops.api.upsert_comment(number, COMMENT, f"{render_comment(verdict, facts)}\n\n{COMMENT}")
@@ -115,13 +120,19 @@ def _changes(files: dict[str, bytes]) -> Iterator[tuple[str, Change]]:
             continue  # `maintain check` on the pull request reports it
 
 
-def _no_policy(branch: str) -> Verdict:
-    from maintain_repo.policy.approval import Verdict
+def _unusable(branch: str, source: Source | None) -> Verdict:
+    """The verdict when there is no approval policy on the base branch, or it has
+    problems: an error that names each one at its file, line and column."""
+    from maintain_repo.policy.approval import RuleResult, Verdict, clip
+    from maintain_repo.policy.approval_problems import INVALID
 
-    return Verdict(
-        status="error",
-        description=f"no valid ApprovalPolicy in policies/ on {branch}"[:140],
-        rules=(),
-        approvers=(),
-        policy_name="",
+    if source is None:
+        text = f"error: no ApprovalPolicy in policies/ (nor a .policy.yml) on {branch}"
+        return Verdict("error", clip(text), (), (), "")
+    problems = tuple(
+        RuleResult(INVALID, "error", f"{f.path}:{f.line}:{f.column}: {f.message}")
+        for f in source.problems
     )
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    text = f"error: the approval policy on {branch} cannot judge: {problems[0].reason}{more}"
+    return Verdict("error", clip(text), problems, (), source.path)

@@ -27,7 +27,9 @@ from maintain_repo.model.kinds import KINDS
 from maintain_repo.model.policies import ApprovalPolicy, PolicyTest, TestRecord
 from maintain_repo.model.waiver import Waiver
 from maintain_repo.policy.approval_problems import problems as approval_problems
+from maintain_repo.policy.approval_source import read_policy_bot
 from maintain_repo.policy.cel import Context, lookup_entry
+from maintain_repo.policy.policybot import DEFAULT_PATH as POLICY_BOT
 from maintain_repo.policy.policyset import Policies
 from maintain_repo.policy.records import evaluate_all
 from maintain_repo.report.safe import printable
@@ -85,15 +87,25 @@ def validate_policies(root: Path, now: datetime) -> list[Finding]:
 def _approval_findings(root: Path) -> Iterator[Finding]:
     """What stops each approval policy from judging (its schema findings come from
     the check; a second approval policy is a policy-conflict, and still checked)."""
+    native = None
     for rel, raw in worktree_documents(root):
         data = mapping_of(raw)
         if data is None or data.get("kind") != "ApprovalPolicy":
             continue
+        native = native or rel
         try:
             policy = ApprovalPolicy.model_validate(data)
         except ValueError:
             continue
         yield from approval_problems(rel, policy)
+    policy_bot = root / POLICY_BOT
+    if policy_bot.is_file() and native is not None:
+        message = f"{native} is the approval policy; this policy-bot file is not read"
+        yield Finding("policy-bot", Severity.NOTE, message, POLICY_BOT, line=1, column=1)
+    elif policy_bot.is_file():
+        source = read_policy_bot(POLICY_BOT, read(str(policy_bot)))
+        yield from source.problems
+        yield from source.notes
 
 
 @dataclass(frozen=True, slots=True)

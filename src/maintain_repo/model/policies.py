@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Discriminator, Field, Tag, model_validator
 
 from maintain_repo.model.common import (
+    LINE,
     Handle,
     Line,
     ServiceId,
@@ -41,7 +42,8 @@ Permission = Literal["admin", "maintain", "write", "triage", "read"]
 # Checked by `maintain policy validate` (a regex that compiles, a known rule, org/team),
 # so that one run reports every problem of an approval policy, with a clear message.
 Regex = Annotated[str, Field(min_length=1, max_length=1000)]
-RuleName = Annotated[str, Field(min_length=1, max_length=100)]
+# A rule's name is free text on one line, as in policy-bot ("two approvals from SRE").
+RuleName = Annotated[str, Field(min_length=1, max_length=100, pattern=LINE)]
 Actor = Annotated[str, Field(min_length=1, max_length=140)]
 
 
@@ -293,7 +295,7 @@ class RuleOptions(Strict):
 class ApprovalRule(Strict):
     """Applies when its `if` predicates hold; approved when `requires` is met."""
 
-    name: PolicyName
+    name: RuleName
     description: Text | None = None
     if_: Predicates = Field(default=Predicates(), alias="if")
     requires: Requires = Requires()

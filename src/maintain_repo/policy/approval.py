@@ -115,7 +115,7 @@ def evaluate(
         broken = RuleResult(INVALID, "error", f"{dotted(pointer)}: {message}{more}")
         status: VerdictStatus = "disapproved" if frozen else "error"
         text = frozen.reason if frozen else f"approval policy is invalid: {broken.reason}"
-        return Verdict(status, _clip(f"{status}: {text}"), (broken, *extra), (), policy.name)
+        return Verdict(status, clip(f"{status}: {text}"), (broken, *extra), (), policy.name)
     context = Context.of(facts, [change for _, change in changes])
     used = _used(policy.policy.approval)
     results = {r.name: _rule(r, context) for r in policy.rules if r.name in used}
@@ -124,7 +124,7 @@ def evaluate(
     shown = (*results.values(), *((veto,) if veto is not None else ()), *extra)
     approvers = _approvers(results.values())
     status, text = _decide(tree, blockers, results, veto, frozen, approvers)
-    return Verdict(status, _clip(text), shown, approvers, policy.name)
+    return Verdict(status, clip(text), shown, approvers, policy.name)
 
 
 def _decide(
@@ -161,7 +161,7 @@ def _approvers(results: Iterable[RuleResult]) -> tuple[str, ...]:
     return tuple(seen.values())
 
 
-def _clip(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
+def clip(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
