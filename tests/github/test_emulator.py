@@ -271,6 +271,55 @@ def bare_repo(tmp_path: Path) -> tuple[Path, Path]:
     return bare, work
 
 
+def test_pushes_show_in_the_repository_activity_with_commit_accounts(
+    make_github: Callable[..., Emulator], bare_repo: tuple[Path, Path]
+) -> None:
+    bare, work = bare_repo
+    ticks = iter(range(10_000))
+    start = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    emu = make_github(git_dir=bare, clock=lambda: start + timedelta(seconds=next(ticks)))
+    _git(work, "checkout", "--quiet", "-b", "feature/x")
+    (work / "new.txt").write_text("a\n")
+    _git(work, "add", ".")
+    bob_wrote = "--author=Bob <bob@users.noreply.github.com>"
+    _git(work, "commit", "--quiet", bob_wrote, "-m", "bob's commit")
+    _git(work, "push", "--quiet", "origin", "feature/x")
+    first = _git(work, "rev-parse", "HEAD")
+    _git(work, "commit", "--quiet", "--amend", "-m", "rewritten")
+    _git(work, "push", "--quiet", "--force", "origin", "feature/x")
+    second = _git(work, "rev-parse", "HEAD")
+
+    bob = emu.token("bob")
+    status, _, items = call(emu, "GET", "/repos/acme/shop/activity?ref=feature/x", bob)
+    assert status == 200
+    assert [(a["activity_type"], a["before"][:7], a["after"]) for a in items] == [
+        ("force_push", first[:7], second),
+        ("branch_creation", "0000000", first),
+    ]
+    assert items[0]["timestamp"] > items[1]["timestamp"]
+    status, _, pushes = call(
+        emu, "GET", "/repos/acme/shop/activity?ref=refs/heads/feature/x&activity_type=push", bob
+    )
+    assert (status, pushes) == (200, [])
+
+    repo = client(emu, "bob").get_repo("acme/shop")
+    pr = repo.create_pull(base="main", head="feature/x", title="X")
+    (listed,) = pr.get_commits()
+    # The author's no-reply address is bob's account; the committer's is nobody's.
+    assert (listed.sha, listed.author.login, listed.committer) == (second, "bob", None)
+
+
+def test_organization_membership(make_github: Callable[..., Emulator]) -> None:
+    emu = make_github(orgs={"partner": ["mallory"]})
+    token = emu.token("bob")
+    assert call(emu, "GET", "/orgs/partner/members/mallory", token)[0] == 204
+    assert call(emu, "GET", "/orgs/partner/members/bob", token)[0] == 404
+    assert call(emu, "GET", "/orgs/acme/members/alice", token)[0] == 204  # a team of acme's
+    assert call(emu, "GET", "/orgs/nowhere/members/alice", token)[0] == 404
+    with pytest.raises(ValueError, match="members must be users"):
+        make_github(orgs={"partner": ["ghost"]})
+
+
 def test_pull_request_follows_pushes_to_git(
     make_github: Callable[..., Emulator], bare_repo: tuple[Path, Path]
 ) -> None:

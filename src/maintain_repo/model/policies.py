@@ -317,6 +317,8 @@ class OrBlock(Strict):
 def _item_kind(value: Any) -> str | None:
     if isinstance(value, str):
         return "rule"
+    if isinstance(value, (AndBlock, OrBlock)):  # serializing a validated policy
+        return "and" if isinstance(value, AndBlock) else "or"
     if isinstance(value, dict) and len(value) == 1 and next(iter(value)) in ("and", "or"):
         return str(next(iter(value)))
     return None

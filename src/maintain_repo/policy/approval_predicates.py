@@ -5,7 +5,6 @@ hold. Regular expressions are searched anywhere in the text (as policy-bot's are
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
@@ -13,6 +12,7 @@ from maintain_repo.model.change import Change
 from maintain_repo.model.facts import PullRequestFacts
 from maintain_repo.model.policies import Predicates, TextPatterns
 from maintain_repo.policy.approval_people import Context, either, not_among
+from maintain_repo.policy.patterns import search
 
 
 class Judged(NamedTuple):
@@ -65,8 +65,8 @@ def judge(predicates: Predicates, context: Context) -> Iterator[Judged]:
 
 
 def _changed(paths: list[str], ignore: list[str], facts: PullRequestFacts) -> Judged:
-    considered = [f for f in facts.changed_files if not any(re.search(i, f) for i in ignore)]
-    hit = next((f for f in considered for p in paths if re.search(p, f)), None)
+    considered = [f for f in facts.changed_files if not any(search(i, f) for i in ignore)]
+    hit = next((f for f in considered for p in paths if search(p, f)), None)
     if hit is not None:
         return Judged("changed_files", True, f"{hit} changed")
     ignoring = f" (ignoring {either(ignore)})" if ignore else ""
@@ -76,7 +76,7 @@ def _changed(paths: list[str], ignore: list[str], facts: PullRequestFacts) -> Ju
 def _only(paths: list[str], facts: PullRequestFacts) -> Judged:
     if not facts.changed_files:
         return Judged("only_changed_files", False, "no files changed")
-    outside = [f for f in facts.changed_files if not any(re.search(p, f) for p in paths)]
+    outside = [f for f in facts.changed_files if not any(search(p, f) for p in paths)]
     if outside:
         more = f" (and {len(outside) - 1} more)" if len(outside) > 1 else ""
         why = f"{outside[0]}{more} does not match {either(paths)}"
@@ -94,17 +94,17 @@ def _labels(wanted: Sequence[str], facts: PullRequestFacts) -> Judged:
 
 
 def _branch(name: str, verb: str, pattern: str, branch: str) -> Judged:
-    if re.search(pattern, branch):
+    if search(pattern, branch):
         return Judged(name, True, f"{verb} {branch}, which matches {pattern}")
     return Judged(name, False, f"{verb} {branch}, which does not match {pattern}")
 
 
 def _title(patterns: TextPatterns, title: str) -> Judged:
-    hit = next((p for p in patterns.matches if re.search(p, title)), None)
+    hit = next((p for p in patterns.matches if search(p, title)), None)
     if hit is not None:
         return Judged("title", True, f"the title matches {hit}")
     if patterns.not_matches:
-        found = next((p for p in patterns.not_matches if re.search(p, title)), None)
+        found = next((p for p in patterns.not_matches if search(p, title)), None)
         if found is None:
             unlike = either(patterns.not_matches)
             return Judged("title", True, f"the title matches none of {unlike}")

@@ -24,6 +24,7 @@ from maintain_repo.model.policies import (
     OrBlock,
     Predicates,
 )
+from maintain_repo.policy.patterns import problem as pattern_problem
 
 ERROR_RULE = "policy-error"
 FREEZE = "freeze-windows"
@@ -128,7 +129,7 @@ def _predicate_problems(predicates: Predicates, pointer: Pointer) -> Iterator[tu
             values = getattr(predicates.title, key)
             patterns += [((*pointer, "title", key, i), v) for i, v in enumerate(values)]
     for where, pattern in patterns:
-        message = _regex_problem(pattern)
+        message = pattern_problem(pattern)
         if message is not None:
             yield where, message
     for key in ("has_author_in", "has_contributor_in", "only_has_contributors_in"):
@@ -142,17 +143,9 @@ def _methods_problems(methods: Methods | None, pointer: Pointer) -> Iterator[tup
         return
     for key in ("comment_patterns", "github_review_comment_patterns", "body_patterns"):
         for index, pattern in enumerate(getattr(methods, key)):
-            message = _regex_problem(pattern)
+            message = pattern_problem(pattern)
             if message is not None:
                 yield (*pointer, key, index), message
-
-
-def _regex_problem(pattern: str) -> str | None:
-    try:
-        re.compile(pattern)
-    except re.error as e:
-        return f"not a valid regular expression: {e}"
-    return None
 
 
 def _actor_problems(actors: Actors, pointer: Pointer) -> Iterator[tuple[Pointer, str]]:

@@ -26,7 +26,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,6 +39,7 @@ from maintain_repo.model.policies import (
     RuleOptions,
 )
 from maintain_repo.policy.approval_people import Context, named, not_among
+from maintain_repo.policy.patterns import search
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +96,7 @@ def candidates(
 
 
 def _says(body: str, texts: Sequence[str], patterns: Sequence[str]) -> bool:
-    return any(t in body for t in texts) or any(re.search(p, body) for p in patterns)
+    return any(t in body for t in texts) or any(search(p, body) for p in patterns)
 
 
 def latest_per_user(found: Iterable[Candidate]) -> list[Candidate]:

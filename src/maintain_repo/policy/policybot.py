@@ -254,6 +254,7 @@ def _predicates(out: Translation, predicates: Any, here: Pointer) -> Any:
                         hint = "write regular expressions under paths or ignore"
                         out.problems.append(((*where, globs), f"{globs} are not supported: {hint}"))
                 _unknown(out, value, where, (*fields, "globs", "ignore_globs"))
+                value = {k: v for k, v in value.items() if k not in ("globs", "ignore_globs")}
             made[key] = value
         else:
             _unknown(out, {key: value}, here, tuple(PREDICATES) + UNSUPPORTED)
