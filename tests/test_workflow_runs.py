@@ -26,6 +26,7 @@ import re
 import subprocess
 import sys
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -304,6 +305,46 @@ def test_approval_posts_the_verdict_for_pull_request_events(world, tmp_path):
     states = [s["state"] for s in emu.statuses(head) if s["context"] == "maintain/approval"]
     assert states[0] == "success"
     assert len([c for c in emu.comments(pull.number) if "maintain:approval" in c["body"]]) == 1
+
+
+def test_a_comment_on_a_pull_request_may_approve_it(tmp_path, make_github):
+    from emulated import client
+
+    repo = make_ops_repo(tmp_path)
+    ticks = itertools.count()
+    start = datetime.now(UTC).replace(microsecond=0)
+    # A second passes at every reading of the clock: the comment comes after the push.
+    emu = make_github(
+        users={"alice": "admin", "bob": "write"},
+        git_dir=repo.origin,
+        clock=lambda: start + timedelta(seconds=next(ticks)),
+    )
+
+    repo.commit_and_push({"policies/approval.yaml": APPROVAL_POLICY}, "approval policy")
+    git(repo.root, "checkout", "-q", "-b", "feature")
+    repo.commit_and_push({"records/services/notes.txt": "x\n"}, "a change", branch="feature")
+    pull = (
+        client(emu, "bob").get_repo(REPOSITORY).create_pull(base="main", head="feature", title="t")
+    )
+    comment = client(emu, "alice").get_repo(REPOSITORY).get_issue(pull.number)
+    said = comment.create_comment("Looks right :+1:")
+    created = emu.webhook("issue_comment", "created", number=pull.number, comment=said.id)
+    ran = run_workflow(
+        "approval.yml", "issue_comment", created, origin=repo.origin, emu=emu, tmp_path=tmp_path
+    )
+    head = emu.pull(pull.number)["head"]["sha"]
+    states = [s["state"] for s in emu.statuses(head) if s["context"] == "maintain/approval"]
+    assert states == ["success"], ran.logs
+    # The incident sync leaves pull request comments alone.
+    incident = run_workflow(
+        "incident-sync.yml",
+        "issue_comment",
+        created,
+        origin=repo.origin,
+        emu=emu,
+        tmp_path=tmp_path,
+    )
+    assert "is a pull request; nothing to do" in incident.logs
 
 
 # -- probes and the status page --------------------------------------------------------------

@@ -159,3 +159,16 @@ def test_check_online_finds_a_hand_written_approval(world, capsys):
         assert ("erin is listed as approver" in out) == bool(expected), out
     # The base repository's own hand-written approval (pull request #88) is found too.
     assert "pull request #88 does not exist" in out
+
+
+def test_a_head_the_clone_lacks_is_fetched(world, tmp_path):
+    # A run on a comment checks out the default branch only: the head commit (and the
+    # change record it holds) is fetched from refs/pull/N/head.
+    repo, emu, number = world
+    lean = tmp_path / "lean"
+    git(tmp_path, "clone", "-q", "--single-branch", "--branch", "main", str(repo.origin), str(lean))
+    _review(emu, "erin", number, "APPROVE")  # write, not SRE
+    assert main(["--root", str(lean), "approve", "--pr", str(number)]) == 0
+    # The change record's high risk was read: the SRE rule applies and waits.
+    assert _state(emu, number) == "pending"
+    assert "high-risk-needs-sre: needs 1 more approval" in _verdicts(emu, number)[0]["body"]

@@ -41,6 +41,12 @@ def add_parser(commands: Any, name: str) -> None:
         default=os.environ.get("GITHUB_EVENT_NAME"),
         help="the event's name (default: $GITHUB_EVENT_NAME)",
     )
+    sync.add_argument(
+        "--approvals",
+        action="store_true",
+        help="judge pull requests only, a comment on one included (it may approve or "
+        "veto); leave issues to the incident sync (the approval workflow's mode)",
+    )
     add_github(sync)
     add_now(sync)
 
@@ -60,7 +66,9 @@ def run(args: argparse.Namespace) -> int:
     root = root_of(args)
     ops = github_ops(args, root, base=event.default_branch)
     now = now_of(args)
-    outcome = sync(ops, event, now, lambda n: approve_pull(ops, n, now))
+    outcome = sync(
+        ops, event, now, lambda n: approve_pull(ops, n, now), approvals=args.approvals
+    )
     say(outcome.summary)
     return 1 if outcome.failed else 0
 

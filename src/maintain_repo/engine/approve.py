@@ -58,12 +58,30 @@ def approve(ops: Ops, number: int, now: datetime) -> Approved:
     else:
         facts = ops.api.pull_facts(number, wanted(source.policy))
         changed = [p for p in facts.changed_files if p.startswith(f"{RECORDS}/changes/")]
-        changes = list(_changes(files_at(ops.root, facts.head_sha, changed)))
+        changes = list(_changes(_head_files(ops, number, facts.head_sha, changed)))
         verdict = evaluate(source.policy, facts, changes, policies.freezes)
     state = STATES[verdict.status]
     ops.api.set_status(facts.head_sha, state, CONTEXT, verdict.description)
     ops.api.upsert_comment(number, COMMENT, f"{render_comment(verdict, facts)}\n\n{COMMENT}")
     return Approved(verdict, facts.head_sha, state)
+
+
+def _head_files(ops: Ops, number: int, sha: str, rels: list[str]) -> dict[str, bytes]:
+    """The change records as the head commit holds them; a head the clone lacks (a run
+    on a comment checks out the default branch; a fork's commits) is fetched first."""
+    from maintain_repo.errors import UsageError
+    from maintain_repo.git.branches import fetch_pull_head
+    from maintain_repo.git.snapshot import files_at
+
+    if not rels:
+        return {}
+    try:
+        return files_at(ops.root, sha, rels)
+    except UsageError:
+        problem = fetch_pull_head(ops.root, number, ops.token)
+        if problem is not None:
+            ops.say(problem)
+    return files_at(ops.root, sha, rels)
 
 
 def _base_ref(ops: Ops, branch: str) -> str:

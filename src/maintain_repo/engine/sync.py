@@ -6,7 +6,8 @@
   active again.
 - `issue_comment`: slash commands from people with triage permission or
   more update the record; others get a polite refusal.
-- `pull_request`, `pull_request_review`: the change approval check.
+- `pull_request`, `pull_request_review`: the change approval check; with
+  `--approvals`, a comment on a pull request too (it may approve or veto).
 
 The payload is read through `github.events` (typed; a wrong field is a usage
 error). Titles, bodies and comments are data: they are parsed, cleaned and
@@ -52,14 +53,27 @@ class Outcome:
     failed: bool = False
 
 
-def sync(ops: Ops, event: Event, now: datetime, approve: Callable[[int], Outcome]) -> Outcome:
-    """Act on one event; actions we do not handle are a no-op."""
+def sync(
+    ops: Ops,
+    event: Event,
+    now: datetime,
+    approve: Callable[[int], Outcome],
+    *,
+    approvals: bool = False,
+) -> Outcome:
+    """Act on one event; actions we do not handle are a no-op. With `approvals` (the
+    approval workflow), only pull requests are judged, a comment on one included (it
+    may approve or veto it); issues are left to the incident sync."""
     if event.pull_number is not None:
         return approve(event.pull_number)
     issue = event.issue
     assert issue is not None  # read_event gives every issues/issue_comment event its issue
     if issue.pull_request is not None:
+        if approvals and event.comment is not None:
+            return approve(issue.number)
         return Outcome(f"#{issue.number} is a pull request; nothing to do")
+    if approvals:
+        return Outcome(f"#{issue.number} is an issue: the incident sync acts on it")
     if event.sender_login == ops.api.login:
         return Outcome(f"{event.name}.{event.action} was caused by maintain itself; nothing to do")
     if INCIDENT_LABEL in issue.label_names:

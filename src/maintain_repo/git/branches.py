@@ -51,6 +51,17 @@ class _Clone:
 def fetch_proposals(root: Path, token: str | None = None) -> str | None:
     """Fetch the record branches from origin; None when done (or there is no origin to
     fetch from), else why it failed, to show as a note (what the clone has is still read)."""
+    return _fetch(root, token, ["--prune", _REFSPEC], "the record branches")
+
+
+def fetch_pull_head(root: Path, number: int, token: str | None = None) -> str | None:
+    """Fetch a pull request's head (`refs/pull/N/head`, which holds a fork's commits too)
+    into `refs/remotes/origin/pull/N`; None when done, else why not."""
+    refspec = f"+refs/pull/{int(number)}/head:refs/remotes/origin/pull/{int(number)}"
+    return _fetch(root, token, [refspec], f"pull request #{number}'s head")
+
+
+def _fetch(root: Path, token: str | None, args: list[str], what: str) -> str | None:
     clone = _clone(root)
     if clone is None or "origin" not in _git(clone, "remote").split():
         return None
@@ -58,7 +69,7 @@ def fetch_proposals(root: Path, token: str | None = None) -> str | None:
     env = _credentials(url, token)
     try:
         done = subprocess.run(
-            ["git", "fetch", "--quiet", "--no-tags", "--prune", "origin", _REFSPEC],
+            ["git", "fetch", "--quiet", "--no-tags", "origin", *args],
             cwd=clone.top,
             env=env,
             capture_output=True,
@@ -67,12 +78,12 @@ def fetch_proposals(root: Path, token: str | None = None) -> str | None:
             check=False,
         )
     except subprocess.TimeoutExpired:
-        return f"fetching the record branches from origin took over {FETCH_TIMEOUT:.0f} s"
+        return f"fetching {what} from origin took over {FETCH_TIMEOUT:.0f} s"
     except OSError as e:
-        return f"could not run git to fetch the record branches: {e.strerror}"
+        return f"could not run git to fetch {what}: {e.strerror}"
     if done.returncode != 0:
         reason = (done.stderr.strip().splitlines() or ["unknown error"])[-1]
-        return redact(f"could not fetch the record branches from origin: {reason}")
+        return redact(f"could not fetch {what} from origin: {reason}")
     return None
 
 

@@ -77,6 +77,10 @@ class GitRepo:
                 updates.append((parts[0], parts[1], parts[2]))
         return updates, offset + len(complete)
 
+    def set_pull_head(self, number: int, sha: str) -> None:
+        """`refs/pull/N/head`, as GitHub keeps one for every pull request."""
+        self._run("update-ref", f"refs/pull/{int(number)}/head", sha)
+
     def is_ancestor(self, older: str, newer: str) -> bool:
         argv = ["git", "--git-dir", str(self.path), "merge-base", "--is-ancestor", older, newer]
         return subprocess.run(argv, capture_output=True, check=False, timeout=60).returncode == 0

@@ -25,6 +25,8 @@ class Heads:
         head = self.git.branch(pull.head_ref)
         base = self.git.branch(pull.base_ref)
         if head is not None:
+            if pull.number and head != pull.head_sha:
+                self.git.set_pull_head(pull.number, head)
             pull.head_sha = head
         if base is not None and pull.merged_at is None:
             pull.base_sha = base

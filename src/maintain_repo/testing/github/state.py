@@ -132,6 +132,7 @@ class PullData:
     merged_at: datetime | None = None
     merged_by: str | None = None
     merge_commit_sha: str | None = None
+    number: int = 0  # its number, for `refs/pull/N/head` in the git repository
 
 
 @dataclass

@@ -91,6 +91,9 @@ def create_pull(ctx: Context) -> Reply:
         pull=pull,
     )
     state.issues[issue.number] = issue
+    pull.number = issue.number
+    if ctx.git is not None:
+        ctx.git.set_pull_head(issue.number, head_sha)
     rendered = ctx.view.pull(issue)
     return Reply(201, rendered, {"location": rendered["url"]})
 
