@@ -30,7 +30,7 @@ def status_description(verdict: Verdict) -> str:
 
 def render_comment(verdict: Verdict, facts: PullRequestFacts) -> str:
     """Markdown for the pull request's comment: the verdict, each rule, and the
-    reviews that did not count."""
+    approvals that did not count."""
     lines = [
         f"## {_MARK[verdict.status]} Approval: {verdict.status}",
         "",
@@ -44,7 +44,7 @@ def render_comment(verdict: Verdict, facts: PullRequestFacts) -> str:
         lines += ["", f"Approved by: {', '.join(markdown(a) for a in verdict.approvers)}"]
     dismissed = list(_dismissed(verdict.rules))
     if dismissed:
-        lines += ["", "**Reviews that did not count**", "", *dismissed]
+        lines += ["", "**Approvals that did not count**", "", *dismissed]
     return "\n".join(lines) + "\n"
 
 
@@ -66,7 +66,7 @@ def _table(rules: tuple[RuleResult, ...]) -> list[str]:
 
 
 def _dismissed(rules: tuple[RuleResult, ...]) -> list[str]:
-    """One line per review that did not count and why, naming the rules it did not count for."""
+    """One line per approval that did not count and why, naming the rules it did not count for."""
     by_review: dict[tuple[str, str], list[str]] = {}
     for rule in rules:
         for login, why in rule.dismissed:
