@@ -66,9 +66,7 @@ def run(args: argparse.Namespace) -> int:
     root = root_of(args)
     ops = github_ops(args, root, base=event.default_branch)
     now = now_of(args)
-    outcome = sync(
-        ops, event, now, lambda n: approve_pull(ops, n, now), approvals=args.approvals
-    )
+    outcome = sync(ops, event, now, lambda n: approve_pull(ops, n, now), approvals=args.approvals)
     say(outcome.summary)
     return 1 if outcome.failed else 0
 
