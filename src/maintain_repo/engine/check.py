@@ -8,6 +8,7 @@ pre-commit passes them) still sees broken links to and from the rest.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 import os
@@ -40,6 +41,7 @@ from maintain_repo.store.repo import SETTINGS, Selection, policy_files, record_f
 from maintain_repo.store.source import NotARegularFile, read, unreadable
 
 if TYPE_CHECKING:
+    from maintain_repo.engine.dynamic import Subject
     from maintain_repo.git.snapshot import Snapshot
 
 
@@ -108,10 +110,17 @@ def check(options: CheckOptions) -> CheckRun:
         from maintain_repo.engine.base import base_findings
 
         repo_findings.extend(base_findings(root, snapshot, set(records), run.facts))
-    run.cache.save(present)
     findings.extend(repo_findings)
     now = options.now or datetime.now(UTC)
-    findings.extend(_dynamic(root, base, documents, records, run, now))
+    # With paths (pre-commit), only the findings about them are reported: the dynamic
+    # policies are evaluated on those records alone (all of them when a policy changed).
+    judged = (
+        records
+        if selection is None or any(rel in chosen for rel in policy_paths)
+        else [rel for rel in records if rel in selection]
+    )
+    findings.extend(_dynamic(root, base, documents, records, judged, run, now))
+    run.cache.save(present)
     if stated_ahead(run.latest, now):  # a record may state a time after now: judge those
         findings.extend(future_in(base, (f for rel in records if (f := run.facts(rel))), now))
     if options.online is not None:
@@ -146,21 +155,27 @@ def _dynamic(
     base: str,
     documents: Sequence[tuple[str, bytes]],
     records: list[str],
+    judged: list[str],
     run: _Run,
     now: datetime,
 ) -> list[Finding]:
-    """Findings of policies that read the clock or other records (never cached)."""
+    """Findings of policies that read the clock or other records (never cached), on
+    the `judged` records they may apply to; `lookup()` answers from every record."""
     from maintain_repo.engine.context import may_be_dynamic
 
     if not may_be_dynamic(documents):
         return []
-    from maintain_repo.engine.dynamic import dynamic_findings
-
+    subjects = run.dynamic_subjects(judged)
+    if not subjects:
+        return []
     policies = policies_for(base)
     if not policies.dynamic:
         return []
-    facts = [fact for rel in records if (fact := run.facts(rel)) is not None]
-    return dynamic_findings(root, policies, facts, now)
+    from maintain_repo.engine.dynamic import dynamic_findings, table_of
+
+    facts = [fact for rel in records if (fact := run.facts(rel)) is not None and fact.valid]
+    lookup = table_of([(f.path, f.id, f.kind, f.status) for f in facts])
+    return dynamic_findings(root, policies, subjects, lookup, now)
 
 
 def _rule_settings(run: _Run, base: str, *, enforce_base: bool) -> dict[str, Any]:
@@ -277,6 +292,8 @@ class _Run:
                 findings = [Finding.from_json(f) for f in self.cache.repo_findings]
                 covers = self.cache.repo_extra.get("covers", {})
                 self.latest = self.cache.repo_extra.get("latest")
+                placed = self.cache.repo_extra.get("placed", {})
+                findings = [self._still_placed(f, placed) for f in findings]
                 return findings, [RecordFacts.from_json(rel, raw) for rel, raw in covers.items()]
             except (ValueError, KeyError, TypeError, AttributeError):
                 self.cache.discarded = True
@@ -294,12 +311,31 @@ class _Run:
             policies = policies_for(self.base)
             findings.extend(waiver_lengths(covers, policies.sla, policies.calendar))
         self.latest = latest_of(facts)
+        # Placed now, while they are new: a warm run reuses them without reading any file
+        # (the repository key follows facts, not bytes: a file edited without changing
+        # its facts, a comment added, has its findings placed again).
+        findings = locate(Path(self.base), findings)
+        placed = {f.path: self.entries[f.path].sha for f in findings if f.path in self.entries}
         self.cache.set_repo(
             key,
             [f.to_json() for f in findings],
-            {"covers": {f.path: f.to_json() for f in covers}, "latest": self.latest},
+            {
+                "covers": {f.path: f.to_json() for f in covers},
+                "latest": self.latest,
+                "placed": placed,
+            },
         )
         return findings, covers
+
+    def _still_placed(self, finding: Finding, placed: dict[str, str]) -> Finding:
+        """The finding as cached, or without its position when its file's bytes are not
+        the ones it was placed in (the final `locate` places it again)."""
+        if finding.pointer is None or finding.line is None:
+            return finding
+        entry = self.entries.get(finding.path)
+        if entry is not None and entry.sha and placed.get(finding.path) == entry.sha:
+            return finding
+        return dataclasses.replace(finding, line=None, column=None)
 
     def _repo_key(self, records: list[str], documents: list[str]) -> str:
         digest = hashlib.sha256()
@@ -308,6 +344,29 @@ class _Run:
         for rel in documents:
             digest.update(f"{rel}\0{self.entries[rel].sha}\n".encode())
         return digest.hexdigest()
+
+    def dynamic_subjects(self, rels: list[str]) -> list[Subject]:
+        """The records among `rels` that dynamic policies may find at fault, with what
+        the per-file stage kept of them (read from the file when the cache lost it)."""
+        from maintain_repo.engine.dynamic import Subject, subject_of
+
+        subjects = []
+        for rel in rels:
+            entry = self.entries[rel]
+            if rel in self.fresh:
+                stored = self.fresh[rel].get("dynamic")
+                if stored is None:
+                    continue
+            elif entry.dynamic:
+                stored = self.cache.dynamic_of(rel, entry.sha)
+            else:
+                continue
+            fact = self.facts(rel)
+            if fact is None or fact.kind is None:
+                continue
+            subject = subject_of(rel, fact.kind, stored)
+            subjects.append(subject if subject is not None else Subject(rel, fact.kind, None))
+        return subjects
 
     def facts(self, rel: str) -> RecordFacts | None:
         """The record facts of `rel` (decoded from the cache or just computed)."""

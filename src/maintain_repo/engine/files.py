@@ -9,6 +9,7 @@ imports it only when some file is not in the cache.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, cast
@@ -96,7 +97,7 @@ def _check_record(rel: str, data: bytes, policies: Policies | None) -> dict[str,
         # should not be reported as broken on top of the real problem.
         stem = PurePosixPath(rel).stem if kind_name is not None else None
         return _result(findings, RecordFacts(rel, kind_name, stem, None, False))
-    text, content = loaded
+    text, content, root = loaded
     record_id = content.get("id") if isinstance(content.get("id"), str) else None
     status = content.get("status") if isinstance(content.get("status"), str) else None
     stem = PurePosixPath(rel).stem if kind_name is not None else None
@@ -106,6 +107,7 @@ def _check_record(rel: str, data: bytes, policies: Policies | None) -> dict[str,
     kind = KINDS[kind_name]
     identity = list(identity_findings(rel, kind_name, content))
     findings.extend(identity)
+    dynamic = None
     if not any(f.rule == "record-kind" for f in identity):
         record, found = record_findings(kind, rel, content, policies)
         findings.extend(found)
@@ -113,7 +115,29 @@ def _check_record(rel: str, data: bytes, policies: Policies | None) -> dict[str,
             references = tuple(record.references())
             extra = with_latest(record.extra_facts(), record)  # for timestamp-future
             facts = RecordFacts(rel, kind_name, record.id, record.status, True, references, extra)
-    return _result(locate_findings(findings, text), facts)
+            dynamic = _dynamic(kind_name, content, root, policies)
+    result = _result(locate_findings(findings, text), facts)
+    if dynamic is not None:
+        result["dynamic"] = dynamic
+    return result
+
+
+def _dynamic(
+    kind: str, content: dict[str, Any], root: tuple[int, int], policies: Policies | None
+) -> dict[str, Any] | None:
+    """What the policies that read the clock or other records need of this record on
+    every run (`engine.dynamic`): which of them apply, the record's data (so no run
+    parses it again) and where it starts (where their findings point)."""
+    if policies is None or not policies.records:
+        return None
+    applicable = policies.dynamic_for(kind, content)
+    if not applicable:
+        return None
+    try:
+        json.dumps(content)
+    except (TypeError, ValueError):  # a value JSON cannot hold: read the file each run
+        return {"policies": applicable, "data": None, "root": list(root)}
+    return {"policies": applicable, "data": content, "root": list(root)}
 
 
 def record_findings(
@@ -145,7 +169,7 @@ def _check_policy(rel: str, data: bytes) -> dict[str, Any]:
     loaded = _load(rel, data, findings)
     if loaded is None:
         return _result(findings, None)
-    text, content = loaded
+    text, content, _ = loaded
     doc_kind = content.get("kind")
     model = document_model(doc_kind) if isinstance(doc_kind, str) else None
     if model is None:
@@ -202,8 +226,10 @@ def _settings_findings(rel: str, settings: Settings) -> list[Finding]:
     return findings
 
 
-def _load(rel: str, data: bytes, findings: list[Finding]) -> tuple[str, dict[str, Any]] | None:
-    """The text and top-level mapping of a file, or None with a finding added."""
+def _load(
+    rel: str, data: bytes, findings: list[Finding]
+) -> tuple[str, dict[str, Any], tuple[int, int]] | None:
+    """The text, top-level mapping and where it starts, or None with a finding added."""
     text = decode(data)
     if isinstance(text, YamlProblem):
         findings.append(_problem(rel, text))
@@ -226,7 +252,7 @@ def _load(rel: str, data: bytes, findings: list[Finding]) -> tuple[str, dict[str
             )
         )
         return None
-    return text, document.data
+    return text, document.data, document.root
 
 
 def _problem(rel: str, problem: YamlProblem) -> Finding:

@@ -88,3 +88,26 @@ class Policies:
             context = Context.of(data, _EPOCH, self.settings_map, lambda _: None)
             found.extend(evaluate_all(self.static, path, record.kind, data, context))
         return found
+
+    def dynamic_for(self, kind: str, data: dict[str, Any]) -> list[str]:
+        """The dynamic policies (by path) that may find something in this record on some
+        run: those of its kind whose `match.condition` holds, or reads the clock or other
+        records itself (or fails: the run that evaluates it reports why). Judged with the
+        record's own result, so a warm run evaluates no other record."""
+        candidates = [p for p in self.dynamic if p.applies_to(kind)]
+        if not candidates:
+            return []
+        from maintain_repo.policy.cel import CelError, Context, evaluate
+
+        context = Context.of(data, _EPOCH, self.settings_map, lambda _: None)
+        applicable = []
+        for policy in candidates:
+            condition = policy.condition
+            if condition is not None and not condition.dynamic:
+                try:
+                    if evaluate(condition, context, f"{policy.path}#match.condition") is False:
+                        continue
+                except CelError:
+                    pass  # evaluated again on every run, where its error is reported
+            applicable.append(policy.path)
+        return applicable

@@ -7,6 +7,9 @@ Two files live in the cache directory:
   the repository-wide rules, keyed by the facts of all records together.
 - `facts` — the record facts themselves (ids, statuses, references), read
   only when the repository-wide rules must run again.
+- `dynamic` — for records that policies reading the clock or other records
+  apply to: which policies, the parsed record and where it starts. Every run
+  evaluates those policies again from here, without parsing YAML.
 
 A result is reused only when the bytes hash the same and the tool
 fingerprint (our code plus the validating libraries) is unchanged; the stat
@@ -45,7 +48,8 @@ DEFAULT_DIR = ".maintain-cache"
 INDEX = "check-index.json"
 DELTA = "check-index.delta.json"
 FACTS = "check-facts.json"
-FORMAT = 3
+DYNAMIC = "check-dynamic.json"
+FORMAT = 4
 # A file modified this recently may change again within the same mtime
 # tick; its stat signature is not recorded (git calls this "racy").
 RACY_NS = 2_000_000_000
@@ -146,6 +150,7 @@ class Entry:
     facts_hash: str | None
     findings: list[Any]
     settings: dict[str, Any] | None
+    dynamic: bool = False  # the dynamic file holds what clock-reading policies need of it
 
 
 class CheckCache:
@@ -163,6 +168,9 @@ class CheckCache:
         self._facts: dict[str, Any] | None = None
         self._new_facts: dict[str, Any] = {}
         self._facts_dirty = False
+        self._dynamic: dict[str, Any] | None = None
+        self._new_dynamic: dict[str, Any] = {}
+        self._dynamic_dirty = False
         # The index is written in full now and then; in between, only the
         # entries that changed go to a small delta file (a pre-commit run
         # that re-checks one record should not rewrite 10,000 entries).
@@ -216,7 +224,8 @@ class CheckCache:
             if not isinstance(header, dict):
                 raise ValueError("no header")
             if header.get("format") != FORMAT or header.get("tool") != self.tool:
-                self._dirty = self._facts_dirty = True  # another version's: stale, not corrupt
+                # another version's: stale, not corrupt
+                self._dirty = self._facts_dirty = self._dynamic_dirty = True
                 return None
             digest = self._sign(payload)
             if not isinstance(header.get("hmac"), str) or not hmac.compare_digest(
@@ -233,7 +242,7 @@ class CheckCache:
 
     def _corrupt(self) -> None:
         self.discarded = True
-        self._dirty = self._facts_dirty = True
+        self._dirty = self._facts_dirty = self._dynamic_dirty = True
 
     def _changed(self, rel: str, entry: Entry | None) -> None:
         self._delta[rel] = entry
@@ -271,15 +280,19 @@ class CheckCache:
         not only on the file and the policies) is stored so that no later run matches it."""
         facts = result.get("facts")
         previous = self.entries.get(rel)
+        dynamic = result.get("dynamic")
         entry = Entry(
             _trusted_stat(stat, mtime_ns) if reusable else None,
             sha if reusable else "",
             facts_hash(facts) if facts is not None else None,
             result["findings"],
             result.get("settings"),
+            dynamic is not None,
         )
         self.entries[rel] = entry
         self._changed(rel, entry)
+        if dynamic is not None and reusable:
+            self._new_dynamic[rel] = [sha, dynamic]
         if facts is not None and (previous is None or previous.facts_hash != entry.facts_hash):
             # New facts; unchanged ones are already in the facts file.
             self._new_facts[rel] = [entry.facts_hash, facts]
@@ -310,6 +323,25 @@ class CheckCache:
             return stored[1]
         return None
 
+    def dynamic(self) -> dict[str, Any]:
+        """rel -> [sha, what dynamic policies need]; read from disk on first use."""
+        if self._dynamic is None:
+            loaded = self._read(self.directory / DYNAMIC) if self.directory is not None else None
+            found = loaded[0] if loaded is not None and isinstance(loaded[0], dict) else {}
+            self._dynamic = found
+        if self._new_dynamic:
+            self._dynamic.update(self._new_dynamic)
+            self._new_dynamic = {}
+            self._dynamic_dirty = True
+        return self._dynamic
+
+    def dynamic_of(self, rel: str, sha: str) -> Any:
+        """What dynamic policies need of `rel`, if stored for these very bytes."""
+        stored = self.dynamic().get(rel)
+        if isinstance(stored, list) and len(stored) == 2 and stored[0] == sha:
+            return stored[1]
+        return None
+
     def set_repo(self, key: str, findings: list[Any], extra: dict[str, Any]) -> None:
         self.repo_key, self.repo_findings, self.repo_extra = key, findings, extra
         self._dirty = True
@@ -328,6 +360,17 @@ class CheckCache:
                 if self._facts_dirty or len(facts) != len(self._facts):
                     self._write(self.directory / FACTS, facts)
                     self._facts, self._facts_dirty = facts, False
+            if self._new_dynamic:
+                self.dynamic()
+            if self._dynamic is not None:
+                kept = {
+                    rel: value
+                    for rel, value in self._dynamic.items()
+                    if (entry := self.entries.get(rel)) is not None and entry.dynamic
+                }
+                if self._dynamic_dirty or len(kept) != len(self._dynamic):
+                    self._write(self.directory / DYNAMIC, kept)
+                    self._dynamic, self._dynamic_dirty = kept, False
             if self._dirty:
                 self._save_index(self.directory)
                 self._dirty = False
@@ -355,7 +398,14 @@ class CheckCache:
 
 
 def _row(entry: Entry) -> list[Any]:
-    return [entry.stat, entry.sha, entry.facts_hash, entry.findings, entry.settings]
+    return [
+        entry.stat,
+        entry.sha,
+        entry.facts_hash,
+        entry.findings,
+        entry.settings,
+        entry.dynamic,
+    ]
 
 
 def _trusted_stat(stat: Stat, mtime_ns: int) -> Stat | None:
@@ -363,7 +413,7 @@ def _trusted_stat(stat: Stat, mtime_ns: int) -> Stat | None:
 
 
 def _entry(value: Any) -> Entry:
-    stat, sha, fhash, findings, settings = value
+    stat, sha, fhash, findings, settings, dynamic = value
     if stat is not None:
         if not (isinstance(stat, list) and len(stat) == 4 and all(type(s) is int for s in stat)):
             raise ValueError("bad stat")
@@ -373,9 +423,10 @@ def _entry(value: Any) -> Entry:
         and (fhash is None or isinstance(fhash, str))
         and isinstance(findings, list)
         and (settings is None or _settings_shape(settings))
+        and isinstance(dynamic, bool)
     ):
         raise ValueError("bad entry")
-    return Entry(stat, sha, fhash, findings, settings)
+    return Entry(stat, sha, fhash, findings, settings, dynamic)
 
 
 def _settings_shape(settings: Any) -> bool:

@@ -58,6 +58,9 @@ class Document:
     data: Any
     # Where each key (or list item) starts: 1-based line and column.
     positions: dict[Pointer, tuple[int, int]] = field(default_factory=dict)
+    # Where the top-level value starts (what a finding about the whole record points at),
+    # known without asking for positions.
+    root: tuple[int, int] = (1, 1)
 
     def locate(self, pointer: Pointer) -> tuple[int, int]:
         """Line and column of `pointer` (its key, or list item), or of its closest
@@ -66,7 +69,7 @@ class Document:
             position = self.positions.get(pointer[:end])
             if position is not None:
                 return position
-        return 1, 1
+        return self.root
 
 
 def locate_findings(findings: list[Finding], text: str) -> list[Finding]:
@@ -258,6 +261,7 @@ class _Builder:
     def build(self, events: Iterable[ev.Event]) -> Document:
         stream = iter(events)
         data: Any = None
+        root = (1, 1)
         documents = 0
         for event in stream:
             if isinstance(event, ev.DocumentStartEvent):
@@ -275,8 +279,9 @@ class _Builder:
             elif isinstance(event, ev.StreamEndEvent):
                 break
             elif not isinstance(event, ev.StreamStartEvent | ev.DocumentEndEvent):
+                root = _mark(event)
                 data = self._node(event, stream, (), 0, None)
-        return Document(data, self.positions or {})
+        return Document(data, self.positions or {}, root)
 
     def _node(
         self,
