@@ -1,15 +1,22 @@
 """Record policies that read the clock (`now`) or other records (`lookup()`).
 
 Their answers change without the record changing, so their findings are not
-cached; what they need of each record is. When a file is checked, the policies
-of this kind are sorted once: a policy whose `match.condition` reads neither the
-clock nor other records and is false on the record never applies to it until
-the file changes (an incident that is resolved is not in triage), so it is not
-evaluated again. For the others the cache keeps the record's parsed data and
-where it starts (`engine.files`), and every run evaluates them from there:
-a warm run parses no YAML, and evaluates only the records that may be found
-at fault (`Subject`). The expressions come from the repository, so they run in
-sandboxed children (`maintain_repo.sandbox`), in parallel when there are many.
+cached as the file's; what they need of each record is. When a file is
+checked, the policies of its kind are sorted once: a policy whose
+`match.condition` reads neither the clock nor other records and is false on the
+record never applies to it until the file changes (a resolved incident is not
+in triage), so it is not evaluated again. For the others the cache keeps the
+record's parsed data and where it starts (`engine.files`):
+
+- policies that read the clock are evaluated on every run, from that data (no
+  YAML is parsed);
+- policies that read only other records keep their verdict with the answers
+  `lookup()` gave (`Memo`): it is reused while every one of those answers is
+  the same, and evaluated again when one changed.
+
+A pre-commit run evaluates only the records it reports on (`engine.check`). The
+expressions come from the repository, so they run in sandboxed children
+(`maintain_repo.sandbox`), in parallel when there are many.
 """
 
 from __future__ import annotations
@@ -23,13 +30,43 @@ from typing import Any
 
 from maintain_repo.model.findings import Finding
 from maintain_repo.policy.cel import Context, lookup_entry
-from maintain_repo.policy.policyset import Policies
-from maintain_repo.policy.records import evaluate_all
+from maintain_repo.policy.records import CompiledPolicy, evaluate_all
+from maintain_repo.sandbox import guard as sandbox
 from maintain_repo.sandbox.machine import PARALLEL_THRESHOLD, cpus
 from maintain_repo.sandbox.pool import imap
 from maintain_repo.store.yaml import read_mapping
 
 LookupTable = Callable[[str], Mapping[str, Any] | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Memo:
+    """The verdict of the policies that read only other records, on one record, and the
+    answers `lookup()` gave them (id -> answer; None: no such record)."""
+
+    answers: dict[str, Any]
+    findings: list[dict[str, Any]]
+
+    def holds(self, lookup: LookupTable) -> bool:
+        return all(lookup(rid) == answer for rid, answer in self.answers.items())
+
+    def to_json(self) -> dict[str, Any]:
+        return {"answers": self.answers, "findings": self.findings}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Memo | None:
+        if not isinstance(data, dict):
+            return None
+        answers, findings = data.get("answers"), data.get("findings")
+        if not (isinstance(answers, dict) and isinstance(findings, list)):
+            return None
+        if not all(answer is None or isinstance(answer, dict) for answer in answers.values()):
+            return None
+        try:
+            [Finding.from_json(f) for f in findings]
+        except (ValueError, KeyError, TypeError):
+            return None
+        return cls(answers, findings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,16 +78,19 @@ class Subject:
     policies: tuple[str, ...] | None  # by path; None: every dynamic policy of its kind
     data: dict[str, Any] | None = None  # None: read and parse the file
     root: tuple[int, int] | None = None  # where the record starts
+    memo: Memo | None = None
 
 
-def subject_of(path: str, kind: str, stored: Any) -> Subject | None:
+def subject_of(path: str, stored: Any) -> Subject | None:
     """The subject from what the per-file stage stored (`engine.files._dynamic`); None
     when that is not of the expected shape (the caller then reads the file)."""
     if not isinstance(stored, dict):
         return None
-    names, data, root = stored.get("policies"), stored.get("data"), stored.get("root")
+    kind, names = stored.get("kind"), stored.get("policies")
+    data, root = stored.get("data"), stored.get("root")
     if not (
-        isinstance(names, list)
+        isinstance(kind, str)
+        and isinstance(names, list)
         and all(isinstance(n, str) for n in names)
         and (data is None or isinstance(data, dict))
         and isinstance(root, list)
@@ -58,48 +98,108 @@ def subject_of(path: str, kind: str, stored: Any) -> Subject | None:
         and all(type(n) is int for n in root)
     ):
         return None
-    return Subject(path, kind, tuple(names), data, (root[0], root[1]))
+    memo = Memo.from_json(stored.get("memo"))
+    return Subject(path, kind, tuple(names), data, (root[0], root[1]), memo)
 
 
-def table_of(entries: Sequence[tuple[str, str | None, str | None, str | None]]) -> LookupTable:
-    """`lookup(id)` over (path, id, kind, status) of every valid record."""
-    table = {
-        rid: lookup_entry(rid, kind, status, path) for path, rid, kind, status in entries if rid
-    }
+def table_of(rows: Sequence[Sequence[Any]]) -> LookupTable:
+    """`lookup(id)` over rows (id, kind, status, path) of every valid record."""
+    table = {row[0]: lookup_entry(*row) for row in rows if row[0]}
     return table.get
+
+
+@dataclass(frozen=True, slots=True)
+class Judged:
+    findings: list[Finding]
+    memos: dict[str, Memo]  # path -> the new verdict of its record-reading policies
 
 
 def dynamic_findings(
     root: Path,
-    policies: Policies,
+    dynamic: Sequence[CompiledPolicy],
+    settings: Mapping[str, Any],
     subjects: Sequence[Subject],
     lookup: LookupTable,
     now: datetime,
-) -> list[Finding]:
-    if not policies.dynamic or not subjects:
-        return []
+) -> Judged:
+    """The findings of the `dynamic` policies on the subjects: from their memos where the
+    answers they rest on still hold (judged here), else evaluated in sandboxed children."""
+    if not dynamic or not subjects:
+        return Judged([], {})
+    reused: list[dict[str, Any]] = []
+    pending: list[tuple[Subject, list[CompiledPolicy], list[CompiledPolicy], Memo | None]] = []
+    clocked = {p.path for p in dynamic if p.reads_clock}
+    for subject in subjects:
+        chosen = [
+            p
+            for p in dynamic
+            if p.applies_to(subject.kind)
+            and (subject.policies is None or p.path in subject.policies)
+        ]
+        timely = [p for p in chosen if p.path in clocked]
+        looking = [p for p in chosen if p.path not in clocked]
+        memo = subject.memo if looking and subject.memo is not None else None
+        if memo is not None and not memo.holds(lookup):
+            memo = None
+        if not timely and memo is not None:
+            reused.extend(memo.findings)  # nothing to evaluate: no parsing either
+        elif chosen:
+            pending.append((subject, timely, looking, memo))
 
-    def evaluate(index: int) -> list[dict[str, Any]]:
-        subject = subjects[index]
+    def evaluate(index: int) -> dict[str, Any]:
+        subject, timely, looking, memo = pending[index]
         data = subject.data
         if data is None:
             data = read_mapping(str(root / subject.path), shown=subject.path)
         if data is None:
-            return []
-        chosen = [
-            p for p in policies.dynamic if subject.policies is None or p.path in subject.policies
-        ]
-        context = Context.of(data, now, policies.settings_map, lookup)
-        found = evaluate_all(chosen, subject.path, subject.kind, data, context)
-        if subject.root is not None:  # a finding about the whole record: where it starts
-            found = [f.located(*subject.root) if f.pointer == () else f for f in found]
-        return [finding.to_json() for finding in found]
+            return {"findings": []}
+        found = _judge(subject, timely, data, settings, lookup, now)
+        if memo is not None:
+            return {"findings": found + memo.findings}
+        answers: dict[str, Any] = {}
+
+        def recorded(rid: str) -> Mapping[str, Any] | None:
+            answer = lookup(rid)
+            answers[rid] = answer
+            return answer
+
+        guard = sandbox.active()
+        stopped = guard.hits if guard is not None else 0
+        kept = _judge(subject, looking, data, settings, recorded, now)
+        out: dict[str, Any] = {"findings": found + kept}
+        limited = guard is not None and guard.hits != stopped  # depends on this run: no memo
+        if looking and subject.policies is not None and not limited:
+            out["memo"] = Memo(answers, kept).to_json()
+        return out
 
     # Repository expressions: evaluated in sandboxed children (limited in time and memory).
-    workers = cpus() if len(subjects) >= PARALLEL_THRESHOLD else 1
-    chunk = max(1, math.ceil(len(subjects) / (workers * 4)))
-    results: list[list[dict[str, Any]]] = [[] for _ in subjects]
-    named = lambda index: subjects[index].path  # noqa: E731
-    for index, found in imap(evaluate, len(subjects), workers=workers, chunk=chunk, name=named):
+    workers = cpus() if len(pending) >= PARALLEL_THRESHOLD else 1
+    chunk = max(1, math.ceil(len(pending) / (workers * 4)))
+    results: list[dict[str, Any]] = [{"findings": []} for _ in pending]
+    named = lambda index: pending[index][0].path  # noqa: E731
+    for index, found in imap(evaluate, len(pending), workers=workers, chunk=chunk, name=named):
         results[index] = found
-    return [Finding.from_json(raw) for found in results for raw in found]
+    raw = reused + [f for result in results for f in result["findings"]]
+    memos = {
+        item[0].path: memo
+        for item, result in zip(pending, results, strict=True)
+        if (memo := Memo.from_json(result.get("memo"))) is not None
+    }
+    return Judged([Finding.from_json(f) for f in raw], memos)
+
+
+def _judge(
+    subject: Subject,
+    chosen: list[CompiledPolicy],
+    data: dict[str, Any],
+    settings: Mapping[str, Any],
+    lookup: LookupTable,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    if not chosen:
+        return []
+    context = Context.of(data, now, settings, lookup)
+    found = evaluate_all(chosen, subject.path, subject.kind, data, context)
+    if subject.root is not None:  # a finding about the whole record: where it starts
+        found = [f.located(*subject.root) if f.pointer == () else f for f in found]
+    return [finding.to_json() for finding in found]

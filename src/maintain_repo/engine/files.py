@@ -133,11 +133,17 @@ def _dynamic(
     applicable = policies.dynamic_for(kind, content)
     if not applicable:
         return None
+    stored: dict[str, Any] = {
+        "kind": kind,
+        "policies": applicable,
+        "data": content,
+        "root": list(root),
+    }
     try:
         json.dumps(content)
     except (TypeError, ValueError):  # a value JSON cannot hold: read the file each run
-        return {"policies": applicable, "data": None, "root": list(root)}
-    return {"policies": applicable, "data": content, "root": list(root)}
+        stored["data"] = None
+    return stored
 
 
 def record_findings(
@@ -191,7 +197,9 @@ def _check_policy(rel: str, data: bytes) -> dict[str, Any]:
             "rules": {
                 name: {"enabled": s.enabled, "severity": s.severity}
                 for name, s in cast("Settings", validated).rules.items()
-            }
+            },
+            # What record policies see as `settings` (a warm run needs no model for it).
+            "map": validated.model_dump(mode="json"),
         }
     if doc_kind == "RecordPolicy" and validated is not None:
         from maintain_repo.policy.records import compile_policy

@@ -22,7 +22,6 @@ from maintain_repo.store.yaml import mapping_of, read_mapping
 if TYPE_CHECKING:
     from maintain_repo.model.common import Record
     from maintain_repo.model.policies import (
-        ApprovalPolicy,
         FreezeWindow,
         RecordPolicy,
         SLAPolicy,
@@ -35,6 +34,9 @@ def load_policies(files: Iterable[tuple[str, bytes]]) -> Policies:
     for rel, raw in sorted(files):
         data = mapping_of(raw)
         kind = data.get("kind") if data is not None else None
+        if kind == "ApprovalPolicy" and data is not None:
+            policies.approval_documents.append((rel, data))  # validated only when asked for
+            continue
         model = document_model(kind) if isinstance(kind, str) else None
         if model is None:
             continue
@@ -52,8 +54,6 @@ def load_policies(files: Iterable[tuple[str, bytes]]) -> Policies:
             policies.sources[rel] = raw
         elif kind == "FreezeWindow":
             policies.freezes.append((rel, cast("FreezeWindow", document)))
-        elif kind == "ApprovalPolicy":
-            policies.approval = policies.approval or (rel, cast("ApprovalPolicy", document))
     return policies
 
 

@@ -42,6 +42,8 @@ _STATUS = re.compile(r"^[A-Z_]+: (ERROR: <input>:-?\d+:-?\d+: )?")
 # An expression that reads the clock or other records gives a different
 # answer without its record changing: it is evaluated on every run.
 _DYNAMIC = re.compile(r"\bnow\b|\blookup\s*\(")
+_CLOCK = re.compile(r"\bnow\b")
+_LOOKUP = re.compile(r"\blookup\s*\(")
 
 
 class CelError(Exception):
@@ -72,6 +74,16 @@ class Expression:
     @property
     def dynamic(self) -> bool:
         return bool(_DYNAMIC.search(self.source))
+
+    @property
+    def reads_clock(self) -> bool:
+        """Reads `now` (or may: the name is matched in the text, conservatively)."""
+        return bool(_CLOCK.search(self.source))
+
+    @property
+    def reads_records(self) -> bool:
+        """Calls `lookup()` (or may)."""
+        return bool(_LOOKUP.search(self.source))
 
 
 Lookup = Callable[[str], Mapping[str, Any] | None]

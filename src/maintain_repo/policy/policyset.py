@@ -38,10 +38,25 @@ class Policies:
     sla: SLAPolicy | None = None
     records: list[tuple[str, RecordPolicy]] = field(default_factory=list)
     freezes: list[tuple[str, FreezeWindow]] = field(default_factory=list)
-    # Who approves pull requests: the first by path (a second is a policy-conflict).
-    approval: tuple[str, ApprovalPolicy] | None = None
+    # Who approves pull requests, as read (`approval`: the first by path that validates;
+    # a second is a policy-conflict). Checking records never needs it.
+    approval_documents: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     # The record policies' documents as read (for positions in rare messages).
     sources: dict[str, bytes] = field(default_factory=dict)
+    _by_kind: dict[str, list[CompiledPolicy]] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def approval(self) -> tuple[str, ApprovalPolicy] | None:
+        """The approval policy, when its document validates (`maintain check` reports it
+        when it does not)."""
+        from maintain_repo.model.policies import ApprovalPolicy
+
+        for rel, data in self.approval_documents:
+            try:
+                return rel, ApprovalPolicy.model_validate(data)
+            except ValueError:
+                continue
+        return None
 
     @property
     def calendar(self) -> Calendar:
@@ -54,10 +69,23 @@ class Policies:
     @cached_property
     def compiled(self) -> list[CompiledPolicy]:
         """Record policies that compile (broken ones are reported at their own file)."""
+        return self._compile(self.records)
+
+    def compiled_for(self, kind: str) -> list[CompiledPolicy]:
+        """Those that apply to records of `kind`; a check of one file compiles only
+        these (the whole set is compiled once, when it is asked for first)."""
+        if "compiled" in self.__dict__:
+            return [p for p in self.compiled if p.applies_to(kind)]
+        if kind not in self._by_kind:
+            mine = [(path, p) for path, p in self.records if kind in p.match.kinds]
+            self._by_kind[kind] = self._compile(mine)
+        return self._by_kind[kind]
+
+    def _compile(self, records: list[tuple[str, RecordPolicy]]) -> list[CompiledPolicy]:
         from maintain_repo.policy.records import compile_policy
 
         compiled = (
-            compile_policy(path, policy, self.sources.get(path))[0] for path, policy in self.records
+            compile_policy(path, policy, self.sources.get(path))[0] for path, policy in records
         )
         return [policy for policy in compiled if policy is not None]
 
@@ -81,12 +109,13 @@ class Policies:
             from maintain_repo.policy.sla import due_findings
 
             found.extend(due_findings(path, record, self.sla, self.calendar))
-        if self.records and any(p.applies_to(record.kind) for p in self.static):
+        static = [p for p in self.compiled_for(record.kind) if not p.dynamic]
+        if static:
             from maintain_repo.policy.cel import Context
             from maintain_repo.policy.records import evaluate_all
 
             context = Context.of(data, _EPOCH, self.settings_map, lambda _: None)
-            found.extend(evaluate_all(self.static, path, record.kind, data, context))
+            found.extend(evaluate_all(static, path, record.kind, data, context))
         return found
 
     def dynamic_for(self, kind: str, data: dict[str, Any]) -> list[str]:
@@ -94,7 +123,7 @@ class Policies:
         run: those of its kind whose `match.condition` holds, or reads the clock or other
         records itself (or fails: the run that evaluates it reports why). Judged with the
         record's own result, so a warm run evaluates no other record."""
-        candidates = [p for p in self.dynamic if p.applies_to(kind)]
+        candidates = [p for p in self.compiled_for(kind) if p.dynamic]
         if not candidates:
             return []
         from maintain_repo.policy.cel import CelError, Context, evaluate

@@ -18,10 +18,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from maintain_repo.model.findings import Finding, Pointer, Severity, dotted
-from maintain_repo.model.policies import RecordPolicy, Validation
 from maintain_repo.policy.cel import CelError, Context, Expression, compile_expression, evaluate
 
 ERROR_RULE = "policy-error"
@@ -32,10 +31,77 @@ _BOOLEAN = ("BOOL", "DYN")
 _TEXT = ("STRING", "DYN")
 
 
+class ValidationLike(Protocol):
+    @property
+    def expression(self) -> str: ...
+    @property
+    def message(self) -> str | None: ...
+    @property
+    def messageExpression(self) -> str | None: ...
+
+
+class MatchLike(Protocol):
+    @property
+    def kinds(self) -> Sequence[str]: ...
+    @property
+    def condition(self) -> str | None: ...
+
+
+class RecordPolicyLike(Protocol):
+    """A `RecordPolicy`, or the same read from a document a check already validated
+    (`Document`), which a warm run builds without the models."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def severity(self) -> str: ...
+    @property
+    def match(self) -> MatchLike: ...
+    @property
+    def validations(self) -> Sequence[ValidationLike]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Validation:
+    expression: str
+    message: str | None = None
+    messageExpression: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Match:
+    kinds: tuple[str, ...]
+    condition: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A record policy's fields, from a document that validated (`maintain check` says
+    so, for these very bytes): the schema's defaults filled, nothing checked again."""
+
+    name: str
+    severity: str
+    match: _Match
+    validations: tuple[_Validation, ...]
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any]) -> Document:
+        match = data["match"]
+        return cls(
+            str(data["name"]),
+            str(data.get("severity", "error")),
+            _Match(tuple(match["kinds"]), match.get("condition")),
+            tuple(
+                _Validation(v["expression"], v.get("message"), v.get("messageExpression"))
+                for v in data["validations"]
+            ),
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Check:
     index: int
-    validation: Validation
+    validation: ValidationLike
     expression: Expression
     message: Expression | None
 
@@ -43,7 +109,7 @@ class Check:
 @dataclass(frozen=True, slots=True)
 class CompiledPolicy:
     path: str
-    policy: RecordPolicy
+    policy: RecordPolicyLike
     condition: Expression | None
     checks: tuple[Check, ...]
     # The policy document's bytes, to give the position of an expression that had to be
@@ -53,19 +119,29 @@ class CompiledPolicy:
     @property
     def dynamic(self) -> bool:
         """Reads the clock or other records: evaluated afresh on every run."""
-        expressions = [c.expression for c in self.checks] + [
-            c.message for c in self.checks if c.message is not None
-        ]
-        if self.condition is not None:
-            expressions.append(self.condition)
-        return any(e.dynamic for e in expressions)
+        return any(e.dynamic for e in self._expressions())
+
+    @property
+    def reads_clock(self) -> bool:
+        """Reads `now`: judged afresh on every run. A dynamic policy that does not reads
+        only other records, and its verdict holds while their `lookup()` answers do."""
+        return any(e.reads_clock for e in self._expressions())
+
+    @property
+    def reads_records(self) -> bool:
+        return any(e.reads_records for e in self._expressions())
+
+    def _expressions(self) -> list[Expression]:
+        found = [c.expression for c in self.checks]
+        found += [c.message for c in self.checks if c.message is not None]
+        return found + ([self.condition] if self.condition is not None else [])
 
     def applies_to(self, kind: str) -> bool:
         return kind in self.policy.match.kinds
 
 
 def compile_policy(
-    path: str, policy: RecordPolicy, source: bytes | None = None
+    path: str, policy: RecordPolicyLike, source: bytes | None = None
 ) -> tuple[CompiledPolicy | None, list[Finding]]:
     """The compiled policy, or None and the `policy-error` findings that prevent it."""
     errors: list[Finding] = []
@@ -183,7 +259,7 @@ def _at(error: CelError) -> str:
     return f"{error.message} (line {error.line}, column {error.column} of the expression)"
 
 
-def _policy_error(path: str, policy: RecordPolicy, pointer: Pointer, message: str) -> Finding:
+def _policy_error(path: str, policy: RecordPolicyLike, pointer: Pointer, message: str) -> Finding:
     return Finding(
         ERROR_RULE,
         Severity.ERROR,

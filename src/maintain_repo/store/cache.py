@@ -7,9 +7,13 @@ Two files live in the cache directory:
   the repository-wide rules, keyed by the facts of all records together.
 - `facts` — the record facts themselves (ids, statuses, references), read
   only when the repository-wide rules must run again.
-- `dynamic` — for records that policies reading the clock or other records
-  apply to: which policies, the parsed record and where it starts. Every run
-  evaluates those policies again from here, without parsing YAML.
+- `dynamic` (in 32 files by path, so that a pre-commit run reads and writes
+  one) — for records that policies reading the clock or other records apply
+  to: which policies, the parsed record and where it starts (every run
+  evaluates those policies again from here, without parsing YAML), and the
+  verdict of those reading only other records with the answers it rests on.
+- `lookup` — what `lookup()` answers from (id, kind, status and path of every
+  record), for the repository-wide key it was made with.
 
 A result is reused only when the bytes hash the same and the tool
 fingerprint (our code plus the validating libraries) is unchanged; the stat
@@ -48,7 +52,9 @@ DEFAULT_DIR = ".maintain-cache"
 INDEX = "check-index.json"
 DELTA = "check-index.delta.json"
 FACTS = "check-facts.json"
-DYNAMIC = "check-dynamic.json"
+DYNAMIC = "check-dynamic-{:02d}.json"  # one of BUCKETS files, chosen by the path
+BUCKETS = 32
+LOOKUP = "check-lookup.json"
 FORMAT = 4
 # A file modified this recently may change again within the same mtime
 # tick; its stat signature is not recorded (git calls this "racy").
@@ -168,9 +174,10 @@ class CheckCache:
         self._facts: dict[str, Any] | None = None
         self._new_facts: dict[str, Any] = {}
         self._facts_dirty = False
-        self._dynamic: dict[str, Any] | None = None
-        self._new_dynamic: dict[str, Any] = {}
-        self._dynamic_dirty = False
+        self._shelf: dict[int, dict[str, Any]] = {}  # the dynamic buckets read so far
+        self._shelf_dirty: set[int] = set()
+        self._lookup: dict[str, Any] | None = None
+        self._lookup_dirty = False
         # The index is written in full now and then; in between, only the
         # entries that changed go to a small delta file (a pre-commit run
         # that re-checks one record should not rewrite 10,000 entries).
@@ -225,7 +232,7 @@ class CheckCache:
                 raise ValueError("no header")
             if header.get("format") != FORMAT or header.get("tool") != self.tool:
                 # another version's: stale, not corrupt
-                self._dirty = self._facts_dirty = self._dynamic_dirty = True
+                self._dirty = self._facts_dirty = True
                 return None
             digest = self._sign(payload)
             if not isinstance(header.get("hmac"), str) or not hmac.compare_digest(
@@ -242,7 +249,7 @@ class CheckCache:
 
     def _corrupt(self) -> None:
         self.discarded = True
-        self._dirty = self._facts_dirty = self._dynamic_dirty = True
+        self._dirty = self._facts_dirty = True
 
     def _changed(self, rel: str, entry: Entry | None) -> None:
         self._delta[rel] = entry
@@ -292,7 +299,8 @@ class CheckCache:
         self.entries[rel] = entry
         self._changed(rel, entry)
         if dynamic is not None and reusable:
-            self._new_dynamic[rel] = [sha, dynamic]
+            self._bucket(rel)[rel] = [sha, dynamic]
+            self._shelf_dirty.add(_bucket_of(rel))
         if facts is not None and (previous is None or previous.facts_hash != entry.facts_hash):
             # New facts; unchanged ones are already in the facts file.
             self._new_facts[rel] = [entry.facts_hash, facts]
@@ -323,24 +331,59 @@ class CheckCache:
             return stored[1]
         return None
 
-    def dynamic(self) -> dict[str, Any]:
-        """rel -> [sha, what dynamic policies need]; read from disk on first use."""
-        if self._dynamic is None:
-            loaded = self._read(self.directory / DYNAMIC) if self.directory is not None else None
-            found = loaded[0] if loaded is not None and isinstance(loaded[0], dict) else {}
-            self._dynamic = found
-        if self._new_dynamic:
-            self._dynamic.update(self._new_dynamic)
-            self._new_dynamic = {}
-            self._dynamic_dirty = True
-        return self._dynamic
+    def _bucket(self, rel: str) -> dict[str, Any]:
+        """The dynamic bucket holding `rel`, read on first use (an unusable one is empty,
+        and rewritten)."""
+        index = _bucket_of(rel)
+        if index not in self._shelf:
+            path = self.directory / DYNAMIC.format(index) if self.directory is not None else None
+            loaded = self._read(path) if path is not None else None
+            payload = loaded[0] if loaded is not None else None
+            if isinstance(payload, dict):
+                self._shelf[index] = payload
+            else:
+                self._shelf[index] = {}
+                if path is not None and path.exists():
+                    self._shelf_dirty.add(index)
+        return self._shelf[index]
 
     def dynamic_of(self, rel: str, sha: str) -> Any:
         """What dynamic policies need of `rel`, if stored for these very bytes."""
-        stored = self.dynamic().get(rel)
+        stored = self._bucket(rel).get(rel)
         if isinstance(stored, list) and len(stored) == 2 and stored[0] == sha:
             return stored[1]
         return None
+
+    def remember(self, rel: str, sha: str, memo: Any) -> None:
+        """Keep the verdict of the policies that read only other records (`memo`) with
+        what dynamic policies need of `rel` (when that is stored for these bytes)."""
+        stored = self._bucket(rel).get(rel)
+        if (
+            isinstance(stored, list)
+            and len(stored) == 2
+            and stored[0] == sha
+            and isinstance(stored[1], dict)
+            and stored[1].get("memo") != memo
+        ):
+            stored[1]["memo"] = memo
+            self._shelf_dirty.add(_bucket_of(rel))
+
+    def lookup_rows(self, key: str) -> list[Any] | None:
+        """What `lookup()` answers from, stored for the repository-wide key `key`."""
+        if self._lookup is None:
+            loaded = self._read(self.directory / LOOKUP) if self.directory is not None else None
+            payload = loaded[0] if loaded is not None else None
+            self._lookup = payload if isinstance(payload, dict) else {}
+        rows = self._lookup.get("rows")
+        if self._lookup.get("key") != key or not isinstance(rows, list):
+            return None
+        if not all(isinstance(row, list) and len(row) == 4 for row in rows):
+            return None
+        return rows
+
+    def set_lookup(self, key: str, rows: list[Any]) -> None:
+        self._lookup = {"key": key, "rows": rows}
+        self._lookup_dirty = True
 
     def set_repo(self, key: str, findings: list[Any], extra: dict[str, Any]) -> None:
         self.repo_key, self.repo_findings, self.repo_extra = key, findings, extra
@@ -360,17 +403,19 @@ class CheckCache:
                 if self._facts_dirty or len(facts) != len(self._facts):
                     self._write(self.directory / FACTS, facts)
                     self._facts, self._facts_dirty = facts, False
-            if self._new_dynamic:
-                self.dynamic()
-            if self._dynamic is not None:
+            for index, bucket in self._shelf.items():
                 kept = {
                     rel: value
-                    for rel, value in self._dynamic.items()
+                    for rel, value in bucket.items()
                     if (entry := self.entries.get(rel)) is not None and entry.dynamic
                 }
-                if self._dynamic_dirty or len(kept) != len(self._dynamic):
-                    self._write(self.directory / DYNAMIC, kept)
-                    self._dynamic, self._dynamic_dirty = kept, False
+                if index in self._shelf_dirty or len(kept) != len(bucket):
+                    self._write(self.directory / DYNAMIC.format(index), kept)
+                    self._shelf[index] = kept
+            self._shelf_dirty.clear()
+            if self._lookup_dirty and self._lookup is not None:
+                self._write(self.directory / LOOKUP, self._lookup)
+                self._lookup_dirty = False
             if self._dirty:
                 self._save_index(self.directory)
                 self._dirty = False
@@ -397,6 +442,11 @@ class CheckCache:
         return digest
 
 
+def _bucket_of(rel: str) -> int:
+    """Which dynamic file holds `rel` (stable across runs and Python processes)."""
+    return int.from_bytes(hashlib.blake2b(rel.encode(), digest_size=2).digest()) % BUCKETS
+
+
 def _row(entry: Entry) -> list[Any]:
     return [
         entry.stat,
@@ -413,17 +463,21 @@ def _trusted_stat(stat: Stat, mtime_ns: int) -> Stat | None:
 
 
 def _entry(value: Any) -> Entry:
+    # Run for every file of every warm run: plain type tests, no generators.
     stat, sha, fhash, findings, settings, dynamic = value
     if stat is not None:
-        if not (isinstance(stat, list) and len(stat) == 4 and all(type(s) is int for s in stat)):
+        if not (type(stat) is list and len(stat) == 4):
             raise ValueError("bad stat")
-        stat = (stat[0], stat[1], stat[2], stat[3])
+        mtime, ctime, size, inode = stat
+        if not (type(mtime) is type(ctime) is type(size) is type(inode) is int):
+            raise ValueError("bad stat")
+        stat = (mtime, ctime, size, inode)
     if not (
-        isinstance(sha, str)
-        and (fhash is None or isinstance(fhash, str))
-        and isinstance(findings, list)
+        type(sha) is str
+        and (fhash is None or type(fhash) is str)
+        and type(findings) is list
         and (settings is None or _settings_shape(settings))
-        and isinstance(dynamic, bool)
+        and type(dynamic) is bool
     ):
         raise ValueError("bad entry")
     return Entry(stat, sha, fhash, findings, settings, dynamic)
@@ -431,7 +485,9 @@ def _entry(value: Any) -> Entry:
 
 def _settings_shape(settings: Any) -> bool:
     """`{"rules": {id: {"enabled": bool, "severity": error|warning|note|None}}}`."""
-    rules = settings.get("rules") if isinstance(settings, dict) else None
+    if not isinstance(settings, dict) or not isinstance(settings.get("map", {}), dict):
+        return False
+    rules = settings.get("rules")
     return isinstance(rules, dict) and all(
         isinstance(name, str)
         and isinstance(rule, dict)
