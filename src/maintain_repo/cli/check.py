@@ -92,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
 
     from maintain_repo.engine.check import CheckOptions, check
     from maintain_repo.report import REPORTERS
+    from maintain_repo.report.progress import wanted
 
     base = args.base
     if base is None and not args.no_base and os.environ.get("GITHUB_BASE_REF"):
@@ -108,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
             base=base,
             now=now_of(args),
             policies_from_worktree=args.policies_from_worktree,
+            progress=wanted(args.format),
             online=_online(args, root) if args.online else None,
         )
     )

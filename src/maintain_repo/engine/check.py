@@ -64,6 +64,8 @@ class CheckOptions:
     policies_from_worktree: bool = False
     # `--online`: findings from comparing records with GitHub (engine.online).
     online: Callable[[], list[Finding]] | None = None
+    # A bar on stderr while many files are checked (when it is a terminal).
+    progress: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +96,7 @@ def check(options: CheckOptions) -> CheckRun:
     tool = f"{fingerprint()}:{policy_key(documents)}" if key else ""
     has_sla = may_mention(documents, b"SLAPolicy")
     run = _Run(base, CheckCache(directory, tool, key or b""), has_sla)
-    run.load(every, options.jobs, ahead, documents)
+    run.load(every, options.jobs, ahead, documents, progress=options.progress)
     # Files that vanished while we looked (a branch switch mid-run) are not there.
     records = [rel for rel in records if rel in run.entries]
     every = [rel for rel in every if rel in run.entries]
@@ -238,6 +240,8 @@ class _Run:
         jobs: int | None,
         ahead: Speculation,
         documents: Sequence[tuple[str, bytes]],
+        *,
+        progress: bool = False,
     ) -> None:
         """Take each file's entry from the cache, or check the file."""
         pending: list[str] = []
@@ -265,9 +269,12 @@ class _Run:
                 self._store(computed)
             else:
                 still.append(rel)
-        for computed in _compute(self.base, still, jobs, documents):
-            if computed is not None:
-                self._store(computed)
+        from maintain_repo.report.progress import progress as bar
+
+        with bar(len(still), "checking", enabled=progress) as advance:
+            for computed in _compute(self.base, still, jobs, documents, advance):
+                if computed is not None:
+                    self._store(computed)
 
     def _store(self, computed: Computed) -> dict[str, Any]:
         rel, sha, stat, mtime_ns, result = computed
@@ -458,7 +465,11 @@ def _document(data: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def _compute(
-    base: str, rels: list[str], jobs: int | None, documents: Sequence[tuple[str, bytes]]
+    base: str,
+    rels: list[str],
+    jobs: int | None,
+    documents: Sequence[tuple[str, bytes]],
+    advance: Callable[[int], None] = lambda _: None,
 ) -> list[Computed | None]:
     """Check `rels`: in sandboxed child processes when record policies (repository CEL)
     are evaluated, or when there are enough files for parallel processes to pay."""
@@ -473,7 +484,7 @@ def _compute(
         # Whether there are any is read from the parsed documents (not their bytes: YAML
         # can spell a kind with escapes), unless no document can name one.
         if not (may_mention(documents, b"RecordPolicy") and policies_for(base).records):
-            return [_check_one(base, rel) for rel in rels]
+            return [_counted(_check_one(base, rel), advance) for rel in rels]
         workers = 1
     from maintain_repo.sandbox.pool import imap
 
@@ -488,7 +499,13 @@ def _compute(
         name=rels.__getitem__,
     ):
         results[index] = computed
+        advance(1)
     return results
+
+
+def _counted(computed: Computed | None, advance: Callable[[int], None]) -> Computed | None:
+    advance(1)
+    return computed
 
 
 def _files(root: Path) -> tuple[list[str], list[str], list[str]]:
