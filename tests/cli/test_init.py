@@ -39,7 +39,29 @@ def test_init_commit_then_check_base_head_passes(tmp_path, capsys):
     assert main(["--root", str(root), "check", "--base", "HEAD"]) == 0
     out = capsys.readouterr().out
     assert "record-deleted" not in out
-    assert out.endswith("1 file checked (0 records): 1 passed, 0 failed, 0 waived\n")
+    assert out.endswith("2 files checked (0 records): 2 passed, 0 failed, 0 waived\n")
+
+
+def test_a_new_repository_has_a_working_sla_policy(tmp_path, capsys):
+    root = _committed_init(tmp_path)
+    capsys.readouterr()
+    assert main(["--root", str(root), "sla"]) == 0
+    assert main(["--root", str(root), "policy", "validate"]) == 0
+    assert "policies are valid" in capsys.readouterr().out
+    incident = root / "records/incidents/INC-20261201-AB12.yaml"
+    incident.write_text(
+        "id: INC-20261201-AB12\nkind: incident\nschema_version: 1\ntitle: Checkout down\n"
+        "status: active\nowner: dana\ncreated_at: 2026-12-01T09:00:00Z\nseverity: SEV1\n"
+        "type: availability\n"
+        "services: [checkout]\nreported_at: 2026-12-01T09:00:00Z\n"
+        "roles: {reporter: dana}\n"
+    )
+    code = main(["--root", str(root), "sla", "--now", "2026-12-01T10:00:00Z"])
+    out = capsys.readouterr().out
+    # The starter policy's SEV1 targets: acknowledge in 15 minutes, resolve in 4 hours.
+    assert "breached  2026-12-01T09:15:00Z  acknowledge    INC-20261201-AB12" in out, out
+    assert "ok        2026-12-01T13:00:00Z  resolve" in out
+    assert code == 0
 
 
 def test_a_pull_request_adding_the_first_record_passes_check_base(tmp_path, capsys):
@@ -51,7 +73,7 @@ def test_a_pull_request_adding_the_first_record_passes_check_base(tmp_path, caps
     capsys.readouterr()
     assert main(["--root", str(root), "check", "--base", "main"]) == 0
     assert capsys.readouterr().out.endswith(
-        "2 files checked (1 record): 2 passed, 0 failed, 0 waived\n"
+        "3 files checked (1 record): 3 passed, 0 failed, 0 waived\n"
     )
 
 
@@ -84,7 +106,7 @@ def test_every_next_step_init_prints_works(tmp_path, maintain_exe):
     root = tmp_path / "ops"
     assert "records/services/checkout-api.yaml" in ran.stdout
     assert "owner: ana-costa" in (root / "records/services/checkout-api.yaml").read_text()
-    assert ran.stdout.endswith("2 files checked (1 record): 2 passed, 0 failed, 0 waived\n")
+    assert ran.stdout.endswith("3 files checked (1 record): 3 passed, 0 failed, 0 waived\n")
     git(root, "add", "-A")
     git(root, "commit", "-qm", "Add checkout-api")
     based = subprocess.run(

@@ -20,6 +20,29 @@ time_zone: UTC
 business_days: [mon, tue, wed, thu, fri]
 """
 
+SLA = "policies/sla.yaml"
+SLA_TEXT = """\
+# yaml-language-server: $schema=../schemas/sla-policy.schema.json
+# Service levels: how long each obligation may take. These are starting values to adjust
+# to what you have agreed; business days (bd) follow policies/settings.yaml.
+# `maintain sla` lists what is due, at risk (past at_risk_after of its time) and breached.
+kind: SLAPolicy
+name: service-levels
+description: >-
+  Response targets for incidents by severity, postmortem deadlines, action items
+  by priority and the remediation windows for security findings.
+incident:
+  acknowledge: {SEV1: 15m, SEV2: 30m, SEV3: 4h, SEV4: 1bd}
+  resolve: {SEV1: 4h, SEV2: 8h, SEV3: 3bd, SEV4: 10bd}
+  postmortem: {SEV1: 10bd, SEV2: 15bd}
+improvement: {P1: 30d, P2: 90d, P3: 180d, P4: 365d}
+finding: {critical: 7d, high: 30d, medium: 90d, low: 180d, info: 365d}
+waiver:
+  finding: {critical: 30d, high: 90d, medium: 180d, low: 365d, info: 365d}
+  policy: 180d
+at_risk_after: 0.75
+"""
+
 GITIGNORE = ".gitignore"
 # What never belongs in git: the check cache, and the temporary files of a write
 # that was killed half-way (store.files).
@@ -27,7 +50,8 @@ IGNORED = (f"{DEFAULT_DIR}/", TEMP_PATTERN)
 
 
 def scaffold(root: Path) -> list[str]:
-    """Create the folders, settings, schemas and .gitignore of a new ops repository."""
+    """Create the folders, settings, a starter SLA policy, schemas and .gitignore of a new
+    ops repository."""
     if (root / RECORDS).exists():
         raise UsageError(f"{root / RECORDS} already exists; {root} is already an ops repository")
     created = []
@@ -35,9 +59,10 @@ def scaffold(root: Path) -> list[str]:
         keep = root / RECORDS / kind.folder / ".gitkeep"
         write_atomic(keep, "", overwrite=False)
         created.append(f"{RECORDS}/{kind.folder}/")
-    if not (root / SETTINGS).exists():
-        write_atomic(root / SETTINGS, SETTINGS_TEXT, overwrite=False)
-        created.append(SETTINGS)
+    for rel, text in ((SETTINGS, SETTINGS_TEXT), (SLA, SLA_TEXT)):
+        if not (root / rel).exists():
+            write_atomic(root / rel, text, overwrite=False)
+            created.append(rel)
     created.extend(f"{SCHEMAS}/{name}" for name in export(root / SCHEMAS))
     if _ignore(root / GITIGNORE):
         created.append(GITIGNORE)
