@@ -41,9 +41,7 @@ from maintain_repo.store.repo import SETTINGS, Selection, policy_files, record_f
 from maintain_repo.store.source import NotARegularFile, read, unreadable
 
 if TYPE_CHECKING:
-    from maintain_repo.engine.dynamic import Subject
     from maintain_repo.git.snapshot import Snapshot
-    from maintain_repo.policy.records import CompiledPolicy
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,33 +160,14 @@ def _dynamic(
     run: _Run,
     now: datetime,
 ) -> list[Finding]:
-    """Findings of policies that read the clock or other records (never cached as the
-    files' own), on the `judged` records they may apply to; `lookup()` answers from
-    every record."""
+    """Findings of policies that read the clock or other records (`engine.dynamic`)."""
     from maintain_repo.engine.context import may_be_dynamic
 
-    if not may_be_dynamic(documents):
+    if not may_be_dynamic(documents):  # a cheap test: a warm run imports nothing for it
         return []
-    subjects = run.dynamic_subjects(judged)
-    if not subjects:
-        return []
-    named = {path for subject in subjects for path in (subject.policies or ())}
-    every = any(subject.policies is None for subject in subjects)
-    light = run.dynamic_policies(documents, None if every else named)
-    if light is None:  # not all vouched for by this run's results: the models read them
-        policies = policies_for(base)
-        light = policies.dynamic, policies.settings_map
-    dynamic, settings = light
-    if not dynamic:
-        return []
-    from maintain_repo.engine.dynamic import dynamic_findings, table_of
+    from maintain_repo.engine.dynamic import judge_records
 
-    looks_up = any(p.reads_records for p in dynamic)
-    lookup = table_of(run.lookup_rows(records)) if looks_up else (lambda _: None)
-    judged_now = dynamic_findings(root, dynamic, settings, subjects, lookup, now)
-    for rel, memo in judged_now.memos.items():
-        run.cache.remember(rel, run.entries[rel].sha, memo.to_json())
-    return judged_now.findings
+    return judge_records(root, base, documents, records, judged, run, now)
 
 
 def _rule_settings(run: _Run, base: str, *, enforce_base: bool) -> dict[str, Any]:
@@ -304,7 +283,7 @@ class _Run:
         `documents`), and the facts of waivers and security findings (for applying
         waivers at this run's now); reused while no record's facts and no policy
         document change."""
-        key = self._repo_key(records, documents)
+        key = self.repo_key(records, documents)
         if key == self.cache.repo_key:
             try:
                 findings = [Finding.from_json(f) for f in self.cache.repo_findings]
@@ -355,84 +334,13 @@ class _Run:
             return finding
         return dataclasses.replace(finding, line=None, column=None)
 
-    def _repo_key(self, records: list[str], documents: list[str]) -> str:
+    def repo_key(self, records: list[str], documents: list[str]) -> str:
         digest = hashlib.sha256()
         for rel in records:
             digest.update(f"{rel}\0{self.entries[rel].facts_hash}\n".encode())
         for rel in documents:
             digest.update(f"{rel}\0{self.entries[rel].sha}\n".encode())
         return digest.hexdigest()
-
-    def dynamic_subjects(self, rels: list[str]) -> list[Subject]:
-        """The records among `rels` that dynamic policies may find at fault, with what
-        the per-file stage kept of them (read from the file when the cache lost it)."""
-        from maintain_repo.engine.dynamic import Subject, subject_of
-
-        subjects = []
-        for rel in rels:
-            entry = self.entries[rel]
-            if rel in self.fresh:
-                stored = self.fresh[rel].get("dynamic")
-                if stored is None:
-                    continue
-            elif entry.dynamic:
-                stored = self.cache.dynamic_of(rel, entry.sha)
-            else:
-                continue
-            subject = subject_of(rel, stored)
-            if subject is None:  # lost or damaged: evaluate every policy from the file
-                fact = self.facts(rel)
-                if fact is None or fact.kind is None:
-                    continue
-                subject = Subject(rel, fact.kind, None)
-            subjects.append(subject)
-        return subjects
-
-    def dynamic_policies(
-        self, documents: Sequence[tuple[str, bytes]], wanted: set[str] | None
-    ) -> tuple[list[CompiledPolicy], dict[str, Any]] | None:
-        """The record policies that read the clock or other records (those at the paths
-        `wanted`, or all), and what they see as `settings`, built without the models from
-        documents this run's results vouch for (checked from these very bytes, without a
-        schema finding); None when one is not."""
-        from maintain_repo.policy.records import Document, compile_policy
-        from maintain_repo.store.yaml import mapping_of
-
-        settings: dict[str, Any] | None = None
-        compiled = []
-        for rel, raw in documents:
-            entry = self.entries.get(rel)
-            if entry is None or entry.sha != _sha(raw):
-                return None  # --base: the base's documents were not checked here
-            if rel == SETTINGS:
-                settings = (entry.settings or {}).get("map")
-            if (wanted is not None and rel not in wanted) or not may_mention(
-                [(rel, raw)], b"RecordPolicy"
-            ):
-                continue
-            data = mapping_of(raw)
-            if data is None or data.get("kind") != "RecordPolicy":
-                continue
-            if any(f.get("rule") == "schema" for f in entry.findings):
-                continue  # its own findings say why it is not applied
-            try:
-                policy = compile_policy(rel, Document.of(data), raw)[0]
-            except (KeyError, TypeError, AttributeError):
-                return None
-            if policy is not None and policy.dynamic:
-                compiled.append(policy)
-        return (compiled, settings) if isinstance(settings, dict) else None
-
-    def lookup_rows(self, records: list[str]) -> list[list[Any]]:
-        """(id, kind, status, path) of every valid record, for `lookup()`: from the cache
-        while no record's facts changed."""
-        key = self._repo_key(records, [])
-        rows = self.cache.lookup_rows(key)
-        if rows is None:
-            facts = [f for rel in records if (f := self.facts(rel)) is not None and f.valid]
-            rows = [[f.id, f.kind, f.status, f.path] for f in facts if f.id is not None]
-            self.cache.set_lookup(key, rows)
-        return rows
 
     def facts(self, rel: str) -> RecordFacts | None:
         """The record facts of `rel` (decoded from the cache or just computed)."""

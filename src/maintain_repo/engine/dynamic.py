@@ -21,22 +21,129 @@ expressions come from the repository, so they run in sandboxed children
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from maintain_repo.engine.context import may_mention, policies_for
 from maintain_repo.model.findings import Finding
 from maintain_repo.policy.cel import Context, lookup_entry
 from maintain_repo.policy.records import CompiledPolicy, evaluate_all
 from maintain_repo.sandbox import guard as sandbox
 from maintain_repo.sandbox.machine import PARALLEL_THRESHOLD, cpus
 from maintain_repo.sandbox.pool import imap
-from maintain_repo.store.yaml import read_mapping
+from maintain_repo.store.repo import SETTINGS
+from maintain_repo.store.yaml import mapping_of, read_mapping
+
+if TYPE_CHECKING:
+    from maintain_repo.engine.check import _Run
 
 LookupTable = Callable[[str], Mapping[str, Any] | None]
+
+
+def judge_records(
+    root: Path,
+    base: str,
+    documents: Sequence[tuple[str, bytes]],
+    records: list[str],
+    judged: list[str],
+    run: _Run,
+    now: datetime,
+) -> list[Finding]:
+    """The findings of the dynamic policies on the `judged` records of a check `run`
+    (`lookup()` answers from all `records`); their memos are kept in the run's cache."""
+    subjects = _subjects(run, judged)
+    if not subjects:
+        return []
+    named = {path for subject in subjects for path in (subject.policies or ())}
+    every = any(subject.policies is None for subject in subjects)
+    light = _vouched_policies(run, documents, None if every else named)
+    if light is None:  # not all vouched for by this run's results: the models read them
+        policies = policies_for(base)
+        light = policies.dynamic, policies.settings_map
+    dynamic, settings = light
+    if not dynamic:
+        return []
+    looks_up = any(p.reads_records for p in dynamic)
+    lookup = table_of(_lookup_rows(run, records)) if looks_up else (lambda _: None)
+    found = dynamic_findings(root, dynamic, settings, subjects, lookup, now)
+    for rel, memo in found.memos.items():
+        run.cache.remember(rel, run.entries[rel].sha, memo.to_json())
+    return found.findings
+
+
+def _subjects(run: _Run, rels: list[str]) -> list[Subject]:
+    """The records among `rels` that dynamic policies may find at fault, with what the
+    per-file stage kept of them (read from the file when the cache lost it)."""
+    subjects = []
+    for rel in rels:
+        entry = run.entries[rel]
+        if rel in run.fresh:
+            stored = run.fresh[rel].get("dynamic")
+            if stored is None:
+                continue
+        elif entry.dynamic:
+            stored = run.cache.dynamic_of(rel, entry.sha)
+        else:
+            continue
+        subject = subject_of(rel, stored)
+        if subject is None:  # lost or damaged: evaluate every policy from the file
+            fact = run.facts(rel)
+            if fact is None or fact.kind is None:
+                continue
+            subject = Subject(rel, fact.kind, None)
+        subjects.append(subject)
+    return subjects
+
+
+def _vouched_policies(
+    run: _Run, documents: Sequence[tuple[str, bytes]], wanted: set[str] | None
+) -> tuple[list[CompiledPolicy], dict[str, Any]] | None:
+    """The dynamic record policies (those at the paths `wanted`, or all) and what they see
+    as `settings`, built without the models from documents the run's results vouch for
+    (checked from these very bytes, without a schema finding); None when one is not."""
+    from maintain_repo.policy.records import Document, compile_policy
+
+    settings: dict[str, Any] | None = None
+    compiled = []
+    for rel, raw in documents:
+        entry = run.entries.get(rel)
+        if entry is None or entry.sha != hashlib.sha256(raw).hexdigest():
+            return None  # --base: the base's documents were not checked here
+        if rel == SETTINGS:
+            settings = (entry.settings or {}).get("map")
+        if (wanted is not None and rel not in wanted) or not may_mention(
+            [(rel, raw)], b"RecordPolicy"
+        ):
+            continue
+        data = mapping_of(raw)
+        if data is None or data.get("kind") != "RecordPolicy":
+            continue
+        if any(f.get("rule") == "schema" for f in entry.findings):
+            continue  # its own findings say why it is not applied
+        try:
+            policy = compile_policy(rel, Document.of(data), raw)[0]
+        except (KeyError, TypeError, AttributeError):
+            return None
+        if policy is not None and policy.dynamic:
+            compiled.append(policy)
+    return (compiled, settings) if isinstance(settings, dict) else None
+
+
+def _lookup_rows(run: _Run, records: list[str]) -> list[list[Any]]:
+    """(id, kind, status, path) of every valid record, for `lookup()`: from the cache while
+    no record's facts changed."""
+    key = run.repo_key(records, [])
+    rows = run.cache.lookup_rows(key)
+    if rows is None:
+        facts = [f for rel in records if (f := run.facts(rel)) is not None and f.valid]
+        rows = [[f.id, f.kind, f.status, f.path] for f in facts if f.id is not None]
+        run.cache.set_lookup(key, rows)
+    return rows
 
 
 @dataclass(frozen=True, slots=True)

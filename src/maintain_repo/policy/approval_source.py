@@ -25,7 +25,7 @@ from maintain_repo.policy.policybot import (
 from maintain_repo.rules.schema import validate
 from maintain_repo.store.problems import YamlError
 from maintain_repo.store.source import decode
-from maintain_repo.store.yaml import locate_findings, parse
+from maintain_repo.store.yaml import locate_findings, mapping_in, parse
 
 
 @dataclass
@@ -46,7 +46,7 @@ def choose(documents: Iterable[tuple[str, bytes]], policy_bot: bytes | None) -> 
         text = decode(raw)
         if not isinstance(text, str):
             continue  # `maintain check` reports it
-        data = _data(text)
+        data = mapping_in(text)
         if isinstance(data, dict) and data.get("kind") == "ApprovalPolicy":
             return read_native(rel, text, data)
     if policy_bot is not None:
@@ -101,10 +101,3 @@ def _finding(
 
 def _at(path: str, message: str, line: int = 1, column: int = 1) -> Finding:
     return Finding(ERROR_RULE, Severity.ERROR, message, path, line=line, column=column)
-
-
-def _data(text: str) -> object:
-    try:
-        return parse(text).data
-    except YamlError:
-        return None
