@@ -13,10 +13,11 @@ import pytest
 
 from maintain_repo.cli import main
 from maintain_repo.engine.load import load_policies, worktree_policies
+from maintain_repo.model.approval import ApprovalPolicy
 from maintain_repo.model.change import Change
-from maintain_repo.model.facts import PullRequestFacts, ReviewFact
 from maintain_repo.model.findings import dotted
-from maintain_repo.model.policies import ApprovalPolicy, FreezeWindow
+from maintain_repo.model.policies import FreezeWindow
+from maintain_repo.model.pull_facts import PullRequestFacts, ReviewFact
 from maintain_repo.policy.approval import (
     DESCRIPTION_LIMIT,
     NO_RULE_APPLIES,

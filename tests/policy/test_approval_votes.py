@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from maintain_repo.model.facts import CommentFact, CommitFact, PullRequestFacts, ReviewFact
-from maintain_repo.model.policies import ApprovalPolicy
+from maintain_repo.model.approval import ApprovalPolicy
+from maintain_repo.model.pull_facts import CommentFact, CommitFact, PullRequestFacts, ReviewFact
 from maintain_repo.policy.approval import Verdict, evaluate
 from maintain_repo.policy.approval_problems import problems
 

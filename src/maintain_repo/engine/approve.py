@@ -21,8 +21,8 @@ from maintain_repo.github.pull_facts import Wanted
 from maintain_repo.store.repo import RECORDS
 
 if TYPE_CHECKING:
+    from maintain_repo.model.approval import ApprovalPolicy
     from maintain_repo.model.change import Change
-    from maintain_repo.model.policies import ApprovalPolicy
     from maintain_repo.policy.approval import Verdict
     from maintain_repo.policy.approval_source import Source
 

@@ -21,11 +21,7 @@ from maintain_repo.store.yaml import mapping_of, read_mapping
 
 if TYPE_CHECKING:
     from maintain_repo.model.common import Record
-    from maintain_repo.model.policies import (
-        FreezeWindow,
-        RecordPolicy,
-        SLAPolicy,
-    )
+    from maintain_repo.model.policies import FreezeWindow, RecordPolicy, SLAPolicy
 
 
 def load_policies(files: Iterable[tuple[str, bytes]]) -> Policies:

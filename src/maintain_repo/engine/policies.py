@@ -22,9 +22,10 @@ from maintain_repo.engine.check import CheckOptions, check
 from maintain_repo.engine.files import record_findings
 from maintain_repo.engine.load import load_records, worktree_documents, worktree_policies
 from maintain_repo.engine.present import locate
+from maintain_repo.model.approval import ApprovalPolicy
 from maintain_repo.model.findings import Finding, Severity
 from maintain_repo.model.kinds import KINDS
-from maintain_repo.model.policies import ApprovalPolicy, PolicyTest, TestRecord
+from maintain_repo.model.policy_test import PolicyTest, TestRecord
 from maintain_repo.model.waiver import Waiver
 from maintain_repo.policy.approval_problems import problems as approval_problems
 from maintain_repo.policy.approval_source import read_policy_bot

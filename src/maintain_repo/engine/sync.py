@@ -41,7 +41,7 @@ from maintain_repo.engine.incidents import (
 from maintain_repo.engine.proposals import Change, Proposal, Refused, edit_record
 from maintain_repo.github.events import Comment, Event, Issue
 from maintain_repo.github.markers import marker, markers_in
-from maintain_repo.model.facts import permission_rank
+from maintain_repo.model.pull_facts import permission_rank
 from maintain_repo.report.safe import inert
 
 TRIAGE = permission_rank("triage")

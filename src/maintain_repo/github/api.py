@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from maintain_repo.github.events import Comment
     from maintain_repo.github.pull_facts import Wanted
-    from maintain_repo.model.facts import PullRequestFacts
+    from maintain_repo.model.pull_facts import PullRequestFacts
 
 
 @dataclass(frozen=True)

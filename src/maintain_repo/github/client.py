@@ -27,7 +27,7 @@ from maintain_repo.github.config import GitHubConfig
 from maintain_repo.github.events import Comment
 from maintain_repo.github.markers import has_marker
 from maintain_repo.github.retry import describe, failure, pause, span, too_long, transient
-from maintain_repo.model.facts import PERMISSION_RANK, PullRequestFacts
+from maintain_repo.model.pull_facts import PERMISSION_RANK, PullRequestFacts
 
 if TYPE_CHECKING:
     from github.Issue import Issue

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from maintain_repo.github.retry import failure
-from maintain_repo.model.facts import CommentFact, CommitFact, PullRequestFacts, ReviewFact
+from maintain_repo.model.pull_facts import CommentFact, CommitFact, PullRequestFacts, ReviewFact
 from maintain_repo.model.timestamps import parse_timestamp
 
 if TYPE_CHECKING:

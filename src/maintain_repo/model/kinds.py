@@ -69,8 +69,8 @@ DOCUMENTS: dict[str, tuple[str, str, str]] = {
     "RecordPolicy": ("policies", "RecordPolicy", "record-policy"),
     "SLAPolicy": ("policies", "SLAPolicy", "sla-policy"),
     "FreezeWindow": ("policies", "FreezeWindow", "freeze-window"),
-    "ApprovalPolicy": ("policies", "ApprovalPolicy", "approval-policy"),
-    "PolicyTest": ("policies", "PolicyTest", "policy-test"),
+    "ApprovalPolicy": ("approval", "ApprovalPolicy", "approval-policy"),
+    "PolicyTest": ("policy_test", "PolicyTest", "policy-test"),
 }
 
 

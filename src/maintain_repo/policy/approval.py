@@ -35,19 +35,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from maintain_repo.model.change import Change
-from maintain_repo.model.facts import PullRequestFacts
-from maintain_repo.model.findings import dotted
-from maintain_repo.model.policies import (
+from maintain_repo.model.approval import (
     DEFAULT_APPROVE_COMMENTS,
     DEFAULT_DISAPPROVE_COMMENTS,
     ApprovalItem,
     ApprovalPolicy,
     ApprovalRule,
     Approvers,
-    FreezeWindow,
     Methods,
 )
+from maintain_repo.model.change import Change
+from maintain_repo.model.findings import dotted
+from maintain_repo.model.policies import FreezeWindow
+from maintain_repo.model.pull_facts import PullRequestFacts
 from maintain_repo.policy.approval_people import Context, Unknown, named, not_among, who
 from maintain_repo.policy.approval_predicates import given, judge, unmet
 from maintain_repo.policy.approval_problems import (

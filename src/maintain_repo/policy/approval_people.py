@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from maintain_repo.model.approval import Actors
 from maintain_repo.model.change import Change
-from maintain_repo.model.facts import PERMISSION_RANK, PullRequestFacts
-from maintain_repo.model.policies import Actors
+from maintain_repo.model.pull_facts import PERMISSION_RANK, PullRequestFacts
 
 
 class Unknown(Exception):

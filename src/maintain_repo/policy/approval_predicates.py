@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
+from maintain_repo.model.approval import Predicates, TextPatterns
 from maintain_repo.model.change import Change
-from maintain_repo.model.facts import PullRequestFacts
-from maintain_repo.model.policies import Predicates, TextPatterns
+from maintain_repo.model.pull_facts import PullRequestFacts
 from maintain_repo.policy.approval_people import Context, either, not_among
 from maintain_repo.policy.patterns import search
 

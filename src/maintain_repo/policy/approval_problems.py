@@ -13,8 +13,7 @@ import difflib
 import re
 from collections.abc import Iterator, Sequence
 
-from maintain_repo.model.findings import Finding, Pointer, Severity
-from maintain_repo.model.policies import (
+from maintain_repo.model.approval import (
     Actors,
     AndBlock,
     ApprovalItem,
@@ -24,6 +23,7 @@ from maintain_repo.model.policies import (
     OrBlock,
     Predicates,
 )
+from maintain_repo.model.findings import Finding, Pointer, Severity
 from maintain_repo.policy.patterns import problem as pattern_problem
 
 ERROR_RULE = "policy-error"

@@ -13,8 +13,8 @@ import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from maintain_repo.model.approval import ApprovalPolicy
 from maintain_repo.model.findings import Finding, Pointer, Severity
-from maintain_repo.model.policies import ApprovalPolicy
 from maintain_repo.policy.approval_problems import ERROR_RULE, policy_problems
 from maintain_repo.policy.policybot import (
     DEFAULT_PATH,

@@ -30,14 +30,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from maintain_repo.model.facts import CommitFact, PullRequestFacts
-from maintain_repo.model.policies import (
+from maintain_repo.model.approval import (
     DEFAULT_APPROVE_COMMENTS,
     DEFAULT_DISAPPROVE_COMMENTS,
     ApprovalPolicy,
     Methods,
     RuleOptions,
 )
+from maintain_repo.model.pull_facts import CommitFact, PullRequestFacts
 from maintain_repo.policy.approval_people import Context, named, not_among
 from maintain_repo.policy.patterns import search
 

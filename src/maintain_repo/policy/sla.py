@@ -21,18 +21,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, cast
 
-from maintain_repo.model.change import Change
 from maintain_repo.model.common import Record
 from maintain_repo.model.durations import Calendar
-from maintain_repo.model.finding import SecurityFinding
 from maintain_repo.model.findings import Finding, Pointer, Severity, dotted
-from maintain_repo.model.improvement import Improvement
-from maintain_repo.model.incident import Incident
 from maintain_repo.model.policies import SLAPolicy
 from maintain_repo.model.timestamps import shift
-from maintain_repo.model.waiver import Waiver
+
+if TYPE_CHECKING:  # records are told apart by kind: a check of one incident builds no others
+    from maintain_repo.model.finding import SecurityFinding
+    from maintain_repo.model.improvement import Improvement
+    from maintain_repo.model.incident import Incident
+    from maintain_repo.model.waiver import Waiver
 
 State = Literal["ok", "at_risk", "breached"]
 OPEN_INCIDENT = ("triage", "active", "mitigated")
@@ -85,16 +86,15 @@ def obligations(
     met late in the last `LATE_LISTED`."""
     found: list[Obligation] = []
     for path, record in records:
-        if isinstance(record, Incident):
-            found.extend(_incident(path, record, clock, tiers))
-        elif isinstance(record, Improvement):
-            found.extend(_improvement(path, record, clock))
-        elif isinstance(record, SecurityFinding):
-            found.extend(_finding(path, record, clock))
-        elif isinstance(record, Waiver):
-            found.extend(_waiver(path, record, clock))
-        elif isinstance(record, Change):
-            continue  # changes are governed by approvals and freezes, not SLAs
+        # Changes are governed by approvals and freezes, not SLAs.
+        if record.kind == "incident":
+            found.extend(_incident(path, cast("Incident", record), clock, tiers))
+        elif record.kind == "improvement":
+            found.extend(_improvement(path, cast("Improvement", record), clock))
+        elif record.kind == "finding":
+            found.extend(_finding(path, cast("SecurityFinding", record), clock))
+        elif record.kind == "waiver":
+            found.extend(_waiver(path, cast("Waiver", record), clock))
     return sorted(found, key=Obligation.sort_key)
 
 
@@ -243,21 +243,20 @@ def due_findings(
 def _stated_dues(
     record: Record, policy: SLAPolicy
 ) -> Iterator[tuple[Pointer, datetime | None, datetime | None, str | None, str]]:
-    if isinstance(record, Improvement):
-        target = policy.improvement.get(record.priority)
-        yield ("due",), record.created_at, record.due, target, f"a {record.priority} improvement"
-    elif isinstance(record, SecurityFinding) and record.sla is not None:
-        target = policy.finding.get(record.severity)
-        what = f"a {record.severity} finding"
-        yield ("sla", "due"), record.sla.start, record.sla.due, target, what
-    elif isinstance(record, Incident) and record.postmortem is not None:
-        severity = record.severity if record.severity != "unknown" else "SEV1"
+    if record.kind == "improvement":
+        improvement = cast("Improvement", record)
+        target = policy.improvement.get(improvement.priority)
+        what = f"a {improvement.priority} improvement"
+        yield ("due",), improvement.created_at, improvement.due, target, what
+    elif record.kind == "finding" and (sla := cast("SecurityFinding", record).sla) is not None:
+        level = cast("SecurityFinding", record).severity
+        target = policy.finding.get(level)
+        yield ("sla", "due"), sla.start, sla.due, target, f"a {level} finding"
+    elif record.kind == "incident":
+        incident = cast("Incident", record)
+        if incident.postmortem is None:
+            return
+        severity = incident.severity if incident.severity != "unknown" else "SEV1"
         target = policy.incident.postmortem.get(severity)
-        start = record.resolved_at
-        yield (
-            ("postmortem", "due"),
-            start,
-            record.postmortem.due,
-            target,
-            f"a {severity} postmortem",
-        )
+        due = incident.postmortem.due
+        yield ("postmortem", "due"), incident.resolved_at, due, target, f"a {severity} postmortem"

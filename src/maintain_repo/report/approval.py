@@ -8,7 +8,7 @@ inject HTML or break the table.
 
 from __future__ import annotations
 
-from maintain_repo.model.facts import PullRequestFacts
+from maintain_repo.model.pull_facts import PullRequestFacts
 from maintain_repo.policy.approval import DESCRIPTION_LIMIT, RuleResult, Verdict
 from maintain_repo.report.safe import markdown, printable
 
