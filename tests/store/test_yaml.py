@@ -9,7 +9,7 @@ import pytest
 import maintain_repo.store.yaml as yaml_module
 from maintain_repo.store.problems import YamlError
 from maintain_repo.store.scalars import resolve_plain
-from maintain_repo.store.source import MAX_BYTES, decode
+from maintain_repo.store.source import MAX_BYTES, decode, read
 from maintain_repo.store.yaml import parse, parse_value
 
 
@@ -179,3 +179,14 @@ def test_crlf_line_endings_keep_positions():
 )
 def test_command_line_values_are_yaml(text, value):
     assert parse_value(text) == value
+
+
+def test_reading_sets_aside_what_the_file_holds_not_the_limit(tmp_path):
+    """A cache file's limit is half a gigabyte, more than a sandboxed child may set aside:
+    `read` asks for what the file holds (and one byte more, to see its end)."""
+    path = tmp_path / "small.yaml"
+    path.write_bytes(b"id: x\n")
+    assert read(str(path), max_bytes=1 << 40) == b"id: x\n"
+    path.write_bytes(b"x" * 100)
+    assert read(str(path), max_bytes=10) == b"x" * 11  # over the limit: said by its length
+    assert read(str(path), max_bytes=100) == b"x" * 100

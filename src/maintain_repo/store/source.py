@@ -40,10 +40,24 @@ def read(path: str, *, max_bytes: int = MAX_BYTES) -> bytes:
             raise NotARegularFile("a symbolic link") from None
         raise
     with os.fdopen(fd, "rb") as handle:
-        what = _special(os.fstat(fd).st_mode)
+        status = os.fstat(fd)
+        what = _special(status.st_mode)
         if what:
             raise NotARegularFile(what)
-        return handle.read(max_bytes + 1)
+        # Asked for at most what the file holds (and one byte more, to see its end):
+        # `read(n)` sets n bytes aside first, and a cache's limit is half a gigabyte,
+        # more than a sandboxed process may take. A file that grew since is read on.
+        limit = max_bytes + 1
+        data = handle.read(min(limit, status.st_size + 1))
+        if len(data) <= status.st_size or len(data) >= limit:
+            return data
+        chunks = [data]
+        while (got := sum(map(len, chunks))) < limit:
+            chunk = handle.read(min(limit - got, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks)
 
 
 def unreadable(rel: str, error: OSError) -> StoreError:
