@@ -334,7 +334,7 @@ def test_files_that_are_not_records_are_refused(make_repo, capsys):
 
 def test_an_unwritable_cache_costs_speed_not_the_report(make_repo, capsys, monkeypatch, tmp_path):
     cache = tmp_path / "cache"
-    (cache / "check-index.json").mkdir(parents=True)  # cannot be replaced by a file
+    (cache / "check-index.bin").mkdir(parents=True)  # cannot be replaced by a file
     monkeypatch.setenv("MAINTAIN_CACHE_DIR", str(cache))
     root = make_repo()
     _with_unknown_field(root, 2)

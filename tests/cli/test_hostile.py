@@ -169,7 +169,7 @@ def _nfd_named_service(where: Where) -> None:
 
 def _cache_fifo(where: Where) -> None:
     where.cache.mkdir(parents=True, exist_ok=True)
-    os.mkfifo(where.cache / "check-index.json")
+    os.mkfifo(where.cache / "check-index.bin")
 
 
 def _leftover_temporary_file(where: Where) -> None:

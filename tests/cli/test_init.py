@@ -136,7 +136,7 @@ def test_init_ignores_the_cache_and_temporary_files_in_git(tmp_path):
     assert lines == [".maintain-cache/", f"*{TEMP_SUFFIX}"]
     git(tmp_path, "init", "-q", str(root))
     (root / ".maintain-cache").mkdir()
-    (root / ".maintain-cache/check-index.json").write_text("{}")
+    (root / ".maintain-cache/check-index.bin").write_text("{}")
     (root / f"records/incidents/.INC-20260301-7K2M.yaml.k2j4{TEMP_SUFFIX}").write_text("half")
     git(root, "add", "-A")
     staged = git(root, "diff", "--cached", "--name-only").splitlines()

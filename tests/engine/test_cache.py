@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import marshal
 import os
 import subprocess
 
@@ -103,13 +104,14 @@ def test_results_are_cached_even_for_broken_files(repo, counted, capsys):
         lambda raw: raw[: len(raw) // 2],
         lambda raw: b"garbage",
         lambda raw: b"",
-        lambda raw: raw.replace(b'"findings":[]', b'"findings":{}', 1),
-        lambda raw: raw.split(b"\n", 1)[0] + b"\n" + b"{}",
-        lambda raw: _resealed(raw, b'{"records/x.yaml": [1, 2]}'),
-        lambda raw: _resealed(raw, _poisoned(raw, 3, 3)),
-        lambda raw: _resealed(raw, _poisoned(raw, 3, [{"rule": 1}])),
-        lambda raw: _resealed(raw, _poisoned(raw, 3, [{"rule": "schema", "severity": "fatal"}])),
-        lambda raw: _resealed(raw, _poisoned(raw, 4, ["not", "settings"])),
+        lambda raw: raw[:-40] + bytes(b ^ 1 for b in raw[-40:-39]) + raw[-39:],
+        lambda raw: raw.split(b"\n", 1)[0] + b"\n" + marshal.dumps({}),
+        lambda raw: _resealed(raw, marshal.dumps({"records/x.yaml": [1, 2]})),
+        lambda raw: _resealed(raw, _poisoned(raw, 4, 3)),
+        lambda raw: _resealed(raw, _poisoned(raw, 4, [{"rule": 1}])),
+        lambda raw: _resealed(raw, _poisoned(raw, 4, [{"rule": "schema", "severity": "fatal"}])),
+        lambda raw: _resealed(raw, _poisoned(raw, 5, ["not", "settings"])),
+        lambda raw: _resealed(raw, json.dumps({"files": [], "repo": {}}).encode()),
     ],
     ids=[
         "truncated",
@@ -122,6 +124,7 @@ def test_results_are_cached_even_for_broken_files(repo, counted, capsys):
         "finding-shape",
         "finding-severity",
         "settings",
+        "signed-json",
     ],
 )
 def test_a_damaged_cache_is_rebuilt_never_trusted(repo, counted, capsys, damage):
@@ -148,11 +151,10 @@ def _resealed(raw: bytes, payload: bytes) -> bytes:
 
 
 def _poisoned(raw: bytes, field: int, value) -> bytes:
-    """The cached index with one field of every file entry replaced by `value`."""
-    payload = json.loads(raw.split(b"\n", 1)[1])
-    for entry in payload["files"].values():
-        entry[field] = value
-    return json.dumps(payload).encode()
+    """The cached index with one field of every file's row replaced by `value`."""
+    payload = marshal.loads(raw.split(b"\n", 1)[1])
+    payload["files"] = [(*row[:field], value, *row[field + 1 :]) for row in payload["files"]]
+    return marshal.dumps(payload)
 
 
 def test_a_tool_change_invalidates_the_cache(repo, counted, capsys, monkeypatch):
@@ -306,11 +308,15 @@ def test_a_forged_cache_is_rejected(repo, counted, capsys):
     incident = root / INCIDENT
     incident.write_text(incident.read_text().replace("severity: SEV2", "severity: SEV9"))
     header_line, payload = clean_index.split(b"\n", 1)
-    entries = json.loads(payload)
+    entries = marshal.loads(payload)
     data = incident.read_bytes()
-    entries["files"][INCIDENT][0] = None  # no stat: force the content-hash path
-    entries["files"][INCIDENT][1] = hashlib.sha256(data).hexdigest()
-    forged = json.dumps(entries).encode()
+    entries["files"] = [
+        # no stat: force the content-hash path
+        (rel, None, hashlib.sha256(data).hexdigest(), *rest) if rel == INCIDENT else row
+        for row in entries["files"]
+        for rel, _, _, *rest in [row]
+    ]
+    forged = marshal.dumps(entries)
     header = json.loads(header_line)
     header["hmac"] = hashlib.sha256(forged).hexdigest()  # without the key
     (cache / FILE).write_bytes(json.dumps(header).encode() + b"\n" + forged)

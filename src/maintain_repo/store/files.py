@@ -33,13 +33,14 @@ _swept: set[str] = set()
 
 def write_atomic(
     path: Path,
-    text: str,
+    text: str | bytes,
     *,
     overwrite: bool,
     durable: bool = True,
     mode: int | None = None,
 ) -> None:
-    """Write `text` to `path` atomically; with `overwrite=False` never replace a file.
+    """Write `text` (or bytes) to `path` atomically; with `overwrite=False` never replace
+    a file.
 
     `durable=False` skips the fsyncs: still never half-written, but a power cut may
     lose the write. For files that are committed to git right after (probe state).
@@ -57,7 +58,7 @@ def write_atomic(
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode("utf-8"))
+            handle.write(text.encode("utf-8") if isinstance(text, str) else text)
             handle.flush()
             if durable:
                 os.fsync(handle.fileno())
