@@ -86,9 +86,10 @@ def run(args: argparse.Namespace) -> int:
     from maintain_repo.engine.speculate import begin
 
     root = root_of(args)
+    now = now_of(args)
     # Start checking the named files in a child now; the imports below and
     # the repository scan happen meanwhile in this process.
-    selection, ahead = begin(root, args.paths)
+    selection, ahead = begin(root, args.paths, now, cached=not args.no_cache)
 
     from maintain_repo.engine.check import CheckOptions, check
     from maintain_repo.report import REPORTERS
@@ -107,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
             selection=selection,
             ahead=ahead,
             base=base,
-            now=now_of(args),
+            now=now,
             policies_from_worktree=args.policies_from_worktree,
             progress=wanted(args.format),
             online=_online(args, root) if args.online else None,

@@ -75,15 +75,15 @@ class CheckRun:
 def check(options: CheckOptions) -> CheckRun:
     """Check the ops repository at `options.root` (or the given paths in it)."""
     root = options.root
+    now = options.now or datetime.now(UTC)
     selection, ahead = (
         (options.selection, options.ahead)
         if options.ahead is not None
-        else begin(root, options.paths)
+        else begin(root, options.paths, now, cached=options.use_cache)
     )
     base = str(root)
     snapshot = _snapshot(root, options.base)
     documents = _policy_documents(root, snapshot, options.policies_from_worktree)
-    use_documents(base, documents)
     if snapshot is not None and not options.policies_from_worktree:
         # A pull request cannot weaken the policies that judge it: the base's apply.
         ahead.results()  # the child judged by the working tree's policies: not used
@@ -91,10 +91,12 @@ def check(options: CheckOptions) -> CheckRun:
     records, every, unnamed = _files(root)
     directory = cache_dir(root, enabled=options.use_cache)
     key = cache_key() if directory is not None else None
-    tool = f"{fingerprint()}:{policy_key(documents)}" if key else ""
+    policies = policy_key(documents)
+    tool = f"{fingerprint()}:{policies}" if key else ""
     has_sla = may_mention(documents, b"SLAPolicy")
     run = _Run(base, CheckCache(directory, tool, key or b""), has_sla)
-    run.load(every, options.jobs, ahead, documents, progress=options.progress)
+    use_documents(base, documents, run.cache)
+    run.load(every, options.jobs, ahead, documents, policies, progress=options.progress)
     # Files that vanished while we looked (a branch switch mid-run) are not there.
     records = [rel for rel in records if rel in run.entries]
     every = [rel for rel in every if rel in run.entries]
@@ -102,7 +104,8 @@ def check(options: CheckOptions) -> CheckRun:
     run.cache.forget_missing(present)
 
     record_set = set(records)
-    chosen = [rel for rel in every if selection is None or rel in selection]
+    chosen = every if selection is None else selection.pick(every)
+    chosen_set = set(chosen)
     findings = [finding for rel in chosen for finding in run.findings(rel)]
     findings.extend(_unnamed(rel) for rel in unnamed if selection is None or rel in selection)
     policy_paths = [rel for rel in every if rel not in record_set]
@@ -112,15 +115,14 @@ def check(options: CheckOptions) -> CheckRun:
 
         repo_findings.extend(base_findings(root, snapshot, set(records), run.facts))
     findings.extend(repo_findings)
-    now = options.now or datetime.now(UTC)
     # With paths (pre-commit), only the findings about them are reported: the dynamic
     # policies are evaluated on those records alone (all of them when a policy changed).
     judged = (
         records
-        if selection is None or any(rel in chosen for rel in policy_paths)
-        else [rel for rel in records if rel in selection]
+        if selection is None or any(rel in chosen_set for rel in policy_paths)
+        else selection.pick(records)
     )
-    findings.extend(_dynamic(root, base, documents, records, judged, run, now))
+    findings.extend(_dynamic(root, base, documents, records, judged, run, now, ahead))
     run.cache.save(present)
     if stated_ahead(run.latest, now):  # a record may state a time after now: judge those
         findings.extend(future_in(base, (f for rel in records if (f := run.facts(rel))), now))
@@ -135,7 +137,6 @@ def check(options: CheckOptions) -> CheckRun:
     waivers, security = from_facts(covers)
     applied = apply_waivers(findings, waivers, security, now)
     findings = apply_settings(applied.findings, rules)  # and the waivers' own findings
-    chosen_set = set(chosen)
     if selection is not None:
         findings = involving(findings, chosen_set)
     findings = locate(root, findings)
@@ -159,12 +160,29 @@ def _dynamic(
     judged: list[str],
     run: _Run,
     now: datetime,
+    ahead: Speculation,
 ) -> list[Finding]:
-    """Findings of policies that read the clock or other records (`engine.dynamic`)."""
+    """Findings of policies that read the clock or other records (`engine.dynamic`): as
+    the speculation child judged the records, when it judged these at this `now` with the
+    repository's `lookup()` answers; else here."""
     from maintain_repo.engine.context import may_be_dynamic
 
     if not may_be_dynamic(documents):  # a cheap test: a warm run imports nothing for it
         return []
+    verdict = (
+        ahead.verdict(judged, lambda rel: run.entries[rel].sha, lambda: run.repo_key(records, []))
+        if ahead.now == now
+        else None
+    )
+    if verdict is not None:
+        try:
+            found = [Finding.from_json(f) for f in verdict[0]]
+        except (ValueError, KeyError, TypeError):
+            found = None
+        if found is not None:
+            for rel, memo in verdict[1].items():
+                run.cache.remember(rel, run.entries[rel].sha, memo)
+            return found
     from maintain_repo.engine.dynamic import judge_records
 
     return judge_records(root, base, documents, records, judged, run, now)
@@ -212,6 +230,8 @@ class _Run:
         self.entries: dict[str, Entry] = {}
         self.fresh: dict[str, dict[str, Any]] = {}
         self.latest: str | None = None  # the latest time any record states (ISO text)
+        # The records' part of `repo_key` (for the list it was made for), until one changes.
+        self._records_digest: tuple[list[str], Any] | None = None
 
     def load(
         self,
@@ -219,10 +239,12 @@ class _Run:
         jobs: int | None,
         ahead: Speculation,
         documents: Sequence[tuple[str, bytes]],
+        policies: str,
         *,
         progress: bool = False,
     ) -> None:
-        """Take each file's entry from the cache, or check the file."""
+        """Take each file's entry from the cache, or check the file (by the `documents`,
+        whose key is `policies`)."""
         pending: list[str] = []
         for rel in rels:
             path = os.path.join(self.base, rel)
@@ -240,6 +262,9 @@ class _Run:
             else:
                 pending.append(rel)
         done = ahead.results()
+        if ahead.policies() != policies:  # checked by others (a policy changed meanwhile)
+            ahead.discard()
+            done = {}
         still = []
         for rel in pending:
             computed = done.get(rel)
@@ -257,6 +282,7 @@ class _Run:
 
     def _store(self, computed: Computed) -> dict[str, Any]:
         rel, sha, stat, mtime_ns, result = computed
+        self._records_digest = None
         self.fresh[rel] = result
         reusable = not result.pop("volatile", False)
         self.entries[rel] = self.cache.put(rel, sha, stat, mtime_ns, result, reusable=reusable)
@@ -335,9 +361,13 @@ class _Run:
         return dataclasses.replace(finding, line=None, column=None)
 
     def repo_key(self, records: list[str], documents: list[str]) -> str:
-        digest = hashlib.sha256()
-        for rel in records:
-            digest.update(f"{rel}\0{self.entries[rel].facts_hash}\n".encode())
+        """Identifies the facts of all `records` and the bytes of the `documents`."""
+        known = self._records_digest
+        if known is None or known[0] is not records:  # the records' part is made once
+            entries = self.entries
+            text = "".join([f"{rel}\0{entries[rel].facts_hash}\n" for rel in records])
+            known = self._records_digest = (records, hashlib.sha256(text.encode()))
+        digest = known[1].copy()
         for rel in documents:
             digest.update(f"{rel}\0{self.entries[rel].sha}\n".encode())
         return digest.hexdigest()

@@ -35,12 +35,13 @@ from maintain_repo.policy.cel import Context, lookup_entry
 from maintain_repo.policy.records import CompiledPolicy, evaluate_all
 from maintain_repo.sandbox import guard as sandbox
 from maintain_repo.sandbox.machine import PARALLEL_THRESHOLD, cpus
-from maintain_repo.sandbox.pool import imap
 from maintain_repo.store.repo import SETTINGS
 from maintain_repo.store.yaml import mapping_of, read_mapping
 
 if TYPE_CHECKING:
     from maintain_repo.engine.check import _Run
+    from maintain_repo.engine.speculate import Computed
+    from maintain_repo.store.cache import CheckCache
 
 LookupTable = Callable[[str], Mapping[str, Any] | None]
 
@@ -74,6 +75,49 @@ def judge_records(
     for rel, memo in found.memos.items():
         run.cache.remember(rel, run.entries[rel].sha, memo.to_json())
     return found.findings
+
+
+def prejudge(
+    root: Path, cache: CheckCache | None, computed: Sequence[Computed], now: datetime
+) -> dict[str, Any] | None:
+    """In the speculation child (`engine.speculate`), which just checked the `computed`
+    files: the dynamic policies' findings on them at `now`, and the memos of those
+    reading other records. `lookup()` answers from the rows the `cache` holds, with the
+    repository-wide key they were made for: the parent uses the verdict only while
+    that is still the key (None: no rows to answer from)."""
+    subjects = []
+    for rel, _, _, _, result in computed:
+        stored = result.get("dynamic")
+        if stored is None:
+            continue
+        subject = subject_of(rel, stored)
+        if subject is None:
+            return None
+        subjects.append(subject)
+    policies = policies_for(str(root))
+    # Those of the subjects' kinds, as the per-file stage compiled them (not every policy).
+    by_path = {
+        p.path: p
+        for kind in dict.fromkeys(subject.kind for subject in subjects)
+        for p in policies.compiled_for(kind)
+        if p.dynamic
+    }
+    dynamic = [by_path[path] for path in sorted(by_path)]  # in the order of a full run
+    key: str | None = None
+    lookup: LookupTable = lambda _: None  # noqa: E731
+    if subjects and any(p.reads_records for p in dynamic):
+        stored_rows = cache.stored_lookup() if cache is not None else None
+        if stored_rows is None:
+            return None
+        key, rows = stored_rows
+        lookup = table_of(rows)
+    found = dynamic_findings(root, dynamic, policies.settings_map, subjects, lookup, now)
+    return {
+        "shas": {rel: sha for rel, sha, _, _, _ in computed},
+        "key": key,
+        "findings": [finding.to_json() for finding in found.findings],
+        "memos": {rel: memo.to_json() for rel, memo in found.memos.items()},
+    }
 
 
 def _subjects(run: _Run, rels: list[str]) -> list[Subject]:
@@ -211,8 +255,13 @@ def subject_of(path: str, stored: Any) -> Subject | None:
 
 def table_of(rows: Sequence[Sequence[Any]]) -> LookupTable:
     """`lookup(id)` over rows (id, kind, status, path) of every valid record."""
-    table = {row[0]: lookup_entry(*row) for row in rows if row[0]}
-    return table.get
+    index = {row[0]: row for row in rows if row[0]}  # answers are made when asked for
+
+    def lookup(record_id: str) -> Mapping[str, Any] | None:
+        row = index.get(record_id)
+        return lookup_entry(*row) if row is not None else None
+
+    return lookup
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,13 +328,19 @@ def dynamic_findings(
             out["memo"] = Memo(answers, kept).to_json()
         return out
 
-    # Repository expressions: evaluated in sandboxed children (limited in time and memory).
-    workers = cpus() if len(pending) >= PARALLEL_THRESHOLD else 1
-    chunk = max(1, math.ceil(len(pending) / (workers * 4)))
+    # Repository expressions: evaluated in sandboxed children (limited in time and memory),
+    # or here when this process is one (the speculation child).
     results: list[dict[str, Any]] = [{"findings": []} for _ in pending]
-    named = lambda index: pending[index][0].path  # noqa: E731
-    for index, found in imap(evaluate, len(pending), workers=workers, chunk=chunk, name=named):
-        results[index] = found
+    if sandbox.active() is not None:
+        results = [evaluate(index) for index in range(len(pending))]
+    else:
+        from maintain_repo.sandbox.pool import imap
+
+        workers = cpus() if len(pending) >= PARALLEL_THRESHOLD else 1
+        chunk = max(1, math.ceil(len(pending) / (workers * 4)))
+        named = lambda index: pending[index][0].path  # noqa: E731
+        for index, found in imap(evaluate, len(pending), workers=workers, chunk=chunk, name=named):
+            results[index] = found
     raw = reused + [f for result in results for f in result["findings"]]
     memos = {
         item[0].path: memo

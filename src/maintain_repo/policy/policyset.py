@@ -6,7 +6,7 @@ that kind: a pre-commit run starts faster without what it does not use.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, cast
@@ -15,14 +15,10 @@ from maintain_repo.model.durations import Calendar
 from maintain_repo.model.findings import Finding
 
 if TYPE_CHECKING:
+    from maintain_repo.model.approval import ApprovalPolicy
     from maintain_repo.model.change import Change
     from maintain_repo.model.common import Record
-    from maintain_repo.model.policies import (
-        ApprovalPolicy,
-        FreezeWindow,
-        RecordPolicy,
-        SLAPolicy,
-    )
+    from maintain_repo.model.policies import FreezeWindow, RecordPolicy, SLAPolicy
     from maintain_repo.model.settings import Settings
     from maintain_repo.policy.records import CompiledPolicy
 
@@ -45,11 +41,27 @@ class Policies:
     sources: dict[str, bytes] = field(default_factory=dict)
     _by_kind: dict[str, list[CompiledPolicy]] = field(default_factory=dict, repr=False)
 
+    # Kept in the cache (`engine.context`): the documents as validated and what they show
+    # CEL as `settings`; never compiled expressions (nor anything else computed here).
+    def __getstate__(self) -> dict[str, Any]:
+        state = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "_by_kind"}
+        state["settings_map"] = self.settings_map
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for f in fields(self):
+            if f.name != "_by_kind":
+                setattr(self, f.name, state[f.name])
+        self._by_kind = {}
+        if not isinstance(state["settings_map"], dict):
+            raise TypeError("settings_map")
+        self.__dict__["settings_map"] = state["settings_map"]  # the cached property's value
+
     @cached_property
     def approval(self) -> tuple[str, ApprovalPolicy] | None:
         """The approval policy, when its document validates (`maintain check` reports it
         when it does not)."""
-        from maintain_repo.model.policies import ApprovalPolicy
+        from maintain_repo.model.approval import ApprovalPolicy
 
         for rel, data in self.approval_documents:
             try:

@@ -116,8 +116,15 @@ class Selection:
 
     def __contains__(self, rel: object) -> bool:
         return isinstance(rel, str) and (
-            rel in self.files or any(rel.startswith(d) for d in self.dirs)
+            rel in self.files or (bool(self.dirs) and rel.startswith(self.dirs))
         )
+
+    def pick(self, rels: Iterable[str]) -> list[str]:
+        """Those of `rels` in the selection, in their order (a pre-commit run asks this
+        of every file of the repository)."""
+        if not self.dirs:
+            return [rel for rel in rels if rel in self.files]
+        return [rel for rel in rels if rel in self.files or rel.startswith(self.dirs)]
 
 
 def select(root: Path, paths: Iterable[Path]) -> Selection:
