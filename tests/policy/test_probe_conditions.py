@@ -8,13 +8,18 @@ from maintain_repo.model.findings import Severity
 from maintain_repo.model.probes import DEFAULT_CONDITIONS
 from maintain_repo.model.service import Service
 from maintain_repo.policy.cel import (
-    PROBE_VARIABLES,
     CelError,
     compile_condition,
     evaluate,
     probe_context,
 )
-from maintain_repo.policy.probes import RULE, SECRET_RULE, condition_findings, secret_findings
+from maintain_repo.policy.probes import (
+    PROBE_VARIABLES,
+    RULE,
+    SECRET_RULE,
+    condition_findings,
+    secret_findings,
+)
 
 PATH = "records/services/checkout-api.yaml"
 

@@ -24,10 +24,9 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from maintain_repo.engine.context import may_mention, policies_for
 from maintain_repo.model.findings import Finding
@@ -190,8 +189,7 @@ def _lookup_rows(run: _Run, records: list[str]) -> list[list[Any]]:
     return rows
 
 
-@dataclass(frozen=True, slots=True)
-class Memo:
+class Memo(NamedTuple):
     """The verdict of the policies that read only other records, on one record, and the
     answers `lookup()` gave them (id -> answer; None: no such record)."""
 
@@ -220,8 +218,7 @@ class Memo:
         return cls(answers, findings)
 
 
-@dataclass(frozen=True, slots=True)
-class Subject:
+class Subject(NamedTuple):
     """A record the dynamic policies are evaluated on in this run."""
 
     path: str
@@ -264,8 +261,7 @@ def table_of(rows: Sequence[Sequence[Any]]) -> LookupTable:
     return lookup
 
 
-@dataclass(frozen=True, slots=True)
-class Judged:
+class Judged(NamedTuple):
     findings: list[Finding]
     memos: dict[str, Memo]  # path -> the new verdict of its record-reading policies
 

@@ -117,7 +117,9 @@ def _serve(parent: int, jobs: int, results: int) -> None:
             status = 0
             return
         job = json.loads(raw)
-        payload = _work(parent, job["base"], job["rels"], job["now"], cached=job["cached"])
+        payload = _work(
+            parent, job["base"], job["rels"], job["now"], job["fingerprint"], cached=job["cached"]
+        )
         with os.fdopen(results, "wb") as out:
             out.write(payload)
         status = 0
@@ -153,11 +155,14 @@ class Speculation:
         if not rels or len(rels) > MAX_FILES:
             release()
             return
+        from maintain_repo.store.cache import fingerprint  # the run needs it anyway
+
         job: dict[str, Any] = {
             "base": base,
             "rels": rels,
             "now": now.isoformat() if now is not None else None,
             "cached": cached,
+            "fingerprint": fingerprint() if cached else "",
         }
         if _WORKER:
             worker = _WORKER.pop()
@@ -174,7 +179,7 @@ class Speculation:
             os.close(read_fd)
             status = 1
             try:
-                payload = _work(parent, base, rels, job["now"], cached=cached)
+                payload = _work(parent, base, rels, job["now"], job["fingerprint"], cached=cached)
                 with os.fdopen(write_fd, "wb") as out:
                     out.write(payload)
                 status = 0
@@ -240,8 +245,11 @@ class Speculation:
         return findings, memos
 
 
-def _work(parent: int, base: str, rels: list[str], now: str | None, *, cached: bool) -> bytes:
-    """In the child: check `rels` and judge them, as JSON for the parent."""
+def _work(
+    parent: int, base: str, rels: list[str], now: str | None, tool: str, *, cached: bool
+) -> bytes:
+    """In the child: check `rels` and judge them, as JSON for the parent (`tool`: the
+    parent's `cache.fingerprint()`, the same code's)."""
     from maintain_repo.sandbox.guard import become_sandbox, limits_from
 
     # Policies are evaluated here, limited. A child stopped by a limit fails, and the
@@ -266,7 +274,7 @@ def _work(parent: int, base: str, rels: list[str], now: str | None, *, cached: b
     directory = cache_dir(Path(base), enabled=cached)
     secret = cache_key() if directory is not None else None
     cache = (
-        CheckCache(directory, f"{fingerprint()}:{policies}", secret, index=False)
+        CheckCache(directory, f"{tool or fingerprint()}:{policies}", secret, index=False)
         if secret is not None
         else None
     )

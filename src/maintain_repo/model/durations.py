@@ -12,8 +12,8 @@ A sum past the end of the calendar (year 9999) is `LATEST`, never an
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from maintain_repo.model.timestamps import LATEST, shift
@@ -31,8 +31,7 @@ _UNITS = {
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-@dataclass(frozen=True, slots=True)
-class Calendar:
+class Calendar(NamedTuple):
     """Working days and the time zone business days are counted in."""
 
     time_zone: str = "UTC"

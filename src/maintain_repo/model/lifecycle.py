@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class When:
+class When(NamedTuple):
     """A condition on a record: the field at `path` has one of `values`."""
 
     path: str
@@ -27,8 +26,7 @@ class When:
         return f"{self.path} is {' or '.join(self.values)}"
 
 
-@dataclass(frozen=True, slots=True)
-class Requirement:
+class Requirement(NamedTuple):
     """In a state, one of `any_of` must be set (to one of `values`, if given)."""
 
     any_of: tuple[str, ...]
@@ -58,21 +56,19 @@ def need(*paths: str, values: tuple[str, ...] = (), when: When | None = None) ->
     return Requirement(tuple(paths), values, when)
 
 
-@dataclass(frozen=True, slots=True)
-class Transition:
+class Transition(NamedTuple):
     source: str
     target: str
     when: When | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Lifecycle:
+class Lifecycle(NamedTuple):
     """The states of a record kind and the moves between them."""
 
     states: tuple[str, ...]
     initial: str
     transitions: tuple[Transition, ...]
-    requires: Mapping[str, tuple[Requirement, ...]] = field(default_factory=dict)
+    requires: Mapping[str, tuple[Requirement, ...]] = MappingProxyType({})
     # States that end the record's active life (closed records are immutable).
     final: frozenset[str] = frozenset()
 

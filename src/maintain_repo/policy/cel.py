@@ -31,9 +31,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
-from maintain_repo.model.probe_results import RESULTS
 from maintain_repo.sandbox import guard as sandbox
 from maintain_repo.sandbox.guard import Limits
 
@@ -65,8 +64,7 @@ class CelError(Exception):
         self.stopped = stopped
 
 
-@dataclass(frozen=True, slots=True)
-class Expression:
+class Expression(NamedTuple):
     source: str
     program: Any
     returns: str  # the type the checker inferred: BOOL, STRING, DYN, ...
@@ -120,10 +118,6 @@ def compile_expression(source: str) -> Expression:
     return _compile(_environment(), source)
 
 
-# The variables a probe condition sees, by probe type (each a message of declared fields).
-PROBE_VARIABLES: dict[str, tuple[str, ...]] = {
-    probe_type: tuple(variables) for probe_type, variables in RESULTS.items()
-}
 _COMPARISONS = {"_<_": "less", "_<=_": "less_equals", "_>_": "greater", "_>=_": "greater_equals"}
 _ORDERED = {
     "bool": "bool",
@@ -179,6 +173,7 @@ def _probe_environment(probe_type: str) -> Any:
     from cel_expr_python import cel
     from cel_expr_python.ext import ext_optional, ext_strings
 
+    from maintain_repo.model.probe_results import RESULTS  # probes only
     from maintain_repo.policy.probe_types import pool, type_name
 
     return cel.NewEnv(
@@ -214,6 +209,8 @@ def _unknown_field(error: CelError, probe_type: str) -> CelError:
     words of the condition: which variable, what it has, and the likely intended field."""
     import difflib
 
+    from maintain_repo.model.probe_results import RESULTS  # probes only
+
     match = _UNDEFINED.search(error.message)
     variables = RESULTS[probe_type]
     named = [
@@ -237,6 +234,7 @@ def probe_context(probe_type: str, variables: Mapping[str, Any]) -> Context:
     """The variables of one probe result, as messages of their declared types (a variable
     missing from `variables` has no field set; a field it does not declare is a bug:
     ValueError)."""
+    from maintain_repo.model.probe_results import RESULTS  # probes only
     from maintain_repo.policy.probe_types import message
 
     values = {

@@ -17,14 +17,20 @@ import re
 from collections.abc import Collection, Iterator
 
 from maintain_repo.model.findings import Finding, Severity
+from maintain_repo.model.probe_results import RESULTS
 from maintain_repo.model.probes import HttpProbe
 from maintain_repo.model.secrets import secret_refusal
 from maintain_repo.model.service import Service
-from maintain_repo.policy.cel import PROBE_VARIABLES, CelError, compile_condition
+from maintain_repo.policy.cel import CelError, compile_condition
 
 RULE = "probe-condition"
 _SHAPE = re.compile(r"(?i)recursion|depth")
 SECRET_RULE = "probe-secret"  # noqa: S105 (a rule id)
+
+# The variables a probe condition sees, by probe type (each a message of declared fields).
+PROBE_VARIABLES: dict[str, tuple[str, ...]] = {
+    probe_type: tuple(variables) for probe_type, variables in RESULTS.items()
+}
 
 
 def condition_findings(service: Service, path: str) -> Iterator[Finding]:

@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from maintain_repo.model.findings import Finding, Pointer, Severity, dotted
 from maintain_repo.policy.cel import CelError, Context, Expression, compile_expression, evaluate
@@ -61,21 +60,18 @@ class RecordPolicyLike(Protocol):
     def validations(self) -> Sequence[ValidationLike]: ...
 
 
-@dataclass(frozen=True, slots=True)
-class _Validation:
+class _Validation(NamedTuple):
     expression: str
     message: str | None = None
     messageExpression: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class _Match:
+class _Match(NamedTuple):
     kinds: tuple[str, ...]
     condition: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Document:
+class Document(NamedTuple):
     """A record policy's fields, from a document that validated (`maintain check` says
     so, for these very bytes): the schema's defaults filled, nothing checked again."""
 
@@ -98,16 +94,14 @@ class Document:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Check:
-    index: int
+class Check(NamedTuple):
+    number: int  # its place in the validations
     validation: ValidationLike
     expression: Expression
     message: Expression | None
 
 
-@dataclass(frozen=True, slots=True)
-class CompiledPolicy:
+class CompiledPolicy(NamedTuple):
     path: str
     policy: RecordPolicyLike
     condition: Expression | None
@@ -191,7 +185,7 @@ def evaluate_policy(
             yield _record_error(compiled, path, record_id, pointer, e)
             return
     for check in compiled.checks:
-        pointer = ("validations", check.index, "expression")
+        pointer = ("validations", check.number, "expression")
         try:
             passed = _boolean(evaluate(check.expression, context, _label(compiled, pointer)))
         except CelError as e:
@@ -201,7 +195,7 @@ def evaluate_policy(
             continue
         message, failure = _message(compiled, check, context)
         if failure is not None:
-            where = ("validations", check.index, "messageExpression")
+            where = ("validations", check.number, "messageExpression")
             yield _record_error(compiled, path, record_id, where, failure)
         yield Finding(
             policy.name,
@@ -241,7 +235,7 @@ def _message(
     """The violation's message, and why messageExpression could not give it (if so)."""
     failure = None
     if check.message is not None:
-        label = _label(compiled, ("validations", check.index, "messageExpression"))
+        label = _label(compiled, ("validations", check.number, "messageExpression"))
         try:
             text = evaluate(check.message, context, label)
         except CelError as e:
