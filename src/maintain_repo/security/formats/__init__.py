@@ -1,0 +1,1 @@
+"""One module per report format, each with `parse(data) -> Report` (see `security.observation`)."""
