@@ -18,7 +18,7 @@ from maintain_repo.engine.context import policies_for, policy_key, use_documents
 from maintain_repo.engine.files import check_path
 from maintain_repo.engine.speculate import Speculation
 from maintain_repo.rules.references import involving
-from maintain_repo.store.cache import POLICIES, CheckCache, cache_key, fingerprint
+from maintain_repo.store.cache import LOOKUP, POLICIES, CheckCache, cache_key, fingerprint
 
 INCIDENT = "records/incidents/INC-20260301-7K2M.yaml"
 NOW = datetime(2026, 12, 3, 12, tzinfo=UTC)
@@ -176,3 +176,18 @@ def test_the_cache_keeps_policies_that_keep_their_compiled_form_out(corpus):
     assert not {"compiled", "static", "dynamic", "approval"} & set(restored.__dict__)
     assert restored._by_kind == {}
     assert restored.settings_map == policies_for(str(root)).settings_map
+
+
+@pytest.mark.parametrize("damage", [lambda raw: raw[: len(raw) // 2], lambda raw: b"x" + raw])
+def test_a_damaged_lookup_table_is_not_answered_from(corpus, monkeypatch, damage):
+    root, cache_dir = corpus
+    check(CheckOptions(root=root, now=NOW))
+    table = cache_dir / LOOKUP
+    table.write_bytes(damage(table.read_bytes()))
+    judged = _spy_on_judging(monkeypatch)
+    incident = root / WITH_PROBLEM
+    incident.write_text(incident.read_text() + "# an edit that keeps its facts\n")
+    edited = check(CheckOptions(root=root, paths=[incident], now=NOW)).report
+    assert judged == [[WITH_PROBLEM]]  # the child had no table to answer from
+    full = check(CheckOptions(root=root, now=NOW, use_cache=False)).report
+    assert list(edited.findings) == involving(full.findings, {WITH_PROBLEM})
