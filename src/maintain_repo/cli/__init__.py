@@ -18,6 +18,7 @@ from maintain_repo import __version__
 from maintain_repo.cli import (
     approve,
     check,
+    findings,
     github,
     history,
     incident,
@@ -51,6 +52,7 @@ COMMANDS = {
     "github": github,
     "probe": probe,
     "status": status,
+    "findings": findings,
 }
 
 ROOT_HELP = (

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Literal, cast
+from typing import TYPE_CHECKING, Literal, NamedTuple, cast
 
 from maintain_repo.model.common import Record
 from maintain_repo.model.durations import Calendar
@@ -260,3 +260,26 @@ def _stated_dues(
         target = policy.incident.postmortem.get(severity)
         due = incident.postmortem.due
         yield ("postmortem", "due"), incident.resolved_at, due, target, f"a {severity} postmortem"
+
+
+SEVERITY_ORDER = ("critical", "high", "medium", "low", "info")
+
+
+class Listed(NamedTuple):
+    """A security finding, with its open remediation deadline (`maintain findings list`)."""
+
+    path: str
+    finding: SecurityFinding
+    obligation: Obligation | None  # its open remediation deadline, if any
+
+    @property
+    def overdue(self) -> bool:
+        return self.obligation is not None and self.obligation.state == "breached"
+
+    def sort_key(self) -> tuple[int, int, str]:
+        """Open before closed, most severe first, then by id."""
+        return (
+            self.finding.status != "open",
+            SEVERITY_ORDER.index(self.finding.severity),
+            self.finding.id,
+        )
