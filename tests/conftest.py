@@ -94,3 +94,12 @@ def maintain_exe() -> str:
     exe = Path(sys.executable).parent / "maintain"
     assert exe.exists(), f"`maintain` is not installed next to {sys.executable}"
     return str(exe)
+
+
+@pytest.fixture
+def own_ops(tmp_path: Path) -> Path:
+    """A copy of this repository's own ops data (records and policies)."""
+    root = tmp_path / "own-ops"
+    for folder in ("records", "policies"):
+        shutil.copytree(Path(__file__).resolve().parents[1] / folder, root / folder)
+    return root

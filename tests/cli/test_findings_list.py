@@ -4,7 +4,6 @@ open ones that code scanning accepts."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import jsonschema
@@ -19,12 +18,8 @@ LATE = "2027-03-01T00:00:00Z"  # past the medium finding's deadline (2027-02-07)
 
 
 @pytest.fixture
-def ops(tmp_path):
-    """This repository's own ops data: ten findings in every status."""
-    root = tmp_path / "ops"
-    for folder in ("records", "policies"):
-        shutil.copytree(ROOT / folder, root / folder)
-    return root
+def ops(own_ops):
+    return own_ops
 
 
 def listing(root: Path, capsys, *args: str) -> dict:

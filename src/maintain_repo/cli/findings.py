@@ -10,6 +10,16 @@ from maintain_repo.cli.common import add_now, now_of, root_of
 
 STATUSES = ("open", "mitigated", "false_positive", "risk_accepted", "out_of_scope", "duplicate")
 SEVERITIES = ("critical", "high", "medium", "low", "info")
+FORMATS = (
+    "sarif",
+    "trivy",
+    "grype",
+    "pip-audit",
+    "osv-scanner",
+    "npm-audit",
+    "dependabot",
+    "code-scanning",
+)
 
 
 def add_parser(commands: Any, name: str) -> None:
@@ -43,9 +53,54 @@ def add_parser(commands: Any, name: str) -> None:
         help="table (default), json, or sarif (the open findings, for GitHub code scanning)",
     )
     add_now(listing)
+    importing = actions.add_parser(
+        "import",
+        help="import scanner reports as finding records (new, still there, gone, back)",
+        description="Read scanner reports (SARIF, Trivy, Grype, pip-audit, OSV-Scanner, npm "
+        "audit, Dependabot or code-scanning alerts) and write one finding record per real "
+        "problem: new findings with their SLA, last_seen of those still reported, mitigated "
+        "ones reopened when they come back, and open findings of the same scope the scan no "
+        "longer reports marked mitigated. Nothing is written when anything fails.",
+    )
+    importing.add_argument(
+        "files", nargs="+", metavar="FILE", help="report files; - reads standard input"
+    )
+    importing.add_argument(
+        "--format",
+        choices=("auto", *FORMATS),
+        default="auto",
+        help="the reports' format (default: read from their content)",
+    )
+    importing.add_argument(
+        "--scope",
+        metavar="NAME",
+        help="what this scan covers (default: the tool's name, with @SERVICE when --service "
+        "is given); a full scan of a scope marks its findings that it no longer reports "
+        "mitigated",
+    )
+    importing.add_argument("--service", metavar="ID", help="the service the findings belong to")
+    importing.add_argument(
+        "--manifest",
+        metavar="PATH",
+        help="the manifest a dependency report read when it does not say (pip-audit -r "
+        "requirements.txt, npm audit's package-lock.json): the same advisory in the same "
+        "manifest from several tools is then one finding",
+    )
+    importing.add_argument(
+        "--owner", metavar="LOGIN", help="owner of new findings (default: git config github.user)"
+    )
+    importing.add_argument(
+        "--dry-run", action="store_true", help="say what would change, write nothing"
+    )
+    importing.add_argument(
+        "--output-format", choices=("text", "json"), default="text", help="the summary's format"
+    )
+    add_now(importing)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.action == "import":
+        return _import(args)
     from maintain_repo.engine.findings import listed
     from maintain_repo.report.findings import render_json, render_sarif, render_table
 
@@ -64,3 +119,66 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(render_table(items, now))
     return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    import json
+
+    from maintain_repo.engine.findings_import import Source, import_findings
+    from maintain_repo.errors import UsageError
+    from maintain_repo.git.identity import configured_login
+
+    root = root_of(args)
+    owner = args.owner or configured_login(root)
+    if not owner:
+        raise UsageError(
+            "no owner for new findings: git config has no GitHub login (github.user)",
+            hint="pass --owner LOGIN (a person or org/team)",
+        )
+    sources = [Source(name, _read(name)) for name in args.files]
+    outcome = import_findings(
+        root,
+        sources,
+        owner=owner,
+        now=now_of(args),
+        report_format=args.format,
+        scope=args.scope,
+        service=args.service,
+        manifest=args.manifest,
+        dry_run=args.dry_run,
+    )
+    for note in outcome.notes:
+        print(f"maintain: note: {note}", file=sys.stderr)
+    if args.output_format == "json":
+        sys.stdout.write(json.dumps(outcome.to_json(), indent=2) + "\n")
+        return 0
+    verb = "would write" if args.dry_run else "wrote"
+    print(
+        f"{outcome.new} new, {outcome.updated} updated, {outcome.mitigated} mitigated, "
+        f"{outcome.reopened} reopened, {outcome.unchanged} unchanged, {outcome.skipped} "
+        f"skipped; {verb} {len(outcome.records)} record{'s' if len(outcome.records) != 1 else ''}"
+    )
+    for rel in outcome.records:
+        print(f"  {rel}")
+    return 0
+
+
+def _read(name: str) -> bytes:
+    from maintain_repo.engine.findings_import import MAX_REPORT_BYTES
+    from maintain_repo.errors import UsageError
+    from maintain_repo.store.source import NotARegularFile, read
+
+    if name == "-":
+        data = sys.stdin.buffer.read(MAX_REPORT_BYTES + 1)
+    else:
+        try:
+            data = read(name, max_bytes=MAX_REPORT_BYTES)
+        except FileNotFoundError:
+            raise UsageError(f"{name}: no such file") from None
+        except NotARegularFile as e:
+            raise UsageError(f"{name}: {e}, not a report file") from None
+        except OSError as e:
+            raise UsageError(f"{name}: cannot read it: {e.strerror or e}") from None
+    if len(data) > MAX_REPORT_BYTES:
+        raise UsageError(f"{name}: larger than {MAX_REPORT_BYTES // (1024 * 1024)} MiB")
+    return data

@@ -62,7 +62,7 @@ def create(
         data["fingerprint"] = hashlib.sha256(f"manual\0{data['id']}".encode()).hexdigest()
     _validate(kind, data, target.relative_to(root).as_posix())
     header = f"# yaml-language-server: $schema=../../{SCHEMAS}/{kind.schema_file}\n"
-    write_atomic(target, new_document(_ordered(kind, data), header=header), overwrite=False)
+    write_atomic(target, new_document(ordered(kind, data), header=header), overwrite=False)
     return target
 
 
@@ -105,7 +105,7 @@ def _defaults(kind: Kind, title: str, owner: str, stamp: str) -> dict[str, Any]:
     return data
 
 
-def _ordered(kind: Kind, data: dict[str, Any]) -> dict[str, Any]:
+def ordered(kind: Kind, data: dict[str, Any]) -> dict[str, Any]:
     """Keys in the model's field order (id first), as people read records."""
     order = [name for name in kind.model.model_fields if name not in TRAILING] + list(TRAILING)
     return {key: data[key] for key in sorted(data, key=order.index)}

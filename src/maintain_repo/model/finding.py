@@ -109,6 +109,12 @@ class SecurityFinding(Record):
     location: Location | None = None
     fix_versions: UniqueList[Line] = []
     service: ServiceId | None = None
+    # What imported it (`maintain findings import`): one tool (and service) scanning one
+    # target. A full scan of the scope that no longer reports it marks it mitigated.
+    scope: Line | None = None
+    # Every tool that reported this problem (the same advisory from pip-audit, Trivy and
+    # Dependabot is one finding), `tool` among them.
+    reported_by: UniqueList[Line] = []
     first_seen: Timestamp
     last_seen: Timestamp | None = None
     mitigated_at: Timestamp | None = None

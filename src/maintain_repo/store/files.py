@@ -16,6 +16,7 @@ import contextlib
 import os
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from maintain_repo.errors import StoreError
@@ -80,6 +81,41 @@ def write_atomic(
             tmp.unlink()
     if durable:
         _sync_directory(path.parent)
+
+
+def write_all(files: Sequence[tuple[Path, str, bool]]) -> None:
+    """Write several files as one change: each (path, text, overwrite) goes to a temporary
+    file next to it first, and only when every one is written and synced are they moved
+    into place. An error before that leaves every path as it was; a new file
+    (`overwrite=False`) never replaces one that appeared meanwhile."""
+    staged: list[tuple[Path, Path, bool]] = []
+    try:
+        for path, text, overwrite in files:
+            if not overwrite and path.exists():
+                raise StoreError(f"{path} already exists; it was left untouched")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(
+                dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX
+            )
+            staged.append((Path(name), path, overwrite))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(text.encode("utf-8"))
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(name, _mode_for(path, overwrite))
+        for temporary, path, overwrite in staged:
+            if overwrite:
+                os.replace(temporary, path)
+            else:
+                os.link(temporary, path)  # fails rather than replace a file made meanwhile
+    except OSError as e:
+        raise StoreError(f"cannot write {e.filename or 'the records'}: {e.strerror or e}") from e
+    finally:
+        for temporary, _, _ in staged:
+            with contextlib.suppress(FileNotFoundError):
+                temporary.unlink()
+    for directory in {path.parent for path, _, _ in files}:
+        _sync_directory(directory)
 
 
 def is_temporary(name: str) -> bool:

@@ -1,0 +1,517 @@
+"""`maintain findings import`: scanner reports in, one finding record per real problem.
+
+Each report is read (`security.detect`), its observations grouped into problems
+(`security.identity`: one group per fingerprint, dependency advisories merged across
+tools by any shared id) and matched with the findings the repository holds, by
+fingerprint, else (a dependency) by package, manifest and any shared advisory id. Then:
+
+- a problem no finding has is a new finding: `first_seen` now, its SLA (`start` now,
+  `due` by the SLA policy's target for its severity) and a `created` timeline entry;
+- a finding still reported gets `last_seen` now, every new advisory id and tool; a
+  severity that changed changes `severity` and `sla.due` (from the same `sla.start`),
+  with a timeline entry;
+- a `mitigated` finding reported again is reopened (a timeline entry; its SLA clock does
+  not restart); `false_positive`, `risk_accepted`, `out_of_scope` and `duplicate` stay;
+- a result the report says was suppressed or dismissed comes in closed (false positive
+  or out of scope, with its justification and who decided; a risk acceptance is left to
+  `maintain findings accept`, which writes its waiver) or, when absent, is skipped;
+- an open finding of the same scope (one tool, and service, scanning one target) that
+  the scan no longer reports is marked `mitigated`, naming the scan.
+
+Nothing is written until every record validates as `maintain check` would read it, and
+then all files at once (`store.files.write_all`): an error leaves the repository as it
+was. Re-importing the same report at the same moment changes no byte.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from maintain_repo.engine.load import worktree_policies
+from maintain_repo.engine.new import ordered
+from maintain_repo.errors import UsageError
+from maintain_repo.model.kinds import KINDS
+from maintain_repo.security.detect import load, parse
+from maintain_repo.security.identity import fingerprint, group_ids, groups, package_key, path_key
+from maintain_repo.security.observation import FormatError, Observation, line
+from maintain_repo.store import roundtrip
+from maintain_repo.store.files import write_all
+from maintain_repo.store.ids import new_id
+from maintain_repo.store.repo import RECORDS, SCHEMAS
+from maintain_repo.store.yaml import read_mapping
+
+MAX_REPORT_BYTES = 100 * 1024 * 1024
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+# Formats whose reports can come from many tools: their scope is the tool's.
+MANY_TOOLS = ("sarif", "code-scanning")
+DEFAULT_SEVERITY = "medium"  # when the report gives none (pip-audit): until a person says
+FOLDER = f"{RECORDS}/findings"
+HEADER = f"# yaml-language-server: $schema=../../{SCHEMAS}/finding.schema.json\n"
+# Closed statuses a person decided on GitHub or in the code, that a rescan never reopens.
+DECIDED = ("false_positive", "risk_accepted", "out_of_scope", "duplicate")
+
+
+class Source(NamedTuple):
+    name: str  # as the user named it (a path, or "-" for standard input)
+    data: bytes
+
+
+class Outcome(NamedTuple):
+    new: int
+    updated: int
+    mitigated: int
+    reopened: int
+    unchanged: int
+    skipped: int
+    by_severity: dict[str, int]  # of the findings the scans reported, by their severity
+    records: list[str]  # the files written (root-relative)
+    notes: list[str]  # what the reports skipped, and why, in words
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "new": self.new,
+            "updated": self.updated,
+            "mitigated": self.mitigated,
+            "reopened": self.reopened,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+            "by_severity": self.by_severity,
+            "records": self.records,
+        }
+
+
+class _Problem(NamedTuple):
+    members: list[Observation]
+    ids: tuple[str, ...]
+    fingerprint: str
+    scope: str
+    source: str
+
+
+def import_findings(
+    root: Path,
+    sources: Sequence[Source],
+    *,
+    owner: str,
+    now: datetime,
+    report_format: str = "auto",
+    scope: str | None = None,
+    service: str | None = None,
+    manifest: str | None = None,
+    dry_run: bool = False,
+) -> Outcome:
+    """Import the reports in `sources` into `root`'s finding records (see the module);
+    `manifest` names the manifest of dependency findings whose report does not say it
+    (pip-audit and npm audit read one file the report never names)."""
+    moment = now.astimezone(UTC).replace(microsecond=0)
+    stamp = _stamp(moment)
+    observed: list[tuple[Observation, str, str]] = []  # observation, its source, its scope
+    scanned: dict[str, None] = {}  # the scopes these reports are full scans of
+    notes: list[str] = []
+    for source in sources:
+        try:
+            report = parse(load(source.data, limit=MAX_REPORT_BYTES), report_format)
+        except FormatError as e:
+            raise UsageError(f"{source.name}: {e}", hint=_format_hint(report_format)) from None
+        for observation in report.observations:
+            if manifest and observation.category == "dependency" and not observation.manifest:
+                observation = observation._replace(manifest=manifest)  # pip-audit -r FILE
+            name = _scope(scope, report.format, observation.tool, service)
+            observed.append((observation, source.name, name))
+            scanned.setdefault(name, None)
+        if report.format not in MANY_TOOLS or scope:  # an empty scan still covers its scope
+            scanned.setdefault(_scope(scope, report.format, "", service), None)
+        notes.extend(f"{source.name}: {what}" for what in report.skipped)
+    problems = _problems(observed)
+    existing = _existing(root)
+    edits = _Edits(root, existing, owner, stamp, moment, service)
+    skipped = 0
+    seen: set[str] = set()
+    for problem in problems:
+        match = edits.match(problem)
+        if match is None:
+            if _status(problem) in ("mitigated", "risk_accepted"):
+                skipped += 1  # gone already, or a decision only a waiver can record
+                continue
+            seen.add(edits.create(problem))
+        else:
+            seen.add(match)
+            edits.update(match, problem)
+    for scope_name in scanned:
+        edits.mitigate_absent(scope_name, seen, sources)
+    writes = edits.validated()
+    if not dry_run:
+        write_all([(root / rel, text, overwrite) for rel, text, overwrite in writes])
+    by_severity = dict.fromkeys(SEVERITIES, 0)
+    for problem in problems:
+        if _status(problem) == "open":
+            by_severity[_severity(problem)[0]] += 1
+    return Outcome(
+        new=edits.counts["new"],
+        updated=edits.counts["updated"],
+        mitigated=edits.counts["mitigated"],
+        reopened=edits.counts["reopened"],
+        unchanged=edits.counts["unchanged"],
+        skipped=skipped,
+        by_severity=by_severity,
+        records=sorted(rel for rel, _, _ in writes),
+        notes=notes,
+    )
+
+
+def _scope(given: str | None, report_format: str, tool: str, service: str | None) -> str:
+    """What a scan covers: `--scope`, else the tool (SARIF and code scanning carry many
+    tools) or the format, with `@SERVICE` when the scan is of one service."""
+    if given:
+        return given
+    name = (tool.lower() if report_format in MANY_TOOLS else report_format) or report_format
+    return f"{name}@{service}" if service else name
+
+
+def _problems(observed: list[tuple[Observation, str, str]]) -> list[_Problem]:
+    observations = [observation for observation, _, _ in observed]
+    problems = []
+    for group in groups(observations):
+        members = [observations[i] for i in group]
+        ids = group_ids(observations, group)
+        _, source, scope = observed[group[0]]
+        problems.append(_Problem(members, ids, fingerprint(members[0], ids), scope, source))
+    # One problem per fingerprint: a report that lists a result twice lists it once here.
+    unique: dict[str, _Problem] = {}
+    for problem in problems:
+        if problem.fingerprint in unique:
+            kept = unique[problem.fingerprint]
+            merged = kept.members + problem.members
+            unique[problem.fingerprint] = kept._replace(members=merged)
+        else:
+            unique[problem.fingerprint] = problem
+    return list(unique.values())
+
+
+def _status(problem: _Problem) -> str:
+    """Open when any tool reports it open; else what the first says (closed by a person,
+    or gone)."""
+    statuses = [m.status for m in problem.members]
+    return "open" if "open" in statuses else statuses[0]
+
+
+def _severity(problem: _Problem) -> tuple[str, str | None]:
+    rated = [(m.severity, m.severity_source) for m in problem.members if m.severity]
+    if not rated:
+        return DEFAULT_SEVERITY, None
+    best = min(rated, key=lambda pair: SEVERITIES.index(pair[0]))
+    return best[0], best[1]
+
+
+def _existing(root: Path) -> dict[str, dict[str, Any]]:
+    """The finding records as read (rel -> mapping); files that do not read are left to
+    `maintain check`, and never matched."""
+    folder = root / FOLDER
+    found: dict[str, dict[str, Any]] = {}
+    if not folder.is_dir():
+        return found
+    for path in sorted(folder.glob("*.yaml")):
+        rel = path.relative_to(root).as_posix()
+        data = read_mapping(str(path), shown=rel)
+        if data is not None and data.get("kind") == "finding":
+            found[rel] = data
+    return found
+
+
+class _Edits:
+    """The finding records of one import, as they will be written."""
+
+    def __init__(
+        self,
+        root: Path,
+        existing: dict[str, dict[str, Any]],
+        owner: str,
+        stamp: str,
+        moment: datetime,
+        service: str | None,
+    ) -> None:
+        self.root, self.existing, self.owner = root, existing, owner
+        self.stamp, self.moment, self.service = stamp, moment, service
+        policies = worktree_policies(root)
+        self.sla, self.calendar = policies.sla, policies.calendar
+        self.by_fingerprint = {d.get("fingerprint"): rel for rel, d in existing.items()}
+        self.by_advisory: dict[tuple[str, str, str, str], str] = {}
+        for rel, data in existing.items():
+            for key in _advisory_keys(data):
+                self.by_advisory.setdefault(key, rel)
+        self.new: dict[str, dict[str, Any]] = {}  # rel -> data
+        self.edited: dict[str, roundtrip.Editable] = {}
+        self.counts = dict.fromkeys(("new", "updated", "mitigated", "reopened", "unchanged"), 0)
+
+    def match(self, problem: _Problem) -> str | None:
+        rel = self.by_fingerprint.get(problem.fingerprint)
+        if rel is not None:
+            return rel
+        first = problem.members[0]
+        if first.category == "dependency" and first.package is not None:
+            place = _place(
+                first.package.ecosystem, first.package.name, first.manifest or first.path
+            )
+            for advisory in problem.ids:
+                rel = self.by_advisory.get((*place, advisory.upper()))
+                if rel is not None:
+                    return rel
+        return None
+
+    def create(self, problem: _Problem) -> str:
+        first = problem.members[0]
+        severity, source = _severity(problem)
+        status = _status(problem)
+        data: dict[str, Any] = {
+            "kind": "finding",
+            "schema_version": 1,
+            "title": line(first.title) or "A security finding",
+            "status": status,
+            "owner": self.owner,
+            "created_at": self.stamp,
+            "category": first.category,
+            "tool": _tool(first),
+            "fingerprint": problem.fingerprint,
+            "severity": severity,
+            "first_seen": self.stamp,
+            "last_seen": self.stamp,
+            "scope": problem.scope,
+            "reported_by": _tools(problem),
+        }
+        if source:
+            data["severity_source"] = source
+        if first.description:
+            data["description"] = first.description
+        _set_lists(data, problem)
+        location = _location(first)
+        if location:
+            data["location"] = location
+        if self.service:
+            data["service"] = self.service
+        sla = self._sla(severity, self.stamp)
+        if sla is not None:
+            data["sla"] = sla
+        if status in ("false_positive", "out_of_scope"):
+            decided = next((m for m in problem.members if m.status == status), first)
+            data["justification"] = decided.justification or "Closed by the scanner's report."
+            data["decided_by"] = decided.decided_by or self.owner
+        elif status == "mitigated":
+            data["mitigated_at"] = self.stamp
+        urls = _urls(problem)
+        if urls:
+            data["links"] = {"urls": urls}
+        data["timeline"] = [
+            {
+                "at": self.stamp,
+                "by": self.owner,
+                "event": "created",
+                "text": f"imported from {first.tool} ({problem.source})",
+            }
+        ]
+        rel = self._new_path()
+        data["id"] = Path(rel).stem
+        self.new[rel] = data
+        self.counts["new"] += 1
+        return rel
+
+    def update(self, rel: str, problem: _Problem) -> None:
+        editable = self._editable(rel)
+        data = editable.data
+        before = roundtrip.plain(data)
+        status = _status(problem)
+        if data.get("status") == "mitigated" and status == "open":
+            data["status"] = "open"
+            data.pop("mitigated_at", None)
+            self._note(data, "reopened", f"reported again by {problem.members[0].tool}")
+            self.counts["reopened"] += 1
+        if data.get("status") == "open" and status in ("false_positive", "out_of_scope"):
+            decided = next(m for m in problem.members if m.status == status)
+            data["status"] = status
+            data["justification"] = decided.justification or "Closed by the scanner's report."
+            data["decided_by"] = decided.decided_by or self.owner
+            self._note(data, "dismissed", f"{status.replace('_', ' ')} in {decided.tool}")
+        data["last_seen"] = self.stamp
+        _union(data, "vulnerability_ids", problem.ids)
+        _union(data, "reported_by", _tools(problem))
+        severity, source = _severity(problem)
+        if data.get("severity") != severity and data.get("severity_source") != "manual":
+            old = data.get("severity")
+            data["severity"] = severity
+            if source:
+                data["severity_source"] = source
+            sla = data.get("sla")
+            if isinstance(sla, dict) and isinstance(sla.get("start"), str):
+                renewed = self._sla(severity, sla["start"])
+                if renewed is not None:
+                    sla["due"] = renewed["due"]
+            self._note(data, "severity_changed", f"{old} to {severity}, as the scan rates it")
+        after = roundtrip.plain(data)
+        if after == before:
+            self.counts["unchanged"] += 1
+            del self.edited[rel]
+        elif data.get("status") == "open" and before.get("status") != "open":
+            pass  # counted as reopened
+        else:
+            self.counts["updated"] += 1
+
+    def mitigate_absent(self, scope: str, seen: set[str], sources: Sequence[Source]) -> None:
+        names = ", ".join(source.name for source in sources)
+        for rel, data in self.existing.items():
+            if rel in seen or data.get("scope") != scope or data.get("status") != "open":
+                continue
+            editable = self._editable(rel)
+            editable.data["status"] = "mitigated"
+            editable.data["mitigated_at"] = self.stamp
+            self._note(editable.data, "mitigated", f"not reported by the scan of {scope} ({names})")
+            self.counts["mitigated"] += 1
+
+    def validated(self) -> list[tuple[str, str, bool]]:
+        """Every record to write, as text; refuses (writing nothing) when one would not
+        pass `maintain check` on its own."""
+        kind = KINDS["finding"]
+        writes: list[tuple[str, str, bool]] = []
+        for rel, data in self.new.items():
+            _validate(data, rel)
+            writes.append((rel, HEADER + roundtrip.new_document(ordered(kind, data)), False))
+        for rel, editable in self.edited.items():
+            _validate(roundtrip.plain(editable.data), rel)
+            writes.append((rel, editable.dump(), True))
+        return writes
+
+    def _editable(self, rel: str) -> roundtrip.Editable:
+        if rel not in self.edited:
+            text = (self.root / rel).read_text(encoding="utf-8")
+            self.edited[rel] = roundtrip.load(text)
+        return self.edited[rel]
+
+    def _note(self, data: Any, event: str, text: str) -> None:
+        timeline = data.setdefault("timeline", [])
+        timeline.append({"at": self.stamp, "by": self.owner, "event": event, "text": text})
+
+    def _sla(self, severity: str, start: str) -> dict[str, str] | None:
+        if self.sla is None:
+            return None
+        target = next((t for s, t in self.sla.finding.items() if s == severity), None)
+        if target is None:
+            return None
+        begun = datetime.fromisoformat(start.replace("Z", "+00:00"))
+        return {"start": start, "due": _stamp(self.calendar.add(begun, target))}
+
+    def _new_path(self) -> str:
+        for _ in range(50):
+            rel = f"{FOLDER}/{new_id('SF', self.moment)}.yaml"
+            if rel not in self.new and not (self.root / rel).exists():
+                return rel
+        raise UsageError("could not draw a free finding id; try again")
+
+
+def _validate(data: dict[str, Any], rel: str) -> None:
+    from maintain_repo.rules.records import RECORD_RULES
+    from maintain_repo.rules.schema import validate
+
+    kind = KINDS["finding"]
+    model, findings = validate(kind.model, data, path=rel, record=str(data.get("id")))
+    if model is not None:
+        for rule in RECORD_RULES.values():
+            findings.extend(rule(kind, model, rel))  # type: ignore[arg-type]  # a Record
+    if findings:
+        raise UsageError(
+            f"the import would write {rel}, which would not pass `maintain check`; nothing "
+            "was written:\n" + "\n".join(f"  {f.rule}: {f.message}" for f in findings)
+        )
+
+
+def _tool(observation: Observation) -> dict[str, str]:
+    tool = {"name": line(observation.tool, 100) or "scanner"}
+    if observation.tool_version:
+        tool["version"] = line(observation.tool_version, 100) or ""
+    if observation.rule_id:
+        tool["rule_id"] = line(observation.rule_id, 200) or ""
+    return {k: v for k, v in tool.items() if v}
+
+
+def _tools(problem: _Problem) -> list[str]:
+    return list(dict.fromkeys(line(m.tool, 100) or "scanner" for m in problem.members))
+
+
+def _set_lists(data: dict[str, Any], problem: _Problem) -> None:
+    if problem.ids:
+        data["vulnerability_ids"] = list(problem.ids)
+    cwe = list(dict.fromkeys(c for m in problem.members for c in m.cwe))
+    if cwe:
+        data["cwe"] = cwe
+    cvss = {c.vector: c for m in problem.members for c in m.cvss}
+    if cvss:
+        data["cvss"] = [
+            {"version": c.version, "vector": c.vector, "score": c.score} for c in cvss.values()
+        ]
+    fixes = list(dict.fromkeys(v for m in problem.members for v in m.fix_versions if line(v)))
+    if fixes:
+        data["fix_versions"] = fixes
+
+
+def _location(observation: Observation) -> dict[str, Any]:
+    location: dict[str, Any] = {}
+    if observation.path:
+        location["path"] = line(observation.path, 500)
+        if observation.start_line:
+            location["start_line"] = observation.start_line
+            if observation.end_line and observation.end_line >= observation.start_line:
+                location["end_line"] = observation.end_line
+    if observation.package is not None:
+        package = observation.package
+        location["package"] = {"ecosystem": package.ecosystem, "name": package.name}
+        if package.version:
+            location["package"]["version"] = package.version
+    if observation.manifest:
+        location["manifest"] = line(observation.manifest, 500)
+    return location
+
+
+def _urls(problem: _Problem) -> list[str]:
+    return list(dict.fromkeys(m.url for m in problem.members if m.url and _http(m.url)))
+
+
+def _http(url: str) -> bool:
+    return url.startswith(("https://", "http://")) and " " not in url and len(url) <= 2000
+
+
+def _union(data: Any, field: str, values: Sequence[str]) -> None:
+    current = list(data.get(field) or [])
+    added = [v for v in values if v not in current]
+    if added:
+        if field in data:
+            data[field].extend(added)
+        else:
+            data[field] = current + added
+
+
+def _place(ecosystem: str, name: str, manifest: str | None) -> tuple[str, str, str]:
+    return (ecosystem.lower(), package_key(ecosystem, name), path_key(manifest))
+
+
+def _advisory_keys(data: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    location = data.get("location")
+    if not isinstance(location, dict) or not isinstance(location.get("package"), dict):
+        return []
+    package = location["package"]
+    ecosystem, name = package.get("ecosystem"), package.get("name")
+    if not (isinstance(ecosystem, str) and isinstance(name, str)):
+        return []
+    manifest = location.get("manifest") or location.get("path")
+    place = _place(ecosystem, name, manifest if isinstance(manifest, str) else None)
+    ids = data.get("vulnerability_ids")
+    return [(*place, i.upper()) for i in ids if isinstance(i, str)] if isinstance(ids, list) else []
+
+
+def _format_hint(report_format: str) -> str:
+    if report_format == "auto":
+        return "give the format with --format when maintain cannot tell it from the content"
+    return f"is it really {report_format}? --format auto reads the format from the content"
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

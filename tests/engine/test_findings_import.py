@@ -1,0 +1,249 @@
+"""`maintain findings import`: one finding per real problem across tools, re-import
+semantics in git (new, still there, gone, back, decided), and nothing half-written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from maintain_repo.cli import main
+from maintain_repo.engine.findings_import import Source, import_findings
+from maintain_repo.errors import UsageError
+from maintain_repo.store.yaml import read_mapping
+
+ROOT = Path(__file__).resolve().parents[2]
+OWNER = "parcelpoint/security"
+DAY1, DAY2, DAY3 = "2026-12-10T10:00:00Z", "2026-12-11T10:00:00Z", "2026-12-12T10:00:00Z"
+GHSA = "GHSA-v6rh-hp5x-86rv"
+CVE = "CVE-2021-44420"
+
+
+def pip_audit(*vulns: tuple[str, str, list[str]]) -> bytes:
+    """A pip-audit report (current shape): (package, version, [id, aliases...]) each."""
+    dependencies = [
+        {
+            "name": name,
+            "version": version,
+            "vulns": [{"id": ids[0], "aliases": ids[1:], "fix_versions": ["9.9.9"]}],
+        }
+        for name, version, ids in vulns
+    ]
+    return json.dumps({"dependencies": dependencies, "fixes": []}).encode()
+
+
+def trivy(package: str, version: str, cve: str, severity: str = "HIGH") -> bytes:
+    vulnerability = {
+        "VulnerabilityID": cve,
+        "VendorIDs": [GHSA],
+        "PkgName": package,
+        "InstalledVersion": version,
+        "FixedVersion": "3.2.10",
+        "Severity": severity,
+        "Title": "a vulnerability",
+    }
+    result = {"Target": "requirements.txt", "Class": "lang-pkgs", "Type": "pip"}
+    result["Vulnerabilities"] = [vulnerability]
+    return json.dumps({"SchemaVersion": 2, "ArtifactName": ".", "Results": [result]}).encode()
+
+
+def dependabot(package: str, ghsa: str, cve: str) -> bytes:
+    alert = {
+        "number": 7,
+        "state": "open",
+        "html_url": "https://github.com/acme/shop/security/dependabot/7",
+        "dependency": {
+            "package": {"ecosystem": "pip", "name": package},
+            "manifest_path": "requirements.txt",
+            "scope": "runtime",
+        },
+        "security_advisory": {
+            "ghsa_id": ghsa,
+            "cve_id": cve,
+            "summary": "a vulnerability",
+            "description": "a vulnerability",
+            "severity": "medium",
+            "identifiers": [{"type": "GHSA", "value": ghsa}, {"type": "CVE", "value": cve}],
+        },
+        "security_vulnerability": {
+            "package": {"ecosystem": "pip", "name": package},
+            "severity": "medium",
+            "vulnerable_version_range": "< 3.2.10",
+            "first_patched_version": {"identifier": "3.2.10"},
+        },
+    }
+    return json.dumps([alert]).encode()
+
+
+@pytest.fixture
+def ops(own_ops):
+    return own_ops
+
+
+def run(root: Path, now: str, *reports: tuple[str, bytes], **options):
+    sources = [Source(name, data) for name, data in reports]
+    return import_findings(
+        root,
+        sources,
+        owner=OWNER,
+        now=_moment(now),
+        **options,
+    )
+
+
+def _moment(text: str):
+    from datetime import datetime
+
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def record(root: Path, rel: str) -> dict:
+    data = read_mapping(str(root / rel), shown=rel)
+    assert data is not None
+    return data
+
+
+def checks_clean(root: Path, now: str, capsys) -> None:
+    code = main(["--root", str(root), "check", "--no-cache", "--now", now, "--format", "json"])
+    found = json.loads(capsys.readouterr().out)["findings"]
+    assert [f for f in found if f["path"].startswith("records/findings/")] == []
+    assert code in (0, 1)
+
+
+def test_three_tools_reporting_one_advisory_make_one_finding(ops, capsys):
+    django = ("django", "3.2.9", ["PYSEC-2021-439", CVE, GHSA])
+    outcome = run(
+        ops,
+        DAY1,
+        ("pip-audit.json", pip_audit(django)),
+        ("trivy.json", trivy("Django", "3.2.9", CVE)),
+        ("alerts.json", dependabot("Django", GHSA, CVE)),
+        manifest="requirements.txt",  # pip-audit -r requirements.txt
+    )
+    assert (outcome.new, outcome.updated, outcome.unchanged) == (1, 0, 0)
+    [rel] = outcome.records
+    data = record(ops, rel)
+    assert data["vulnerability_ids"] == [CVE, "PYSEC-2021-439", GHSA]
+    assert data["reported_by"] == ["pip-audit", "trivy", "dependabot"]
+    assert data["links"]["urls"] == ["https://github.com/acme/shop/security/dependabot/7"]
+    assert data["severity"] == "high"  # pip-audit says none; Trivy says high
+    assert data["first_seen"] == data["last_seen"] == DAY1
+    assert data["sla"] == {"start": DAY1, "due": "2027-01-09T10:00:00Z"}  # high: 30d
+    assert data["location"]["package"] == {
+        "ecosystem": "PyPI",
+        "name": "django",
+        "version": "3.2.9",
+    }
+    checks_clean(ops, DAY1, capsys)
+
+
+def test_importing_the_same_scan_twice_changes_no_byte(ops):
+    report = ("pip-audit.json", pip_audit(("django", "3.2.9", ["PYSEC-2021-439", CVE])))
+    run(ops, DAY1, report)
+    before = tree(ops)
+    again = run(ops, DAY1, report)
+    assert (again.new, again.updated, again.unchanged, again.records) == (0, 0, 1, [])
+    assert tree(ops) == before
+
+
+def test_gone_is_mitigated_and_back_is_reopened_with_its_first_sla(ops, capsys):
+    django = ("django", "3.2.9", ["PYSEC-2021-439", CVE])
+    urllib3 = ("urllib3", "1.26.3", ["PYSEC-2021-108", "CVE-2021-33503"])
+    first = run(ops, DAY1, ("a.json", pip_audit(django, urllib3)))
+    by_package = {record(ops, r)["location"]["package"]["name"]: r for r in first.records}
+    gone = run(ops, DAY2, ("a.json", pip_audit(django)))
+    assert (gone.mitigated, gone.unchanged, gone.updated) == (1, 0, 1)
+    mitigated = record(ops, by_package["urllib3"])
+    assert mitigated["status"] == "mitigated"
+    assert mitigated["mitigated_at"] == DAY2
+    assert mitigated["timeline"][-1]["event"] == "mitigated"
+    checks_clean(ops, DAY2, capsys)
+    back = run(ops, DAY3, ("a.json", pip_audit(django, urllib3)))
+    assert back.reopened == 1
+    reopened = record(ops, by_package["urllib3"])
+    assert reopened["status"] == "open"
+    assert "mitigated_at" not in reopened
+    assert reopened["first_seen"] == DAY1
+    assert reopened["sla"] == mitigated["sla"]  # the clock does not restart
+    assert [e["event"] for e in reopened["timeline"]][-2:] == ["mitigated", "reopened"]
+    checks_clean(ops, DAY3, capsys)
+
+
+def test_a_false_positive_stays_one(ops):
+    report = ("a.json", pip_audit(("django", "3.2.9", ["PYSEC-2021-439", CVE])))
+    [rel] = run(ops, DAY1, report).records
+    path = ops / rel
+    text = path.read_text().replace("status: open", "status: false_positive", 1)
+    text = text.replace(
+        "first_seen:",
+        "justification: Not reachable from any view.  # see the review\n"
+        "decided_by: ana-costa\nfirst_seen:",
+        1,
+    )
+    path.write_text(text)
+    again = run(ops, DAY2, report)
+    assert again.reopened == 0
+    assert record(ops, rel)["status"] == "false_positive"
+    assert record(ops, rel)["last_seen"] == DAY2
+    assert "Not reachable from any view.  # see the review\n" in path.read_text()  # kept
+
+
+def test_an_empty_scan_of_a_tool_mitigates_its_open_findings(ops):
+    run(ops, DAY1, ("a.json", pip_audit(("django", "3.2.9", ["PYSEC-2021-439"]))))
+    empty = run(ops, DAY2, ("a.json", json.dumps({"dependencies": [], "fixes": []}).encode()))
+    assert empty.mitigated == 1
+
+
+def test_another_scope_is_left_alone(ops):
+    run(ops, DAY1, ("a.json", pip_audit(("django", "3.2.9", ["PYSEC-2021-439"]))))
+    other = run(ops, DAY2, ("b.json", pip_audit()), scope="pip-audit:other-repo")
+    assert other.mitigated == 0
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'{"dependencies": [{"name": "django", "vers',
+        b"\x00\xff",
+        b"[]",
+        json.dumps({"SchemaVersion": 2, "Results": [{"Vulnerabilities": "x"}]}).encode(),
+        b"[" * 100_000,
+    ],
+    ids=["truncated", "binary", "ambiguous", "wrong-type", "deep"],
+)
+def test_a_bad_report_says_why_and_writes_nothing(ops, data):
+    before = tree(ops)
+    good = ("a.json", pip_audit(("django", "3.2.9", ["PYSEC-2021-439"])))
+    with pytest.raises(UsageError) as raised:
+        run(ops, DAY1, good, ("bad.json", data))
+    assert str(raised.value).startswith("bad.json: ")
+    assert tree(ops) == before
+
+
+def test_the_command_prints_the_summary_as_json(ops, capsys, tmp_path):
+    report = tmp_path / "pip-audit.json"
+    report.write_bytes(pip_audit(("django", "3.2.9", ["PYSEC-2021-439", CVE])))
+    argv = ["--root", str(ops), "findings", "import", str(report), "--owner", OWNER]
+    assert main([*argv, "--now", DAY1, "--output-format", "json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert set(summary) == {
+        "new",
+        "updated",
+        "mitigated",
+        "reopened",
+        "unchanged",
+        "skipped",
+        "by_severity",
+        "records",
+    }
+    assert summary["new"] == 1
+    assert summary["by_severity"] == {"critical": 0, "high": 0, "medium": 1, "low": 0, "info": 0}
+    before = tree(ops)
+    assert main([*argv, "--now", DAY2, "--dry-run"]) == 0
+    assert "1 updated" in capsys.readouterr().out
+    assert tree(ops) == before  # a dry run says what would change and writes nothing
