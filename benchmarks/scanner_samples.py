@@ -1,6 +1,7 @@
 """Read real scanner outputs with maintain's parsers and check the facts each must give.
 
     python benchmarks/scanner_samples.py [SAMPLES_DIR]
+    python benchmarks/scanner_samples.py --import [SAMPLES_DIR]
 
 SAMPLES_DIR (default: ../shared/scanner-samples next to this checkout) holds real outputs
 of SARIF producers, Trivy, pip-audit, OSV-Scanner, npm audit and Grype, described in its
@@ -8,6 +9,9 @@ PROVENANCE.md. They are not part of the repository (the tests use fixtures of th
 so this is a developer's check, not a test: for every file it detects the format, parses
 it, and compares the number of observations, the severities and a few named facts with
 what PROVENANCE.md states. Exit status 1 when anything differs or a file does not read.
+
+With --import, every sample is then imported (`maintain findings import`, a scope per
+file) into a copy of this repository's ops data, and `maintain check` must pass after each.
 """
 
 from __future__ import annotations
@@ -252,7 +256,56 @@ EXPECTED: dict[str, tuple[str, list[Check]]] = {
 }
 
 
+def import_all(folder: Path) -> int:
+    """Import every sample into a copy of this repository's ops data; check after each."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    here = Path(__file__).resolve().parents[1]
+    maintain = Path(sys.executable).parent / "maintain"
+    failed = 0
+    with tempfile.TemporaryDirectory() as work:
+        root = Path(work) / "ops"
+        for name in ("records", "policies"):
+            shutil.copytree(here / name, root / name)
+        for rel in EXPECTED:
+            base = [str(maintain), "--root", str(root)]
+            imported = subprocess.run(
+                [
+                    *base,
+                    "findings",
+                    "import",
+                    str(folder / rel),
+                    "--scope",
+                    rel,
+                    "--owner",
+                    "parcelpoint/security",
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            checked = subprocess.run(
+                [*base, "check", "--no-cache"], capture_output=True, text=True, check=False
+            )
+            summary = (imported.stdout or imported.stderr).splitlines()[0]
+            ok = imported.returncode == 0 and checked.returncode == 0
+            print(f"{'ok  ' if ok else 'FAIL'} {rel}: {summary}")
+            if checked.returncode != 0:
+                print(checked.stdout[-2000:])
+            failed += not ok
+    print(
+        "every sample imported, and maintain check passed after each"
+        if not failed
+        else f"{failed} imports failed"
+    )
+    return 1 if failed else 0
+
+
 def main(argv: list[str]) -> int:
+    importing = "--import" in argv
+    argv = [a for a in argv if a != "--import"]
     default = Path(__file__).resolve().parents[2] / "shared" / "scanner-samples"
     folder = Path(argv[0]) if argv else default
     if not folder.is_dir():
@@ -294,7 +347,9 @@ def main(argv: list[str]) -> int:
         if not failed
         else f"{failed} problems"
     )
-    return 1 if failed else 0
+    if failed:
+        return 1
+    return import_all(folder) if importing else 0
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ import pytest
 from casework import sarif_schema
 from maintain_repo.cli import main
 
-ROOT = Path(__file__).resolve().parents[2]
 NOW = "2026-12-02T00:00:00Z"
 LATE = "2027-03-01T00:00:00Z"  # past the medium finding's deadline (2027-02-07)
 

@@ -13,7 +13,6 @@ from maintain_repo.engine.findings_import import Source, import_findings
 from maintain_repo.errors import UsageError
 from maintain_repo.store.yaml import read_mapping
 
-ROOT = Path(__file__).resolve().parents[2]
 OWNER = "parcelpoint/security"
 DAY1, DAY2, DAY3 = "2026-12-10T10:00:00Z", "2026-12-11T10:00:00Z", "2026-12-12T10:00:00Z"
 GHSA = "GHSA-v6rh-hp5x-86rv"
