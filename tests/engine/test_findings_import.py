@@ -246,3 +246,20 @@ def test_the_command_prints_the_summary_as_json(ops, capsys, tmp_path):
     assert main([*argv, "--now", DAY2, "--dry-run"]) == 0
     assert "1 updated" in capsys.readouterr().out
     assert tree(ops) == before  # a dry run says what would change and writes nothing
+
+
+def test_reports_too_large_to_hold_are_refused_before_they_are_read_in(ops, monkeypatch):
+    """A million results in 40 MB would take gigabytes as records: an import is bounded
+    by the values a report holds and the results it gives (small limits here)."""
+    import maintain_repo.engine.findings_import as importer
+
+    before = tree(ops)
+    many = pip_audit(*((f"pkg{i}", "1.0", [f"PYSEC-2021-{i}"]) for i in range(5)))
+    monkeypatch.setattr(importer, "MAX_VALUES", 30)
+    with pytest.raises(UsageError, match=r"^big\.json: more than 30 values"):
+        run(ops, DAY1, ("big.json", many))
+    monkeypatch.setattr(importer, "MAX_VALUES", 3_000_000)
+    monkeypatch.setattr(importer, "MAX_OBSERVATIONS", 3)
+    with pytest.raises(UsageError, match=r"^big\.json: more than 3 results in one import"):
+        run(ops, DAY1, ("big.json", many))
+    assert tree(ops) == before

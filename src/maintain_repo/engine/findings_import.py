@@ -43,7 +43,14 @@ from maintain_repo.store.ids import new_id
 from maintain_repo.store.repo import RECORDS, SCHEMAS
 from maintain_repo.store.yaml import read_mapping
 
-MAX_REPORT_BYTES = 100 * 1024 * 1024
+# Larger than any real scan's JSON (GitHub takes SARIF up to 10 MB compressed); reading a
+# report costs up to about fifteen times its size in memory.
+MAX_REPORT_BYTES = 64 * 1024 * 1024
+# A report is refused before it is read into observations when it holds more values than
+# this (a real scan of 100,000 results holds far fewer), and an import of more results
+# than MAX_OBSERVATIONS: memory stays bounded by what is refused early.
+MAX_VALUES = 3_000_000
+MAX_OBSERVATIONS = 100_000
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 # Formats whose reports can come from many tools: their scope is the tool's.
 MANY_TOOLS = ("sarif", "code-scanning")
@@ -113,9 +120,23 @@ def import_findings(
     notes: list[str] = []
     for source in sources:
         try:
-            report = parse(load(source.data, limit=MAX_REPORT_BYTES), report_format)
+            document = load(source.data, limit=MAX_REPORT_BYTES)
+        except FormatError as e:
+            raise UsageError(f"{source.name}: {e}") from None
+        if _too_large(document):
+            raise UsageError(
+                f"{source.name}: more than {MAX_VALUES:,} values, too large to import at once",
+                hint="import the scan in parts (by target, or one tool at a time)",
+            )
+        try:
+            report = parse(document, report_format)
         except FormatError as e:
             raise UsageError(f"{source.name}: {e}", hint=_format_hint(report_format)) from None
+        if len(observed) + len(report.observations) > MAX_OBSERVATIONS:
+            raise UsageError(
+                f"{source.name}: more than {MAX_OBSERVATIONS:,} results in one import",
+                hint="import the scan in parts (by target, or one tool at a time)",
+            )
         for observation in report.observations:
             if manifest and observation.category == "dependency" and not observation.manifest:
                 observation = observation._replace(manifest=manifest)  # pip-audit -r FILE
@@ -160,6 +181,24 @@ def import_findings(
         records=sorted(rel for rel, _, _ in writes),
         notes=notes,
     )
+
+
+def _too_large(document: object) -> bool:
+    """Whether a document holds more than MAX_VALUES values (list items and members),
+    counted without recursion and stopping as soon as the count is over."""
+    count = 0
+    stack = [document]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            count += len(value)
+            stack.extend(v for v in value.values() if isinstance(v, (dict, list)))
+        elif isinstance(value, list):
+            count += len(value)
+            stack.extend(v for v in value if isinstance(v, (dict, list)))
+        if count > MAX_VALUES:
+            return True
+    return False
 
 
 def _scope(given: str | None, report_format: str, tool: str, service: str | None) -> str:
