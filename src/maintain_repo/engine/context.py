@@ -70,9 +70,15 @@ def _stored(root: str, cache: CheckCache) -> bool:
 
     try:
         policies = pickle.loads(blob)  # noqa: S301  # signed by this user's key, verified
-    except (pickle.UnpicklingError, AttributeError, ImportError, EOFError, LookupError):
-        return False
-    except (TypeError, ValueError):
+    except (
+        pickle.UnpicklingError,
+        AttributeError,
+        ImportError,
+        EOFError,
+        LookupError,
+        TypeError,  # a state `Policies.__setstate__` refuses
+        ValueError,
+    ):
         return False
     if not isinstance(policies, Policies):
         return False

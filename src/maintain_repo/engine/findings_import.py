@@ -30,12 +30,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from maintain_repo.engine.finding_fields import (
+    advisory_keys,
+    location_of,
+    place_key,
+    set_lists,
+    tool_of,
+    tools_of,
+    union,
+    urls_of,
+)
 from maintain_repo.engine.load import worktree_policies
-from maintain_repo.engine.new import ordered
+from maintain_repo.engine.new import ordered, validate_record
 from maintain_repo.errors import UsageError
 from maintain_repo.model.kinds import KINDS
 from maintain_repo.security.detect import load, parse
-from maintain_repo.security.identity import fingerprint, group_ids, groups, package_key, path_key
+from maintain_repo.security.identity import fingerprint, group_ids, groups
 from maintain_repo.security.observation import FormatError, Observation, line
 from maintain_repo.store import roundtrip
 from maintain_repo.store.files import write_all
@@ -279,7 +289,7 @@ class _Edits:
         self.by_fingerprint = {d.get("fingerprint"): rel for rel, d in existing.items()}
         self.by_advisory: dict[tuple[str, str, str, str], str] = {}
         for rel, data in existing.items():
-            for key in _advisory_keys(data):
+            for key in advisory_keys(data):
                 self.by_advisory.setdefault(key, rel)
         self.new: dict[str, dict[str, Any]] = {}  # rel -> data
         self.edited: dict[str, roundtrip.Editable] = {}
@@ -291,11 +301,11 @@ class _Edits:
             return rel
         first = problem.members[0]
         if first.category == "dependency" and first.package is not None:
-            place = _place(
+            where = place_key(
                 first.package.ecosystem, first.package.name, first.manifest or first.path
             )
             for advisory in problem.ids:
-                rel = self.by_advisory.get((*place, advisory.upper()))
+                rel = self.by_advisory.get((*where, advisory.upper()))
                 if rel is not None:
                     return rel
         return None
@@ -312,20 +322,20 @@ class _Edits:
             "owner": self.owner,
             "created_at": self.stamp,
             "category": first.category,
-            "tool": _tool(first),
+            "tool": tool_of(first),
             "fingerprint": problem.fingerprint,
             "severity": severity,
             "first_seen": self.stamp,
             "last_seen": self.stamp,
             "scope": problem.scope,
-            "reported_by": _tools(problem),
+            "reported_by": tools_of(problem.members),
         }
         if source:
             data["severity_source"] = source
         if first.description:
             data["description"] = first.description
-        _set_lists(data, problem)
-        location = _location(first)
+        set_lists(data, problem.members, problem.ids)
+        location = location_of(first)
         if location:
             data["location"] = location
         if self.service:
@@ -339,7 +349,7 @@ class _Edits:
             data["decided_by"] = decided.decided_by or self.owner
         elif status == "mitigated":
             data["mitigated_at"] = self.stamp
-        urls = _urls(problem)
+        urls = urls_of(problem.members)
         if urls:
             data["links"] = {"urls": urls}
         data["timeline"] = [
@@ -373,8 +383,8 @@ class _Edits:
             data["decided_by"] = decided.decided_by or self.owner
             self._note(data, "dismissed", f"{status.replace('_', ' ')} in {decided.tool}")
         data["last_seen"] = self.stamp
-        _union(data, "vulnerability_ids", problem.ids)
-        _union(data, "reported_by", _tools(problem))
+        union(data, "vulnerability_ids", problem.ids)
+        union(data, "reported_by", tools_of(problem.members))
         severity, source = _severity(problem)
         if data.get("severity") != severity and data.get("severity_source") != "manual":
             old = data.get("severity")
@@ -413,10 +423,11 @@ class _Edits:
         kind = KINDS["finding"]
         writes: list[tuple[str, str, bool]] = []
         for rel, data in self.new.items():
-            _validate(data, rel)
+            validate_record(kind, data, rel, what=f"{rel}, as the import would write it,")
             writes.append((rel, HEADER + roundtrip.new_document(ordered(kind, data)), False))
         for rel, editable in self.edited.items():
-            _validate(roundtrip.plain(editable.data), rel)
+            plain = roundtrip.plain(editable.data)
+            validate_record(kind, plain, rel, what=f"{rel}, as the import would write it,")
             writes.append((rel, editable.dump(), True))
         return writes
 
@@ -445,105 +456,6 @@ class _Edits:
             if rel not in self.new and not (self.root / rel).exists():
                 return rel
         raise UsageError("could not draw a free finding id; try again")
-
-
-def _validate(data: dict[str, Any], rel: str) -> None:
-    from maintain_repo.rules.records import RECORD_RULES
-    from maintain_repo.rules.schema import validate
-
-    kind = KINDS["finding"]
-    model, findings = validate(kind.model, data, path=rel, record=str(data.get("id")))
-    if model is not None:
-        for rule in RECORD_RULES.values():
-            findings.extend(rule(kind, model, rel))  # type: ignore[arg-type]  # a Record
-    if findings:
-        raise UsageError(
-            f"the import would write {rel}, which would not pass `maintain check`; nothing "
-            "was written:\n" + "\n".join(f"  {f.rule}: {f.message}" for f in findings)
-        )
-
-
-def _tool(observation: Observation) -> dict[str, str]:
-    tool = {"name": line(observation.tool, 100) or "scanner"}
-    if observation.tool_version:
-        tool["version"] = line(observation.tool_version, 100) or ""
-    if observation.rule_id:
-        tool["rule_id"] = line(observation.rule_id, 200) or ""
-    return {k: v for k, v in tool.items() if v}
-
-
-def _tools(problem: _Problem) -> list[str]:
-    return list(dict.fromkeys(line(m.tool, 100) or "scanner" for m in problem.members))
-
-
-def _set_lists(data: dict[str, Any], problem: _Problem) -> None:
-    if problem.ids:
-        data["vulnerability_ids"] = list(problem.ids)
-    cwe = list(dict.fromkeys(c for m in problem.members for c in m.cwe))
-    if cwe:
-        data["cwe"] = cwe
-    cvss = {c.vector: c for m in problem.members for c in m.cvss}
-    if cvss:
-        data["cvss"] = [
-            {"version": c.version, "vector": c.vector, "score": c.score} for c in cvss.values()
-        ]
-    fixes = list(dict.fromkeys(v for m in problem.members for v in m.fix_versions if line(v)))
-    if fixes:
-        data["fix_versions"] = fixes
-
-
-def _location(observation: Observation) -> dict[str, Any]:
-    location: dict[str, Any] = {}
-    if observation.path:
-        location["path"] = line(observation.path, 500)
-        if observation.start_line:
-            location["start_line"] = observation.start_line
-            if observation.end_line and observation.end_line >= observation.start_line:
-                location["end_line"] = observation.end_line
-    if observation.package is not None:
-        package = observation.package
-        location["package"] = {"ecosystem": package.ecosystem, "name": package.name}
-        if package.version:
-            location["package"]["version"] = package.version
-    if observation.manifest:
-        location["manifest"] = line(observation.manifest, 500)
-    return location
-
-
-def _urls(problem: _Problem) -> list[str]:
-    return list(dict.fromkeys(m.url for m in problem.members if m.url and _http(m.url)))
-
-
-def _http(url: str) -> bool:
-    return url.startswith(("https://", "http://")) and " " not in url and len(url) <= 2000
-
-
-def _union(data: Any, field: str, values: Sequence[str]) -> None:
-    current = list(data.get(field) or [])
-    added = [v for v in values if v not in current]
-    if added:
-        if field in data:
-            data[field].extend(added)
-        else:
-            data[field] = current + added
-
-
-def _place(ecosystem: str, name: str, manifest: str | None) -> tuple[str, str, str]:
-    return (ecosystem.lower(), package_key(ecosystem, name), path_key(manifest))
-
-
-def _advisory_keys(data: dict[str, Any]) -> list[tuple[str, str, str, str]]:
-    location = data.get("location")
-    if not isinstance(location, dict) or not isinstance(location.get("package"), dict):
-        return []
-    package = location["package"]
-    ecosystem, name = package.get("ecosystem"), package.get("name")
-    if not (isinstance(ecosystem, str) and isinstance(name, str)):
-        return []
-    manifest = location.get("manifest") or location.get("path")
-    place = _place(ecosystem, name, manifest if isinstance(manifest, str) else None)
-    ids = data.get("vulnerability_ids")
-    return [(*place, i.upper()) for i in ids if isinstance(i, str)] if isinstance(ids, list) else []
 
 
 def _format_hint(report_format: str) -> str:

@@ -60,7 +60,7 @@ def create(
     if kind.name == "finding" and "fingerprint" not in data:
         # A manual finding has no scanner identity; its id is stable forever.
         data["fingerprint"] = hashlib.sha256(f"manual\0{data['id']}".encode()).hexdigest()
-    _validate(kind, data, target.relative_to(root).as_posix())
+    validate_record(kind, data, target.relative_to(root).as_posix())
     header = f"# yaml-language-server: $schema=../../{SCHEMAS}/{kind.schema_file}\n"
     write_atomic(target, new_document(ordered(kind, data), header=header), overwrite=False)
     return target
@@ -139,8 +139,9 @@ def _assign(data: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
     target[path[-1]] = value
 
 
-def _validate(kind: Kind, data: dict[str, Any], rel: str) -> None:
-    """Refuse to write a record that `maintain check` would reject on its own."""
+def validate_record(kind: Kind, data: dict[str, Any], rel: str, *, what: str = "") -> None:
+    """Refuse to write a record that `maintain check` would reject on its own (`what`
+    names it in the message: default, "the new KIND")."""
     from maintain_repo.rules.records import RECORD_RULES
     from maintain_repo.rules.schema import validate
 
@@ -151,8 +152,8 @@ def _validate(kind: Kind, data: dict[str, Any], rel: str) -> None:
     if findings:
         missing = any(f.message.startswith("missing required field") for f in findings)
         raise UsageError(
-            f"the new {kind.name} would not pass `maintain check`; nothing was written:\n"
-            + "\n".join(f"  {_describe(f)}" for f in findings),
+            f"{what or 'the new ' + kind.name} would not pass `maintain check`; nothing was "
+            "written:\n" + "\n".join(f"  {_describe(f)}" for f in findings),
             hint="supply the missing values with --set FIELD=VALUE" if missing else "",
         )
 

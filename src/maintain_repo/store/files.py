@@ -48,37 +48,12 @@ def write_atomic(
     `mode` sets the permissions of the file (default: those of the file replaced,
     else the usual ones for a new file).
     """
+    staged = _stage(path, text, overwrite, durable, mode)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _sweep(path.parent)
-        fd, tmp_name = tempfile.mkstemp(
-            dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX
-        )
-    except OSError as e:
-        raise StoreError(f"cannot write {path}: {e.strerror or e}") from e
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode("utf-8") if isinstance(text, str) else text)
-            handle.flush()
-            if durable:
-                os.fsync(handle.fileno())
-        os.chmod(tmp, mode if mode is not None else _mode_for(path, overwrite))
-        if overwrite:
-            os.replace(tmp, path)
-        else:
-            try:
-                os.link(tmp, path)
-            except FileExistsError:
-                raise StoreError(
-                    f"{path} already exists; it was left untouched",
-                    hint="records are never overwritten; pick another id",
-                ) from None
-    except OSError as e:
-        raise StoreError(f"cannot write {path}: {e.strerror or e}") from e
+        _place(staged, path, overwrite)
     finally:
         with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+            staged.unlink()
     if durable:
         _sync_directory(path.parent)
 
@@ -88,34 +63,59 @@ def write_all(files: Sequence[tuple[Path, str, bool]]) -> None:
     file next to it first, and only when every one is written and synced are they moved
     into place. An error before that leaves every path as it was; a new file
     (`overwrite=False`) never replaces one that appeared meanwhile."""
-    staged: list[tuple[Path, Path, bool]] = []
+    staged: list[Path] = []
     try:
         for path, text, overwrite in files:
             if not overwrite and path.exists():
                 raise StoreError(f"{path} already exists; it was left untouched")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(
-                dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX
-            )
-            staged.append((Path(name), path, overwrite))
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(text.encode("utf-8"))
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(name, _mode_for(path, overwrite))
-        for temporary, path, overwrite in staged:
-            if overwrite:
-                os.replace(temporary, path)
-            else:
-                os.link(temporary, path)  # fails rather than replace a file made meanwhile
-    except OSError as e:
-        raise StoreError(f"cannot write {e.filename or 'the records'}: {e.strerror or e}") from e
+            staged.append(_stage(path, text, overwrite, True, None))
+        for temporary, (path, _, overwrite) in zip(staged, files, strict=True):
+            _place(temporary, path, overwrite)
     finally:
-        for temporary, _, _ in staged:
+        for temporary in staged:
             with contextlib.suppress(FileNotFoundError):
                 temporary.unlink()
     for directory in {path.parent for path, _, _ in files}:
         _sync_directory(directory)
+
+
+def _stage(path: Path, text: str | bytes, overwrite: bool, durable: bool, mode: int | None) -> Path:
+    """`text` written to a temporary file next to `path`, with the mode `path` will have."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _sweep(path.parent)
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
+    except OSError as e:
+        raise StoreError(f"cannot write {path}: {e.strerror or e}") from e
+    staged = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8") if isinstance(text, str) else text)
+            handle.flush()
+            if durable:
+                os.fsync(handle.fileno())
+        os.chmod(staged, mode if mode is not None else _mode_for(path, overwrite))
+    except OSError as e:
+        with contextlib.suppress(FileNotFoundError):
+            staged.unlink()
+        raise StoreError(f"cannot write {path}: {e.strerror or e}") from e
+    return staged
+
+
+def _place(staged: Path, path: Path, overwrite: bool) -> None:
+    """Move a staged file into place; a new file never replaces one that exists."""
+    try:
+        if overwrite:
+            os.replace(staged, path)
+        else:
+            os.link(staged, path)
+    except FileExistsError:
+        raise StoreError(
+            f"{path} already exists; it was left untouched",
+            hint="records are never overwritten; pick another id",
+        ) from None
+    except OSError as e:
+        raise StoreError(f"cannot write {path}: {e.strerror or e}") from e
 
 
 def is_temporary(name: str) -> bool:
