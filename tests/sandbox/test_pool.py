@@ -3,6 +3,7 @@ their parent. Real processes, real signals, the real CEL engine."""
 
 from __future__ import annotations
 
+import linecache
 import os
 import signal
 import subprocess
@@ -10,7 +11,9 @@ import sys
 import textwrap
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -200,3 +203,82 @@ def _wait_for_lines(path: Path, count: int) -> list[int]:
                 return [int(line) for line in lines]
         time.sleep(0.02)
     raise AssertionError(f"the children did not start: {path}")
+
+
+def _interrupting_at(step: int, parent: int) -> tuple[Callable[..., Any], list[int]]:
+    """A trace function that raises KeyboardInterrupt at the `step`-th line the parent runs
+    in the pool's module, as a Ctrl-C landing there would (not while the pool holds
+    signals blocked: a real one waits then; not on a bare `try:`, which runs no code that
+    handles signals); and the count of lines seen."""
+    import maintain_repo.sandbox.pool as pool_module
+
+    seen = [0]
+    source = pool_module.__file__
+
+    def trace(frame: Any, event: str, arg: Any) -> Any:
+        if os.getpid() != parent:  # a forked child inherits the trace: leave it alone
+            sys.settrace(None)
+            return None
+        if frame.f_code.co_filename != source:
+            return None
+        if event == "line":
+            if signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, []):
+                return trace
+            if linecache.getline(source, frame.f_lineno).strip() in ("try:", "finally:"):
+                return trace  # no bytecode there checks for signals
+            seen[0] += 1
+            if seen[0] == step:
+                raise KeyboardInterrupt(f"{frame.f_code.co_name}:{frame.f_lineno}")
+        return trace
+
+    return trace, seen
+
+
+def test_ctrl_c_at_any_line_of_the_parent_stops_the_pool_cleanly(tmp_path):
+    """Wherever an interrupt lands in the parent's bookkeeping (between a fork and its
+    registration, half-way through forgetting a child...), what comes out is the
+    KeyboardInterrupt itself, and every child it forked ends."""
+    parent = os.getpid()
+    pids = tmp_path / "pids"
+
+    def work(index: int) -> int:
+        with pids.open("a") as out:
+            out.write(f"{os.getpid()}\n")
+        return index
+
+    step = 0
+    while True:
+        step += 1
+        trace, seen = _interrupting_at(step, parent)
+        interrupted = ""
+        sys.settrace(trace)
+        try:
+            list(imap(work, 6, workers=2, chunk=1))
+        except KeyboardInterrupt as e:
+            interrupted = str(e)
+        finally:
+            sys.settrace(None)
+        if not interrupted:
+            assert seen[0] < step  # the run ended before the step: every line was tried
+            break
+        children = {int(pid) for pid in pids.read_text().split()} if pids.exists() else set()
+        pids.unlink(missing_ok=True)
+        assert not survivors(children), f"children left running after an interrupt at {interrupted}"
+    assert step > 50  # the run has many lines: the trace saw them
+
+
+def test_a_ctrl_c_during_a_held_step_arrives_when_the_step_ends():
+    from maintain_repo.sandbox.held import held
+
+    done = []
+
+    def step() -> None:
+        with held():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.01)  # a signal not held would be raised here, before the step ends
+            done.append("the whole step")
+        done.append("after it")  # never: the interrupt is raised as the block ends
+
+    with pytest.raises(KeyboardInterrupt):
+        step()
+    assert done == ["the whole step"]

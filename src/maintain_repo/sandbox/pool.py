@@ -44,6 +44,7 @@ from typing import Any, Generic, TypeVar
 from maintain_repo.errors import MaintainError
 from maintain_repo.sandbox import guard as guards
 from maintain_repo.sandbox.guard import SLOT_BYTES, Guard, Limits, become_sandbox, stopped
+from maintain_repo.sandbox.held import held
 from maintain_repo.sandbox.machine import fork_safe
 
 R = TypeVar("R")
@@ -144,7 +145,11 @@ class _Pool(Generic[R]):
                     yield from self._receive(child)
             finished = True
         finally:
-            self._stop(kill=not finished)
+            try:
+                self._stop(kill=not finished)
+            finally:
+                if self.children:  # an interrupt landed on the way into _stop
+                    self._stop(kill=True)
 
     # -- the parent's side ---------------------------------------------------
 
@@ -182,9 +187,10 @@ class _Pool(Generic[R]):
     def _ended(self, child: _Child) -> None:
         """A child's result pipe ended: reap it; put its unfinished items back, the one it
         was on with the evaluation it was running marked as stopped."""
-        _, status = os.waitpid(child.pid, 0)
+        with held():  # reaped and forgotten together: never killed again once reaped
+            _, status = os.waitpid(child.pid, 0)
+            self._forget(child)
         label = guards.read_label(self._slot(child.slot))
-        self._forget(child)
         if not child.inflight:
             return
         culprit = child.inflight[0]
@@ -205,48 +211,55 @@ class _Pool(Generic[R]):
         used = {child.slot for child in self.children.values()}
         slot = next(n for n in range(self.workers) if n not in used)
         self._slot(slot)[:] = bytes(SLOT_BYTES)
-        task_read, task_write = os.pipe()
-        result_read, result_write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: serve, and leave without any of the parent's cleanup
-            code = 1
-            try:
-                os.close(task_write)
-                os.close(result_read)
-                for other in self.children.values():
-                    os.close(other.tasks)
-                    os.close(other.results)
-                guard = become_sandbox(self.parent, self.limits, self._slot(slot))
-                _serve(self.work, guard, task_read, result_write)
-                code = 0
-            finally:
-                os._exit(code)
-        os.close(task_read)
-        os.close(result_write)
-        child = _Child(pid, task_write, result_read, slot)
-        self.children[result_read] = child
-        self.selector.register(result_read, selectors.EVENT_READ)
+        # Ctrl-C or SIGTERM waits until the child is known (its pid, its pipes): landing
+        # in between would leave a child nobody ends, or bookkeeping half done.
+        with held() as previous:
+            task_read, task_write = os.pipe()
+            result_read, result_write = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the child: serve, and leave without any of the parent's cleanup
+                code = 1
+                try:
+                    signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+                    os.close(task_write)
+                    os.close(result_read)
+                    for other in self.children.values():
+                        os.close(other.tasks)
+                        os.close(other.results)
+                    guard = become_sandbox(self.parent, self.limits, self._slot(slot))
+                    _serve(self.work, guard, task_read, result_write)
+                    code = 0
+                finally:
+                    os._exit(code)
+            os.close(task_read)
+            os.close(result_write)
+            child = _Child(pid, task_write, result_read, slot)
+            self.selector.register(result_read, selectors.EVENT_READ)
+            self.children[result_read] = child
 
     def _slot(self, slot: int) -> memoryview:
         return memoryview(self.labels)[slot * SLOT_BYTES : (slot + 1) * SLOT_BYTES]
 
     def _forget(self, child: _Child) -> None:
-        self.selector.unregister(child.results)
-        del self.children[child.results]
-        for fd in (child.tasks, child.results):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        with held():
+            self.selector.unregister(child.results)
+            del self.children[child.results]
+            for fd in (child.tasks, child.results):
+                with contextlib.suppress(OSError):
+                    os.close(fd)
 
     def _stop(self, *, kill: bool) -> None:
-        """End every child: at the end of their input, or at once when leaving early."""
-        for child in list(self.children.values()):
-            if kill:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(child.pid, signal.SIGKILL)
-            self._forget(child)
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(child.pid, 0)
-        self.selector.close()
+        """End every child: at the end of their input, or at once when leaving early. Can
+        be called again (what is already ended is not ended twice)."""
+        with held():  # a second Ctrl-C while ending them would leave some running
+            for child in list(self.children.values()):
+                if kill:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(child.pid, signal.SIGKILL)
+                self._forget(child)
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(child.pid, 0)
+            self.selector.close()
 
 
 # -- the child's side ----------------------------------------------------------

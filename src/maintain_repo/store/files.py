@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from maintain_repo.errors import StoreError
+from maintain_repo.sandbox.held import held
 
 TEMP_SUFFIX = ".maintain-tmp"
 # The line of a .gitignore that keeps temporary files out of git.
@@ -69,8 +70,10 @@ def write_all(files: Sequence[tuple[Path, str, bool]]) -> None:
             if not overwrite and path.exists():
                 raise StoreError(f"{path} already exists; it was left untouched")
             staged.append(_stage(path, text, overwrite, True, None))
-        for temporary, (path, _, overwrite) in zip(staged, files, strict=True):
-            _place(temporary, path, overwrite)
+        # Ctrl-C waits for the renames: the change lands whole or not at all.
+        with held():
+            for temporary, (path, _, overwrite) in zip(staged, files, strict=True):
+                _place(temporary, path, overwrite)
     finally:
         for temporary in staged:
             with contextlib.suppress(FileNotFoundError):
