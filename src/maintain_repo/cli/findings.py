@@ -96,11 +96,63 @@ def add_parser(commands: Any, name: str) -> None:
         "--output-format", choices=("text", "json"), default="text", help="the summary's format"
     )
     add_now(importing)
+    _add_decisions(actions)
+
+
+def _add_decisions(actions: Any) -> None:
+    accepting = actions.add_parser(
+        "accept",
+        help="accept a finding's risk until a date: the finding and its waiver, together",
+        description="Mark an open finding risk_accepted and write the waiver that covers it "
+        "(approved by you, expiring no later than the SLA policy allows for the finding's "
+        "severity), so `maintain check` passes on the result. Open a pull request with both "
+        "files: the review is the approval.",
+    )
+    accepting.add_argument("id", metavar="ID", help="the finding (SF-...)")
+    accepting.add_argument(
+        "--until",
+        metavar="DATE",
+        required=True,
+        help="when the acceptance ends: YYYY-MM-DD (the end of that day, UTC) or an RFC 3339 "
+        "moment",
+    )
+    accepting.add_argument(
+        "--reason", metavar="TEXT", required=True, help="why the risk is accepted"
+    )
+    accepting.add_argument(
+        "--controls", metavar="TEXT", help="compensating controls that limit the risk meanwhile"
+    )
+    dismissing = actions.add_parser(
+        "dismiss",
+        help="close a finding as a false positive or out of scope, with the reason",
+        description="Mark a finding false_positive or out_of_scope with your reason. A waiver "
+        "that covered it as an accepted risk stops covering it (revoked if it covered nothing "
+        "else). A rescan never reopens it.",
+    )
+    dismissing.add_argument("id", metavar="ID", help="the finding (SF-...)")
+    dismissing.add_argument(
+        "--as",
+        dest="status",
+        required=True,
+        choices=("false_positive", "out_of_scope"),
+        help="what the finding is",
+    )
+    dismissing.add_argument("--reason", metavar="TEXT", required=True, help="why, for reviewers")
+    for parser in (accepting, dismissing):
+        parser.add_argument(
+            "--by", metavar="LOGIN", help="who decides (default: git config github.user)"
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="say what would be written; write nothing"
+        )
+        add_now(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.action == "import":
         return _import(args)
+    if args.action in ("accept", "dismiss"):
+        return _decide(args)
     from maintain_repo.engine.findings import listed
     from maintain_repo.report.findings import render_json, render_sarif, render_table
 
@@ -121,20 +173,83 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _decide(args: argparse.Namespace) -> int:
+    from maintain_repo.engine.findings_decide import accept, dismiss
+    from maintain_repo.errors import UsageError
+
+    root = root_of(args)
+    by = _login(root, args.by, "to record the decision under", "--by LOGIN")
+    reason = args.reason.strip()
+    if not reason:
+        raise UsageError("--reason is empty; say why, for the reviewers")
+    if args.action == "accept":
+        decision = accept(
+            root,
+            args.id,
+            until=_until(args.until),
+            reason=reason,
+            by=by,
+            now=now_of(args),
+            controls=args.controls,
+            dry_run=args.dry_run,
+        )
+    else:
+        decision = dismiss(
+            root,
+            args.id,
+            status=args.status,
+            reason=reason,
+            by=by,
+            now=now_of(args),
+            dry_run=args.dry_run,
+        )
+    verb = "would write" if args.dry_run else "wrote"
+    print(f"{args.id}: {decision.status}; {verb} {len(decision.records)} file(s)")
+    for rel in decision.records:
+        print(f"  {rel}")
+    return 0
+
+
+def _login(root: Any, given: str | None, what: str, option: str) -> str:
+    """`given`, else the GitHub login git config names (github.user)."""
+    from maintain_repo.errors import UsageError
+    from maintain_repo.git.identity import configured_login
+
+    login = given or configured_login(root)
+    if not login:
+        raise UsageError(
+            f"no GitHub login {what}: git config has no github.user", hint=f"pass {option}"
+        )
+    return login
+
+
+def _until(text: str) -> Any:
+    """--until: a date (the end of that day, UTC) or an RFC 3339 moment."""
+    import re
+    from datetime import UTC, datetime
+
+    from maintain_repo.errors import UsageError
+    from maintain_repo.model.timestamps import parse_timestamp
+
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        try:
+            day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+        except ValueError:
+            raise UsageError(f"--until {text!r} is not a date") from None
+        return day.replace(hour=23, minute=59, second=59)
+    try:
+        return parse_timestamp(text)
+    except ValueError as e:
+        raise UsageError(f"--until: {e}", hint="give YYYY-MM-DD or an RFC 3339 moment") from None
+
+
 def _import(args: argparse.Namespace) -> int:
     import json
 
     from maintain_repo.engine.findings_import import Source, import_findings
-    from maintain_repo.errors import UsageError
-    from maintain_repo.git.identity import configured_login
 
     root = root_of(args)
-    owner = args.owner or configured_login(root)
-    if not owner:
-        raise UsageError(
-            "no owner for new findings: git config has no GitHub login (github.user)",
-            hint="pass --owner LOGIN (a person or org/team)",
-        )
+    owner = _login(root, args.owner, "to own new findings", "--owner LOGIN (a person or org/team)")
     sources = [Source(name, _read(name)) for name in args.files]
     outcome = import_findings(
         root,

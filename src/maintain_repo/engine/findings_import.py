@@ -12,9 +12,11 @@ fingerprint, else (a dependency) by package, manifest and any shared advisory id
   with a timeline entry;
 - a `mitigated` finding reported again is reopened (a timeline entry; its SLA clock does
   not restart); `false_positive`, `risk_accepted`, `out_of_scope` and `duplicate` stay;
-- a result the report says was suppressed or dismissed comes in closed (false positive
-  or out of scope, with its justification and who decided; a risk acceptance is left to
-  `maintain findings accept`, which writes its waiver) or, when absent, is skipped;
+- a result the report says was suppressed or dismissed comes in closed: false positive
+  or out of scope, with its justification and who decided; a risk acceptance with the
+  waiver that records it, as long as the SLA policy allows for its severity (the waiver
+  `maintain findings accept` writes; left open, with a note, when the policy sets no
+  limit); gone, when absent, is skipped;
 - an open finding of the same scope (one tool, and service, scanning one target) that
   the scan no longer reports is marked `mitigated`, naming the scan.
 
@@ -40,6 +42,7 @@ from maintain_repo.engine.finding_fields import (
     union,
     urls_of,
 )
+from maintain_repo.engine.findings_decide import Acceptance, acceptance_waiver, waiver_text
 from maintain_repo.engine.load import worktree_policies
 from maintain_repo.engine.new import ordered, validate_record
 from maintain_repo.errors import UsageError
@@ -164,15 +167,20 @@ def import_findings(
     for problem in problems:
         match = edits.match(problem)
         if match is None:
-            if _status(problem) in ("mitigated", "risk_accepted"):
-                skipped += 1  # gone already, or a decision only a waiver can record
+            if _status(problem) == "mitigated":
+                skipped += 1  # gone already: nothing to remember
                 continue
-            seen.add(edits.create(problem))
+            created = edits.create(problem)
+            if created is None:
+                skipped += 1
+                continue
+            seen.add(created)
         else:
             seen.add(match)
             edits.update(match, problem)
     for scope_name in scanned:
         edits.mitigate_absent(scope_name, seen, sources)
+    notes.extend(edits.notes)
     writes = edits.validated()
     if not dry_run:
         write_all([(root / rel, text, overwrite) for rel, text, overwrite in writes])
@@ -294,6 +302,8 @@ class _Edits:
         self.new: dict[str, dict[str, Any]] = {}  # rel -> data
         self.edited: dict[str, roundtrip.Editable] = {}
         self.counts = dict.fromkeys(("new", "updated", "mitigated", "reopened", "unchanged"), 0)
+        self.waivers: dict[str, Acceptance] = {}  # risk acceptances: waiver id -> waiver
+        self.notes: list[str] = []
 
     def match(self, problem: _Problem) -> str | None:
         rel = self.by_fingerprint.get(problem.fingerprint)
@@ -310,10 +320,18 @@ class _Edits:
                     return rel
         return None
 
-    def create(self, problem: _Problem) -> str:
+    def create(self, problem: _Problem) -> str | None:
+        """The new finding's file; None when the report accepted its risk and the SLA
+        policy sets no waiver limit to accept it for (a note says so)."""
         first = problem.members[0]
         severity, source = _severity(problem)
         status = _status(problem)
+        identifier = self._next_id()
+        acceptance = None
+        if status == "risk_accepted":
+            acceptance = self._acceptance(identifier, problem, severity)
+            if acceptance is None:
+                return None
         data: dict[str, Any] = {
             "kind": "finding",
             "schema_version": 1,
@@ -349,6 +367,8 @@ class _Edits:
             data["decided_by"] = decided.decided_by or self.owner
         elif status == "mitigated":
             data["mitigated_at"] = self.stamp
+        elif acceptance is not None:
+            data["waiver"] = acceptance.ident
         urls = urls_of(problem.members)
         if urls:
             data["links"] = {"urls": urls}
@@ -360,8 +380,8 @@ class _Edits:
                 "text": f"imported from {first.tool} ({problem.source})",
             }
         ]
-        rel = self._new_path()
-        data["id"] = Path(rel).stem
+        rel = f"{FOLDER}/{identifier}.yaml"
+        data["id"] = identifier
         self.new[rel] = data
         self.counts["new"] += 1
         return rel
@@ -382,6 +402,18 @@ class _Edits:
             data["justification"] = decided.justification or "Closed by the scanner's report."
             data["decided_by"] = decided.decided_by or self.owner
             self._note(data, "dismissed", f"{status.replace('_', ' ')} in {decided.tool}")
+        if data.get("status") == "open" and status == "risk_accepted":
+            severity = str(data.get("severity", ""))
+            acceptance = self._acceptance(str(data.get("id", "")), problem, severity)
+            if acceptance is not None:
+                decided = next(m for m in problem.members if m.status == status)
+                data["status"] = status
+                data["waiver"] = acceptance.ident
+                self._note(
+                    data,
+                    "risk_accepted",
+                    f"risk accepted in {decided.tool} (waiver {acceptance.ident})",
+                )
         data["last_seen"] = self.stamp
         union(data, "vulnerability_ids", problem.ids)
         union(data, "reported_by", tools_of(problem.members))
@@ -417,11 +449,36 @@ class _Edits:
             self._note(editable.data, "mitigated", f"not reported by the scan of {scope} ({names})")
             self.counts["mitigated"] += 1
 
+    def _acceptance(self, finding_id: str, problem: _Problem, severity: str) -> Acceptance | None:
+        """The waiver for a risk acceptance the report carries: as long as the SLA policy
+        allows for the severity, approved by whoever decided on the scanner's side."""
+        decided = next(m for m in problem.members if m.status == "risk_accepted")
+        reason = decided.justification or f"Risk accepted in {decided.tool}."
+        try:
+            acceptance = acceptance_waiver(
+                self.root,
+                finding_id,
+                severity,
+                line(decided.title) or "",
+                reason,
+                decided.decided_by or self.owner,
+                self.moment,
+                None,
+                taken=frozenset(self.waivers),
+            )
+        except UsageError as e:
+            self.notes.append(f"{finding_id}: the report accepts its risk, left open: {e}")
+            return None
+        self.waivers[acceptance.ident] = acceptance
+        return acceptance
+
     def validated(self) -> list[tuple[str, str, bool]]:
         """Every record to write, as text; refuses (writing nothing) when one would not
         pass `maintain check` on its own."""
         kind = KINDS["finding"]
-        writes: list[tuple[str, str, bool]] = []
+        writes: list[tuple[str, str, bool]] = [
+            (acceptance.rel, waiver_text(acceptance), False) for acceptance in self.waivers.values()
+        ]
         for rel, data in self.new.items():
             validate_record(kind, data, rel, what=f"{rel}, as the import would write it,")
             writes.append((rel, HEADER + roundtrip.new_document(ordered(kind, data)), False))
@@ -450,11 +507,12 @@ class _Edits:
         begun = datetime.fromisoformat(start.replace("Z", "+00:00"))
         return {"start": start, "due": _stamp(self.calendar.add(begun, target))}
 
-    def _new_path(self) -> str:
+    def _next_id(self) -> str:
         for _ in range(50):
-            rel = f"{FOLDER}/{new_id('SF', self.moment)}.yaml"
+            identifier = new_id("SF", self.moment)
+            rel = f"{FOLDER}/{identifier}.yaml"
             if rel not in self.new and not (self.root / rel).exists():
-                return rel
+                return identifier
         raise UsageError("could not draw a free finding id; try again")
 
 
