@@ -1,5 +1,6 @@
 """The emulator's objects in the shapes GitHub's REST API gives them (its OpenAPI
-description's `simple-user`, `issue`, `pull-request`, `label`, `status`, ...).
+description's `simple-user`, `issue`, `pull-request`, `label`, `status`, `dependabot-alert`,
+`code-scanning-alert`, ...).
 
 A `View` renders for one base URL: the request's own, so every `url` in a body can be
 followed by the client that asked.
@@ -19,8 +20,10 @@ from maintain_repo.testing.github.state import (
     WEB_FLOW_EMAIL,
     Activity,
     CheckRun,
+    CodeScanningAlert,
     Comment,
     CommitInfo,
+    DependabotAlert,
     FileChange,
     Issue,
     Label,
@@ -726,6 +729,123 @@ class View:
                 "statuses": "write",
             },
             "events": ["check_run", "check_suite", "pull_request", "push", "status"],
+        }
+
+    # -- security alerts -------------------------------------------------------------------
+
+    def dependabot_alert(self, alert: DependabotAlert) -> JSON:
+        """`dependabot-alert`."""
+        advisory = alert.advisory
+        package = {"ecosystem": alert.ecosystem, "name": alert.package}
+        patched = alert.first_patched_version
+        vulnerability = {
+            "package": package,
+            "severity": advisory.severity,
+            "vulnerable_version_range": alert.vulnerable_version_range,
+            "first_patched_version": {"identifier": patched} if patched is not None else None,
+        }
+        cvss = {"vector_string": advisory.cvss_vector, "score": advisory.cvss_score}
+        return {
+            "number": alert.number,
+            "state": alert.state,
+            "dependency": {
+                "package": package,
+                "manifest_path": alert.manifest_path,
+                "scope": alert.scope,
+                "relationship": alert.relationship,
+            },
+            "security_advisory": {
+                "ghsa_id": advisory.ghsa_id,
+                "cve_id": advisory.cve_id,
+                "summary": advisory.summary,
+                "description": advisory.description,
+                "vulnerabilities": [vulnerability],
+                "severity": advisory.severity,
+                "classification": advisory.classification,
+                "cvss": {"score": advisory.cvss_score, "vector_string": advisory.cvss_vector},
+                "cvss_severities": {"cvss_v3": cvss, "cvss_v4": None},
+                "epss": None,
+                "cwes": [{"cwe_id": c, "name": name} for c, name in advisory.cwes],
+                "identifiers": [{"type": t, "value": v} for t, v in advisory.identifiers],
+                "references": [{"url": url} for url in advisory.references],
+                "published_at": iso(advisory.published_at),
+                "updated_at": iso(advisory.published_at),
+                "withdrawn_at": None,
+            },
+            "security_vulnerability": vulnerability,
+            "url": f"{self.repo_api}/dependabot/alerts/{alert.number}",
+            "html_url": f"{self.repo_html}/security/dependabot/{alert.number}",
+            "created_at": iso(alert.created_at),
+            "updated_at": iso(alert.updated_at),
+            "dismissed_at": iso(alert.dismissed_at),
+            "dismissed_by": self.maybe_user(alert.dismissed_by),
+            "dismissed_reason": alert.dismissed_reason,
+            "dismissed_comment": alert.dismissed_comment,
+            "fixed_at": iso(alert.fixed_at),
+            "auto_dismissed_at": iso(alert.auto_dismissed_at),
+            "assignees": [self.user(a) for a in alert.assignees],
+        }
+
+    def code_scanning_alert(self, alert: CodeScanningAlert, *, full: bool = True) -> JSON:
+        """`code-scanning-alert` (full: `GET .../alerts/{n}`) or `code-scanning-alert-items`
+        (lists, whose rule leaves out the long texts)."""
+        api = f"{self.repo_api}/code-scanning/alerts/{alert.number}"
+        rule = alert.rule
+        rendered_rule: JSON = {
+            "id": rule.id,
+            "severity": rule.severity,
+            "description": rule.description,
+            "name": rule.name,
+            "tags": list(rule.tags),
+            "security_severity_level": rule.security_severity_level,
+        }
+        if full:
+            rendered_rule.update(
+                full_description=rule.full_description, help=rule.help, help_uri=rule.help_uri
+            )
+        return {
+            "number": alert.number,
+            "created_at": iso(alert.created_at),
+            "updated_at": iso(alert.updated_at),
+            "url": api,
+            "html_url": f"{self.repo_html}/security/code-scanning/{alert.number}",
+            "state": alert.state,
+            "fixed_at": iso(alert.fixed_at),
+            "dismissed_by": self.maybe_user(alert.dismissed_by),
+            "dismissed_at": iso(alert.dismissed_at),
+            "dismissed_reason": alert.dismissed_reason,
+            "dismissed_comment": alert.dismissed_comment,
+            "rule": rendered_rule,
+            "tool": {
+                "name": alert.tool.name,
+                "guid": alert.tool.guid,
+                "version": alert.tool.version,
+            },
+            "most_recent_instance": self.code_scanning_instance(alert),
+            "instances_url": f"{api}/instances",
+            "dismissal_approved_by": None,
+            "assignees": [self.user(a) for a in alert.assignees],
+        }
+
+    def code_scanning_instance(self, alert: CodeScanningAlert) -> JSON:
+        """`code-scanning-alert-instance`: where the alert is, on its ref."""
+        where = alert.location
+        return {
+            "ref": alert.ref,
+            "analysis_key": alert.analysis_key,
+            "environment": alert.environment,
+            "category": alert.category,
+            "state": alert.state,
+            "commit_sha": alert.commit_sha,
+            "message": {"text": alert.message},
+            "location": {
+                "path": where.path,
+                "start_line": where.start_line,
+                "end_line": where.end_line,
+                "start_column": where.start_column,
+                "end_column": where.end_column,
+            },
+            "classifications": [],
         }
 
 

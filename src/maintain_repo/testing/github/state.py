@@ -1,8 +1,10 @@
 """The emulated repository's state: users, teams, labels, issues, pulls, comments, reviews,
-statuses and check runs, as plain dataclasses guarded by one re-entrant lock.
+statuses, check runs and security alerts (Dependabot, code scanning), as plain dataclasses
+guarded by one re-entrant lock.
 
 Ids come from one sequence shared by every kind of object (so they are unique), and issue
-and pull request numbers from another, shared by both, as on GitHub.
+and pull request numbers from another, shared by both, as on GitHub. Each kind of alert is
+numbered on its own, from 1, per repository.
 """
 
 from __future__ import annotations
@@ -206,6 +208,172 @@ class CheckRun:
     completed_at: datetime | None
 
 
+# -- security alerts --------------------------------------------------------------------------
+
+SEVERITIES = ("low", "medium", "high", "critical")
+DEPENDABOT_STATES = ("open", "dismissed", "fixed", "auto_dismissed")
+DEPENDABOT_REASONS = ("fix_started", "inaccurate", "no_bandwidth", "not_used", "tolerable_risk")
+SCOPES = ("development", "runtime")
+CODE_SCANNING_STATES = ("open", "dismissed", "fixed")
+CODE_SCANNING_REASONS = ("false positive", "won't fix", "used in tests")
+RULE_SEVERITIES = ("none", "note", "warning", "error")
+ALERT_KINDS = ("dependabot", "code_scanning")
+DEFAULT_REF = "refs/heads/main"  # the default branch, as `repository()` renders it
+# A representative CVSS 3.1 vector and score for each severity, for advisories seeded without one.
+_CVSS = {
+    "critical": (9.8, "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"),
+    "high": (7.5, "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"),
+    "medium": (5.3, "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:L/I:N/A:N"),
+    "low": (3.1, "CVSS:3.1/AV:N/AC:H/PR:N/UI:R/S:U/C:L/I:N/A:N"),
+}
+_MANIFESTS = {
+    "pip": "requirements.txt",
+    "npm": "package-lock.json",
+    "maven": "pom.xml",
+    "go": "go.mod",
+    "rubygems": "Gemfile.lock",
+    "composer": "composer.lock",
+    "nuget": "packages.lock.json",
+    "rust": "Cargo.lock",
+    "pub": "pubspec.lock",
+    "actions": ".github/workflows/ci.yml",
+}
+_LANGUAGES = {
+    ".py": "python",
+    ".js": "javascript-typescript",
+    ".ts": "javascript-typescript",
+    ".go": "go",
+    ".java": "java-kotlin",
+    ".rb": "ruby",
+    ".cs": "csharp",
+    ".c": "c-cpp",
+    ".cpp": "c-cpp",
+}
+_GHSA_ALPHABET = "23456789cfghjmpqrvwx"
+
+
+@dataclass(frozen=True)
+class Advisory:
+    """A GitHub security advisory, as a Dependabot alert carries it."""
+
+    ghsa_id: str
+    cve_id: str | None
+    summary: str
+    description: str
+    severity: str  # low | medium | high | critical
+    cvss_score: float
+    cvss_vector: str | None
+    cwes: tuple[tuple[str, str], ...]  # (cwe_id, name)
+    identifiers: tuple[tuple[str, str], ...]  # (GHSA | CVE, value)
+    references: tuple[str, ...]
+    published_at: datetime
+    classification: str = "general"  # general | malware
+
+
+@dataclass
+class DependabotAlert:
+    """A vulnerable dependency found by Dependabot (`dependabot-alert`)."""
+
+    number: int
+    package: str
+    ecosystem: str
+    manifest_path: str
+    scope: str | None  # development | runtime
+    relationship: str | None  # direct | transitive | unknown
+    advisory: Advisory
+    vulnerable_version_range: str
+    first_patched_version: str | None
+    created_at: datetime
+    updated_at: datetime
+    state: str = "open"  # open | dismissed | fixed | auto_dismissed
+    dismissed_by: str | None = None
+    dismissed_at: datetime | None = None
+    dismissed_reason: str | None = None
+    dismissed_comment: str | None = None
+    fixed_at: datetime | None = None
+    auto_dismissed_at: datetime | None = None
+    assignees: list[str] = field(default_factory=list)
+    actor: str | None = None  # who changed its state last (None: GitHub itself)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """The code scanning rule (query) an alert comes from."""
+
+    id: str
+    name: str
+    severity: str  # none | note | warning | error
+    security_severity_level: str | None  # low | medium | high | critical
+    description: str
+    full_description: str
+    tags: tuple[str, ...]
+    help: str | None = None
+    help_uri: str | None = None
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str = "CodeQL"
+    version: str | None = "2.20.1"
+    guid: str | None = None
+
+
+@dataclass(frozen=True)
+class Location:
+    path: str
+    start_line: int
+    end_line: int
+    start_column: int
+    end_column: int
+
+
+@dataclass
+class CodeScanningAlert:
+    """A code scanning alert and its most recent instance (on one ref)."""
+
+    number: int
+    rule: Rule
+    tool: Tool
+    location: Location
+    message: str
+    ref: str  # refs/heads/NAME or refs/pull/N/merge
+    commit_sha: str
+    analysis_key: str
+    category: str
+    environment: str  # JSON text, e.g. {"language":"python"}
+    created_at: datetime
+    updated_at: datetime
+    state: str = "open"  # open | dismissed | fixed
+    dismissed_by: str | None = None
+    dismissed_at: datetime | None = None
+    dismissed_reason: str | None = None
+    dismissed_comment: str | None = None
+    fixed_at: datetime | None = None
+    assignees: list[str] = field(default_factory=list)
+    actor: str | None = None  # who changed its state last (None: GitHub itself)
+
+
+def ghsa_id(*parts: object) -> str:
+    """A stable, well-formed GHSA id (`GHSA-xxxx-xxxx-xxxx`) standing for an advisory."""
+    digest = int(fake_sha("ghsa", *parts), 16)
+    chars = []
+    for _ in range(12):
+        digest, index = divmod(digest, len(_GHSA_ALPHABET))
+        chars.append(_GHSA_ALPHABET[index])
+    text = "".join(chars)
+    return f"GHSA-{text[:4]}-{text[4:8]}-{text[8:]}"
+
+
+def full_ref(ref: str) -> str:
+    """`main` -> `refs/heads/main`; a full ref is kept."""
+    return ref if ref.startswith("refs/") else f"refs/heads/{ref}"
+
+
+def _one_of(value: object, allowed: Sequence[object], what: str) -> None:
+    if value not in allowed:
+        raise ValueError(f"{what} is one of {', '.join(map(str, allowed))}, not {value!r}")
+
+
 class State:
     """Everything the emulator knows; hold `lock` while reading or changing it."""
 
@@ -245,6 +413,8 @@ class State:
         self.statuses: list[Status] = []
         self.check_runs: list[CheckRun] = []
         self.branches: dict[str, str] = {}  # seeded branch tips (without a git_dir)
+        self.dependabot_alerts: dict[int, DependabotAlert] = {}
+        self.code_scanning_alerts: dict[int, CodeScanningAlert] = {}
         self.rate_used: dict[tuple[str, str], int] = {}
         self.rate_reset = int(utcnow().timestamp()) + 3600
 
@@ -368,6 +538,192 @@ class State:
 
     def pulls(self) -> list[Issue]:
         return [i for i in self.issues.values() if i.pull is not None]
+
+    # -- security alerts (as Dependabot and code scanning would raise them) ------------------
+
+    def add_dependabot_alert(
+        self,
+        package: str,
+        ghsa: str | None = None,
+        *,
+        ecosystem: str = "pip",
+        severity: str = "high",
+        summary: str | None = None,
+        description: str | None = None,
+        cve_id: str | None = None,
+        cvss_score: float | None = None,
+        cvss_vector: str | None = None,
+        cwes: Mapping[str, str] | Sequence[str] = (),
+        manifest_path: str | None = None,
+        scope: str | None = "runtime",
+        relationship: str | None = "direct",
+        vulnerable_version_range: str = "< 2.0.0",
+        first_patched_version: str | None = "2.0.0",
+        state: str = "open",
+        dismissed_reason: str | None = None,
+        dismissed_comment: str | None = None,
+        dismissed_by: str | None = None,
+    ) -> DependabotAlert:
+        """A new Dependabot alert; everything but the package has a plausible default."""
+        _one_of(severity, SEVERITIES, "severity")
+        _one_of(state, DEPENDABOT_STATES, "a Dependabot alert's state")
+        _one_of(scope, (*SCOPES, None), "scope")
+        if cvss_score is not None and not 0 <= cvss_score <= 10:
+            raise ValueError("a CVSS score is between 0 and 10")
+        with self.lock:
+            now = self.now()
+            ghsa = ghsa or ghsa_id(ecosystem, package, len(self.dependabot_alerts))
+            identifiers = [("GHSA", ghsa)] + ([("CVE", cve_id)] if cve_id else [])
+            named = cwes.items() if isinstance(cwes, Mapping) else ((c, c) for c in cwes)
+            score, vector = _CVSS[severity]
+            advisory = Advisory(
+                ghsa_id=ghsa,
+                cve_id=cve_id,
+                summary=summary or f"{severity.capitalize()} severity vulnerability in {package}",
+                description=description or f"{package} {vulnerable_version_range} is vulnerable.",
+                severity=severity,
+                cvss_score=score if cvss_score is None else cvss_score,
+                cvss_vector=vector if cvss_score is None else cvss_vector,
+                cwes=tuple(named),
+                identifiers=tuple(identifiers),
+                references=tuple(
+                    [f"https://nvd.nist.gov/vuln/detail/{cve_id}"] * bool(cve_id)
+                    + [f"https://github.com/advisories/{ghsa}"]
+                ),
+                published_at=now,
+            )
+            alert = DependabotAlert(
+                number=max(self.dependabot_alerts, default=0) + 1,
+                package=package,
+                ecosystem=ecosystem,
+                manifest_path=manifest_path or _MANIFESTS.get(ecosystem, "manifest"),
+                scope=scope,
+                relationship=relationship,
+                advisory=advisory,
+                vulnerable_version_range=vulnerable_version_range,
+                first_patched_version=first_patched_version,
+                created_at=now,
+                updated_at=now,
+            )
+            self._seed_state(alert, state, dismissed_reason, dismissed_comment, dismissed_by)
+            self.dependabot_alerts[alert.number] = alert
+            return alert
+
+    def add_code_scanning_alert(
+        self,
+        rule_id: str,
+        path: str,
+        *,
+        start_line: int = 1,
+        end_line: int | None = None,
+        start_column: int = 1,
+        end_column: int | None = None,
+        message: str | None = None,
+        severity: str = "warning",
+        security_severity_level: str | None = None,
+        description: str | None = None,
+        name: str | None = None,
+        tags: Sequence[str] = ("security",),
+        tool: str = "CodeQL",
+        tool_version: str | None = "2.20.1",
+        tool_guid: str | None = None,
+        ref: str = DEFAULT_REF,
+        commit_sha: str | None = None,
+        state: str = "open",
+        dismissed_reason: str | None = None,
+        dismissed_comment: str | None = None,
+        dismissed_by: str | None = None,
+    ) -> CodeScanningAlert:
+        """A new code scanning alert at `path`; everything else has a plausible default."""
+        _one_of(severity, RULE_SEVERITIES, "a rule's severity")
+        _one_of(security_severity_level, (*SEVERITIES, None), "security_severity_level")
+        _one_of(state, CODE_SCANNING_STATES, "a code scanning alert's state")
+        if start_line < 1 or start_column < 1:
+            raise ValueError("lines and columns count from 1")
+        with self.lock:
+            now = self.now()
+            ref = full_ref(ref)
+            branch = ref.removeprefix("refs/heads/")
+            language = _LANGUAGES.get(path[path.rfind(".") :].lower()) if "." in path else None
+            key = ".github/workflows/codeql.yml:analyze"
+            text = description or rule_id.rsplit("/", 1)[-1].replace("-", " ").capitalize()
+            alert = CodeScanningAlert(
+                number=max(self.code_scanning_alerts, default=0) + 1,
+                rule=Rule(
+                    id=rule_id,
+                    name=name or rule_id,
+                    severity=severity,
+                    security_severity_level=security_severity_level,
+                    description=text,
+                    full_description=text,
+                    tags=tuple(tags),
+                ),
+                tool=Tool(tool, tool_version, tool_guid),
+                location=Location(
+                    path,
+                    start_line,
+                    end_line if end_line is not None else start_line,
+                    start_column,
+                    end_column if end_column is not None else start_column + 1,
+                ),
+                message=message or text,
+                ref=ref,
+                commit_sha=commit_sha or self.branches.get(branch) or fake_sha("commit", ref),
+                analysis_key=key,
+                category=f"{key}/language:{language}" if language else key,
+                environment=f'{{"language":"{language}"}}' if language else "{}",
+                created_at=now,
+                updated_at=now,
+            )
+            self._seed_state(alert, state, dismissed_reason, dismissed_comment, dismissed_by)
+            self.code_scanning_alerts[alert.number] = alert
+            return alert
+
+    def _seed_state(
+        self,
+        alert: DependabotAlert | CodeScanningAlert,
+        state: str,
+        reason: str | None,
+        comment: str | None,
+        by: str | None,
+    ) -> None:
+        dependabot = isinstance(alert, DependabotAlert)
+        if state == "dismissed":
+            reasons = DEPENDABOT_REASONS if dependabot else CODE_SCANNING_REASONS
+            reason = reason or ("tolerable_risk" if dependabot else "won't fix")
+            _one_of(reason, reasons, "dismissed_reason")
+            user = self.user(by or BOT_LOGIN)
+            if user is None:
+                raise ValueError(f"no user {by!r} to have dismissed the alert")
+            if comment is not None and len(comment) > 280:
+                raise ValueError("a dismissal comment is 280 characters at most")
+            alert.state, alert.dismissed_at = state, alert.created_at
+            alert.dismissed_by = alert.actor = user.login
+            alert.dismissed_reason, alert.dismissed_comment = reason, comment
+        elif state == "fixed":
+            alert.state, alert.fixed_at = state, alert.created_at
+        elif state == "auto_dismissed" and isinstance(alert, DependabotAlert):
+            alert.state, alert.auto_dismissed_at = state, alert.created_at
+
+    def alert(self, kind: str, number: int) -> DependabotAlert | CodeScanningAlert:
+        """The alert of that kind (`dependabot` or `code_scanning`) and number (KeyError)."""
+        _one_of(kind, ALERT_KINDS, "the kind of alert")
+        alerts: Mapping[int, DependabotAlert | CodeScanningAlert] = (
+            self.dependabot_alerts if kind == "dependabot" else self.code_scanning_alerts
+        )
+        if number not in alerts:
+            raise KeyError(f"no {kind} alert #{number}")
+        return alerts[number]
+
+    def fix_alert(self, kind: str, number: int) -> DependabotAlert | CodeScanningAlert:
+        """Mark an alert fixed, as a push that removes the vulnerability would."""
+        with self.lock:
+            alert = self.alert(kind, number)
+            if alert.state == "fixed":
+                raise ValueError(f"{kind} alert #{number} is fixed already")
+            now = self.now()
+            alert.state, alert.fixed_at, alert.updated_at, alert.actor = "fixed", now, now, None
+            return alert
 
 
 def _split_repo(repo: str) -> tuple[str, str]:

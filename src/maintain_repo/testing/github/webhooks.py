@@ -1,12 +1,19 @@
 """Webhook payloads, built from the emulator's current state in the exact shape GitHub sends
-(`@octokit/openapi-webhooks`): issues, issue_comment, pull_request, pull_request_review.
+(`@octokit/openapi-webhooks`): issues, issue_comment, pull_request, pull_request_review,
+dependabot_alert, code_scanning_alert.
 
 Keys that pick the objects: `number` (the issue or pull request), `comment` (a comment id),
-`review` (a review id), `label` (a label name, for labeled/unlabeled), `sender` (the acting
-user's login; by default the object's author), `before` (synchronize: the previous head sha;
-`after` is the current head), `changes` (edited: GitHub's `changes` object). Aliases:
-`issue`, `issue_number`, `pull`, `pull_number`, `pull_request` for `number`; `comment_id`,
-`review_id` for `comment`, `review`.
+`review` (a review id), `alert` (a Dependabot or code scanning alert's number), `label` (a
+label name, for labeled/unlabeled), `sender` (the acting user's login; by default the
+object's author, the user who last dismissed or reopened an alert, or the bot that raised
+it), `before` (synchronize: the previous head sha; `after` is the current head), `changes`
+(edited: GitHub's `changes` object). Aliases: `issue`, `issue_number`, `pull`,
+`pull_number`, `pull_request` for `number`; `comment_id`, `review_id`, `alert_number` for
+`comment`, `review`, `alert`.
+
+An alert's payload shows it as it is now, so its state must be the one the action leaves
+(`dismissed` for dependabot_alert.dismissed, ...). GitHub names a code scanning alert's
+dismissal by a user `closed_by_user` and its reopening `reopened_by_user`.
 """
 
 from __future__ import annotations
@@ -15,7 +22,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from maintain_repo.testing.github.render import View
-from maintain_repo.testing.github.state import Issue, Review, State
+from maintain_repo.testing.github.state import (
+    CodeScanningAlert,
+    DependabotAlert,
+    Issue,
+    Review,
+    State,
+    node_id,
+)
 
 JSON = dict[str, Any]
 ACTIONS = {
@@ -32,8 +46,40 @@ ACTIONS = {
         "edited",
     ),
     "pull_request_review": ("submitted", "dismissed"),
+    "dependabot_alert": (
+        "created",
+        "dismissed",
+        "reopened",
+        "fixed",
+        "auto_dismissed",
+        "auto_reopened",
+        "reintroduced",
+    ),
+    "code_scanning_alert": ("created", "closed_by_user", "reopened_by_user", "fixed", "reopened"),
 }
-KEYS = {"number", "comment", "review", "label", "sender", "before", "changes"}
+# The state an alert is in after each action (its payload shows the alert as it is now).
+ALERT_STATES: dict[str, dict[str, tuple[str, ...]]] = {
+    "dependabot_alert": {
+        "created": ("open", "auto_dismissed"),
+        "dismissed": ("dismissed",),
+        "reopened": ("open",),
+        "fixed": ("fixed",),
+        "auto_dismissed": ("auto_dismissed",),
+        "auto_reopened": ("open",),
+        "reintroduced": ("open",),
+    },
+    "code_scanning_alert": {
+        "created": ("open",),
+        "closed_by_user": ("dismissed",),
+        "reopened_by_user": ("open",),
+        "fixed": ("fixed",),
+        "reopened": ("open",),
+    },
+}
+# The accounts that act for GitHub on alerts: (login, id).
+DEPENDABOT_BOT = ("dependabot[bot]", 49699333)
+CODE_SCANNING_BOT = ("github-advanced-security[bot]", 62310815)
+KEYS = {"number", "comment", "review", "alert", "label", "sender", "before", "changes"}
 _ALIASES = {
     "issue": "number",
     "issue_number": "number",
@@ -42,6 +88,7 @@ _ALIASES = {
     "pull_request": "number",
     "comment_id": "comment",
     "review_id": "review",
+    "alert_number": "alert",
 }
 
 
@@ -57,11 +104,15 @@ def build(state: State, view: View, event: str, action: str, ids: Mapping[str, o
             "issue_comment": _issue_comment,
             "pull_request": _pull_request,
             "pull_request_review": _pull_request_review,
+            "dependabot_alert": _dependabot_alert,
+            "code_scanning_alert": _code_scanning_alert,
         }[event]
         payload = builder(state, view, action, args)
         payload["repository"] = repository(view)
-        payload["sender"] = view.user(str(args.get("sender") or payload.pop("_actor")))
+        bot = payload.pop("_bot", None)
+        actor = args.get("sender") or payload.pop("_actor", None)
         payload.pop("_actor", None)
+        payload["sender"] = _bot(view, *bot) if not actor and bot else view.user(str(actor))
         return payload
 
 
@@ -166,6 +217,66 @@ def _pull_request_review(state: State, view: View, action: str, args: Mapping[st
     return payload
 
 
+def _alert(
+    state: State, event: str, action: str, args: Mapping[str, object]
+) -> DependabotAlert | CodeScanningAlert:
+    number = args.get("alert")
+    if not isinstance(number, int):
+        raise ValueError(f"{event} webhooks need alert= (the alert's number)")
+    kind = "dependabot" if event == "dependabot_alert" else "code_scanning"
+    try:
+        alert = state.alert(kind, number)
+    except KeyError:
+        raise ValueError(f"there is no {kind} alert #{number}") from None
+    expected = ALERT_STATES[event][action]
+    if alert.state not in expected:
+        raise ValueError(
+            f"{event}.{action} is sent for an alert that is {' or '.join(expected)};"
+            f" {kind} alert #{number} is {alert.state}"
+        )
+    return alert
+
+
+def _dependabot_alert(state: State, view: View, action: str, args: Mapping[str, object]) -> JSON:
+    alert = _alert(state, "dependabot_alert", action, args)
+    assert isinstance(alert, DependabotAlert)
+    by_user = action in ("dismissed", "reopened")
+    return {
+        "action": action,
+        "alert": webhook_dependabot_alert(view, alert),
+        "_actor": (alert.actor or alert.dismissed_by) if by_user else None,
+        "_bot": DEPENDABOT_BOT,
+    }
+
+
+def _code_scanning_alert(state: State, view: View, action: str, args: Mapping[str, object]) -> JSON:
+    alert = _alert(state, "code_scanning_alert", action, args)
+    assert isinstance(alert, CodeScanningAlert)
+    by_user = action in ("closed_by_user", "reopened_by_user")
+    return {
+        "action": action,
+        "alert": webhook_code_scanning_alert(view, alert),
+        # Empty when a user acted (GitHub's description says so): no analysis ran.
+        "ref": "" if by_user else alert.ref,
+        "commit_oid": "" if by_user else alert.commit_sha,
+        "_actor": (alert.actor or alert.dismissed_by) if by_user else None,
+        "_bot": CODE_SCANNING_BOT,
+    }
+
+
+def _bot(view: View, login: str, ident: int) -> JSON:
+    """A GitHub App's bot account (`simple-user` of type Bot)."""
+    out = view.user(login)
+    out.update(
+        id=ident,
+        node_id=node_id("BOT", ident),
+        avatar_url=f"{view.base}/avatars/u/{ident}?v=4",
+        html_url=f"{view.base}/apps/{login.removesuffix('[bot]')}",
+        type="Bot",
+    )
+    return out
+
+
 def repository(view: View) -> JSON:
     """`repository-webhooks`."""
     return view.repository()
@@ -183,4 +294,22 @@ def webhook_review(view: View, review: Review) -> JSON:
     """`webhooks_review`: as the REST API's, but the state is lower-case (`approved`)."""
     out = view.review(review)
     out["state"] = review.state.lower()
+    return out
+
+
+def webhook_dependabot_alert(view: View, alert: DependabotAlert) -> JSON:
+    """`dependabot-alert` as webhooks have it: without the REST API's newer keys (assignees,
+    dismissal requests, the advisory's classification), which the payload's schema forbids."""
+    out = view.dependabot_alert(alert)
+    out.pop("assignees", None)
+    out.pop("dismissal_request", None)
+    out["security_advisory"].pop("classification", None)
+    return out
+
+
+def webhook_code_scanning_alert(view: View, alert: CodeScanningAlert) -> JSON:
+    """The alert as code_scanning_alert payloads carry it: the REST API's, whose `fixed_at`
+    is always null (the payloads' description allows nothing else, even for `fixed`)."""
+    out = view.code_scanning_alert(alert)
+    out["fixed_at"] = None
     return out

@@ -36,6 +36,7 @@ def route(method: str, template: str, handler: Handler, resource: str = "core") 
 def all_routes() -> list[Route]:
     from maintain_repo.testing.github.routes import (
         activity,
+        alerts,
         comments,
         issues,
         labels,
@@ -45,7 +46,7 @@ def all_routes() -> list[Route]:
         statuses,
     )
 
-    modules = (meta, issues, labels, comments, search, pulls, statuses, activity)
+    modules = (meta, issues, labels, comments, search, pulls, statuses, activity, alerts)
     routes = [r for module in modules for r in module.ROUTES]
     return sorted(routes, key=lambda r: -sum(1 for s in r.template.split("/") if "{" not in s))
 
