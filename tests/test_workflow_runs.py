@@ -8,7 +8,10 @@ once per combination of its `strategy.matrix`, each in a fresh workspace:
 environment (maintain is installed in it), `actions/upload-pages-artifact`
 checks that its directory holds a site (and records it),
 `actions/configure-pages` and `actions/deploy-pages` are recorded no-ops
-(deploy-pages checks it has a site and the permissions it needs), and every
+(deploy-pages checks it has a site and the permissions it needs),
+`github/codeql-action/upload-sarif` checks its file against the SARIF 2.1.0 schema
+(and records it), the pinned scanners are the test environment's (zizmor and bandit,
+real; pip-audit a stand-in, see `_scanners`), and every
 `run:` step runs in bash with GITHUB_EVENT_PATH (a real payload from the
 emulator), GITHUB_EVENT_NAME, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY and
 GITHUB_API_URL pointing at the emulator. Expressions are evaluated only where
@@ -44,7 +47,26 @@ KNOWN_ACTIONS = (
     "actions/configure-pages",
     "actions/upload-pages-artifact",
     "actions/deploy-pages",
+    "github/codeql-action/upload-sarif",
 )
+# A pip-audit report of one vulnerable dependency: what the stand-in writes.
+PIP_AUDIT_REPORT = {
+    "dependencies": [
+        {
+            "name": "jinja2",
+            "version": "3.1.2",
+            "vulns": [
+                {
+                    "id": "GHSA-h5c8-rqwp-cp95",
+                    "aliases": ["CVE-2024-22195"],
+                    "fix_versions": ["3.1.3"],
+                    "description": "xmlattr filter accepts keys with spaces",
+                }
+            ],
+        }
+    ],
+    "fixes": [],
+}
 
 
 @dataclass
@@ -55,6 +77,7 @@ class Ran:
     jobs: list[str] = field(default_factory=list)  # `job` or `job (key=value)`, as run
     pages: list[Path] = field(default_factory=list)  # sites actions/upload-pages-artifact took
     deployed: int = 0  # actions/deploy-pages runs
+    sarif: list[Path] = field(default_factory=list)  # files upload-sarif took
 
 
 def run_workflow(name, event, payload, *, origin, emu, tmp_path, now="2026-11-27T10:00:00Z"):
@@ -85,6 +108,7 @@ def run_workflow(name, event, payload, *, origin, emu, tmp_path, now="2026-11-27
         "GITHUB_STEP_SUMMARY": str(run / "summary"),
         "GITHUB_API_URL": emu.base_url,
         "GITHUB_REPOSITORY": REPOSITORY,
+        "GITHUB_REPOSITORY_OWNER": REPOSITORY.split("/")[0],
         "GITHUB_RUN_ID": "7001",
         "GITHUB_ACTOR": str((payload.get("sender") or {}).get("login") or "github-actions"),
         "MAINTAIN_NOW": now,
@@ -123,6 +147,9 @@ def run_workflow(name, event, payload, *, origin, emu, tmp_path, now="2026-11-27
                     continue
                 if step["run"].strip() == INSTALL:
                     assert (BIN / "maintain").exists()  # the test environment has it installed
+                    continue
+                if step["run"].strip().startswith("python -m pip install"):
+                    job_env["PATH"] = f"{_scanners(step['run'], runner)}{os.pathsep}{env['PATH']}"
                     continue
                 step_env = {
                     key: _expression(value, emu, matrix)
@@ -178,6 +205,42 @@ def _action(step, job, *, origin, workspace, ran):
         assert permissions.get("id-token") == "write", "deploy-pages needs id-token: write"
         assert ran.pages, "deploy-pages: no site was uploaded before it"
         ran.deployed += 1
+    elif action == "github/codeql-action/upload-sarif":
+        import jsonschema
+
+        from casework import sarif_schema
+
+        permissions = job.get("permissions") or {}
+        assert permissions.get("security-events") == "write", "upload-sarif needs security-events"
+        report = workspace / str(given["sarif_file"])
+        document = json.loads(report.read_text(encoding="utf-8"))
+        jsonschema.validate(document, sarif_schema())
+        ran.sarif.append(report)
+
+
+def _scanners(command, runner):
+    """The step that installs the pinned scanners: each must be pinned (`name==version`);
+    zizmor and bandit are the test environment's own (real scans of the workspace).
+    pip-audit asks PyPI's advisory service, on the internet, which tests never reach: a
+    stand-in on PATH writes a report of one vulnerable dependency (exiting 1, as pip-audit
+    does when it finds one). Returns the folder to put first on PATH."""
+    pins = dict(word.split("==", 1) for word in command.split() if "==" in word)
+    assert set(pins) == {"pip-audit", "bandit[sarif]", "zizmor"}, pins
+    for tool in ("zizmor", "bandit"):
+        assert (BIN / tool).exists(), f"the test environment has no {tool}"
+    folder = runner / "bin"
+    folder.mkdir()
+    stand_in = folder / "pip-audit"
+    stand_in.write_text(
+        f"#!{sys.executable}\n"
+        "import sys\n"
+        "path = sys.argv[sys.argv.index('--output') + 1]\n"
+        f"open(path, 'w').write({json.dumps(PIP_AUDIT_REPORT)!r})\n"
+        "sys.exit(1)\n",
+        encoding="utf-8",
+    )
+    stand_in.chmod(0o755)
+    return folder
 
 
 def _expression(value, emu, matrix):
@@ -486,3 +549,66 @@ def test_status_page_builds_from_the_probes_state_and_deploys(probed, tmp_path):
         f"Checkout API: {name} is down" for name in PROBES
     )
     assert emu.bot_token not in ran.logs
+
+
+UNSAFE_CODE = """\
+import subprocess
+
+
+def run(command):
+    return subprocess.call(command, shell=True)
+"""
+UNSAFE_WORKFLOW = """\
+name: ci
+on: [push]
+jobs:
+  build:
+    runs-on: ubuntu-24.04
+    steps:
+      - uses: actions/checkout@v4
+      - run: echo building
+"""
+SCAN_CRON = {"schedule": "41 5 * * *"}
+
+
+def test_security_scans_land_on_one_record_pull_request_per_scope(tmp_path, make_github):
+    repo = make_ops_repo(
+        tmp_path,
+        {
+            "src/tool/run.py": UNSAFE_CODE,
+            ".github/workflows/ci.yml": UNSAFE_WORKFLOW,
+            "pyproject.toml": '[project]\nname = "tool"\nversion = "1.0"\n',
+        },
+    )
+    emu = make_github(users={"alice": "admin"}, teams={}, git_dir=repo.origin)
+    emu.seed_dependabot_alert("django", "GHSA-v6rh-hp5x-86rv", cve_id="CVE-2021-44420")
+
+    def scan():
+        return run_workflow(
+            "security.yml", "schedule", SCAN_CRON, origin=repo.origin, emu=emu, tmp_path=tmp_path
+        )
+
+    ran = scan()
+    heads = sorted(p["head"]["ref"] for p in emu.pulls)
+    assert heads == [
+        "maintain/findings-bandit",
+        "maintain/findings-dependabot",
+        "maintain/findings-pip-audit",
+        "maintain/findings-zizmor",
+    ]
+    for head in heads:  # each branch is an ops repository maintain check passes on
+        files = git(repo.origin, "ls-tree", "-r", "--name-only", head).split()
+        new = [f for f in files if f.startswith("records/findings/SF-2026112")]
+        assert new, f"{head} holds no new finding"
+        for rel in new:
+            record = mapping_in(repo.read(head, rel))
+            assert record["owner"] == "acme"  # the repository's owner, until someone takes it
+    bandit = next(p for p in emu.pulls if p["head"]["ref"] == "maintain/findings-bandit")
+    assert "| new |" in bandit["body"]
+    (report,) = ran.sarif
+    driver = json.loads(report.read_text())["runs"][0]["tool"]["driver"]
+    assert driver["name"] == "maintain findings"
+    assert emu.bot_token not in ran.logs
+
+    scan()  # the next day's scan, nothing new: the same pull requests, nothing pushed
+    assert sorted(p["head"]["ref"] for p in emu.pulls) == heads

@@ -159,3 +159,17 @@ def test_an_open_finding_accepted_in_a_later_report_gets_its_waiver(ops, capsys)
     assert finding["status"] == "risk_accepted"
     assert record(ops, f"records/waivers/{finding['waiver']}.yaml")["status"] == "active"
     checks_clean(ops, DAY2, capsys)
+
+
+def test_an_alert_github_reports_fixed_marks_its_finding_mitigated(ops, capsys):
+    first = run(ops, DAY1, ("alerts.json", dependabot("Django", GHSA, CVE)))
+    [rel] = first.records
+    [alert] = json.loads(dependabot("Django", GHSA, CVE))
+    alert.update(state="fixed", fixed_at="2026-12-10T12:00:00Z")
+    fixed = run(ops, DAY2, ("alerts.json", json.dumps([alert]).encode()))
+    assert (fixed.mitigated, fixed.updated, fixed.records) == (1, 0, [rel])
+    finding = record(ops, rel)
+    assert (finding["status"], finding["mitigated_at"]) == ("mitigated", DAY2)
+    assert finding["last_seen"] == DAY1  # fixed: not seen again
+    assert finding["timeline"][-1]["text"] == "fixed, as dependabot reports"
+    checks_clean(ops, DAY2, capsys)

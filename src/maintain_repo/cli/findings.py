@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any
 
-from maintain_repo.cli.common import add_now, now_of, root_of
+from maintain_repo.cli.common import (
+    add_github,
+    add_now,
+    github_ops,
+    now_of,
+    root_of,
+    say,
+    say_aside,
+)
 
 STATUSES = ("open", "mitigated", "false_positive", "risk_accepted", "out_of_scope", "duplicate")
 SEVERITIES = ("critical", "high", "medium", "low", "info")
@@ -87,7 +96,10 @@ def add_parser(commands: Any, name: str) -> None:
         "manifest from several tools is then one finding",
     )
     importing.add_argument(
-        "--owner", metavar="LOGIN", help="owner of new findings (default: git config github.user)"
+        "--owner",
+        metavar="LOGIN",
+        help="owner of new findings (default: git config github.user, in Actions the "
+        "repository's owner)",
     )
     importing.add_argument(
         "--dry-run", action="store_true", help="say what would change, write nothing"
@@ -95,8 +107,37 @@ def add_parser(commands: Any, name: str) -> None:
     importing.add_argument(
         "--output-format", choices=("text", "json"), default="text", help="the summary's format"
     )
+    importing.add_argument(
+        "--propose",
+        action="store_true",
+        help="put the records on a record pull request per scope (branch "
+        "maintain/findings-SCOPE, updated in place while open) instead of the working tree",
+    )
+    add_github(importing, writes=False)
     add_now(importing)
     _add_decisions(actions)
+    syncing = actions.add_parser(
+        "sync-github",
+        help="import the Dependabot and code-scanning alerts; dismiss those decided here",
+        description="Import every Dependabot and code-scanning alert of the repository as a "
+        "full scan of its scope (fixed alerts mark their findings mitigated, dismissed ones "
+        "come in with their reason), then dismiss on GitHub the open alerts of findings "
+        "marked false_positive or risk_accepted here, with a comment naming the record.",
+    )
+    syncing.add_argument("--scope", metavar="NAME", help="the scope of both imports")
+    syncing.add_argument(
+        "--owner",
+        metavar="LOGIN",
+        help="owner of new findings (default: git config github.user, in Actions the "
+        "repository's owner)",
+    )
+    syncing.add_argument(
+        "--propose",
+        action="store_true",
+        help="records on a record pull request per scope instead of the working tree",
+    )
+    add_github(syncing)
+    add_now(syncing)
 
 
 def _add_decisions(actions: Any) -> None:
@@ -153,6 +194,8 @@ def run(args: argparse.Namespace) -> int:
         return _import(args)
     if args.action in ("accept", "dismiss"):
         return _decide(args)
+    if args.action == "sync-github":
+        return _sync_github(args)
     from maintain_repo.engine.findings import listed
     from maintain_repo.report.findings import render_json, render_sarif, render_table
 
@@ -210,12 +253,87 @@ def _decide(args: argparse.Namespace) -> int:
     return 0
 
 
-def _login(root: Any, given: str | None, what: str, option: str) -> str:
-    """`given`, else the GitHub login git config names (github.user)."""
+def _propose(args: argparse.Namespace, root: Any, owner: str, sources: list[Any]) -> int:
+    from maintain_repo.engine.findings_github import import_into
+
+    ops = github_ops(args, root)
+    results = import_into(
+        root,
+        ops.api,
+        sources,
+        owner=owner,
+        now=now_of(args),
+        base=ops.base,
+        token=ops.token,
+        report_format=args.format,
+        scope=args.scope,
+        service=args.service,
+        manifest=args.manifest,
+        propose=True,
+        say=say_aside,
+    )
+    _print_imported(args, results)
+    return 0
+
+
+def _sync_github(args: argparse.Namespace) -> int:
+    from maintain_repo.engine.findings_github import sync_github
+
+    root = root_of(args)
+    ops = github_ops(args, root)
+    synced = sync_github(
+        root,
+        ops.api,
+        owner=_login(
+            root,
+            args.owner,
+            "to own new findings",
+            "--owner LOGIN (a person or org/team)",
+            in_actions=True,
+        ),
+        now=now_of(args),
+        base=ops.base,
+        token=ops.token,
+        scope=args.scope,
+        propose=args.propose,
+        say=say,
+    )
+    _print_imported(args, synced.imported)
+    print(f"{len(synced.dismissed)} alert(s) dismissed on GitHub")
+    for line in synced.dismissed:
+        print(f"  {line}")
+    return 0
+
+
+def _print_imported(args: argparse.Namespace, results: list[Any]) -> None:
+    import json
+
+    if getattr(args, "output_format", "text") == "json":
+        shown = [{"scope": r.scope, "pull": r.pull, **r.outcome.to_json()} for r in results]
+        sys.stdout.write(json.dumps(shown, indent=2) + "\n")
+        return
+    for result in results:
+        outcome = result.outcome
+        where = f" on pull request #{result.pull}" if result.pull else ""
+        print(
+            f"{result.scope or 'findings'}: {outcome.new} new, {outcome.updated} updated, "
+            f"{outcome.mitigated} mitigated, {outcome.reopened} reopened, {outcome.unchanged} "
+            f"unchanged; {len(outcome.records)} record(s){where}"
+        )
+
+
+def _login(
+    root: Any, given: str | None, what: str, option: str, *, in_actions: bool = False
+) -> str:
+    """`given`, else the GitHub login git config names (github.user); with `in_actions`,
+    else the owner of the repository a workflow runs in (a scan's findings belong to the
+    organisation until someone takes them)."""
     from maintain_repo.errors import UsageError
     from maintain_repo.git.identity import configured_login
 
     login = given or configured_login(root)
+    if not login and in_actions:
+        login = os.environ.get("GITHUB_REPOSITORY_OWNER", "")
     if not login:
         raise UsageError(
             f"no GitHub login {what}: git config has no github.user", hint=f"pass {option}"
@@ -249,8 +367,16 @@ def _import(args: argparse.Namespace) -> int:
     from maintain_repo.engine.findings_import import Source, import_findings
 
     root = root_of(args)
-    owner = _login(root, args.owner, "to own new findings", "--owner LOGIN (a person or org/team)")
+    owner = _login(
+        root,
+        args.owner,
+        "to own new findings",
+        "--owner LOGIN (a person or org/team)",
+        in_actions=True,
+    )
     sources = [Source(name, _read(name)) for name in args.files]
+    if args.propose:
+        return _propose(args, root, owner, sources)
     outcome = import_findings(
         root,
         sources,

@@ -12,6 +12,7 @@ from maintain_repo.cli.common import add_github, add_now, github_ops, now_of, ro
 from maintain_repo.errors import UsageError
 
 MAX_EVENT = 25 * 1024 * 1024  # GitHub caps webhook payloads at 25 MB
+ALERT_EVENTS = ("dependabot_alert", "code_scanning_alert")
 
 
 def add_parser(commands: Any, name: str) -> None:
@@ -27,7 +28,9 @@ def add_parser(commands: Any, name: str) -> None:
         help="act on one event payload",
         description="Read an event payload (as GitHub sends it) and update records, issues "
         "and approvals: issues (incident form, labels, close, reopen), issue_comment (slash "
-        "commands), pull_request and pull_request_review (the approval check).",
+        "commands), pull_request and pull_request_review (the approval check), "
+        "dependabot_alert and code_scanning_alert (the alert's finding, on its scope's "
+        "record pull request).",
     )
     sync.add_argument(
         "--event",
@@ -62,13 +65,63 @@ def run(args: argparse.Namespace) -> int:
             "which event? pass --event PATH and --event-name NAME",
             hint="in Actions they come from GITHUB_EVENT_PATH and GITHUB_EVENT_NAME",
         )
-    event = read_event(args.event_name, _payload(Path(args.event)))
+    payload = _payload(Path(args.event))
+    if args.event_name in ALERT_EVENTS:
+        return _alert_event(args, payload)
+    event = read_event(args.event_name, payload)
     root = root_of(args)
     ops = github_ops(args, root, base=event.default_branch)
     now = now_of(args)
     outcome = sync(ops, event, now, lambda n: approve_pull(ops, n, now), approvals=args.approvals)
     say(outcome.summary)
     return 1 if outcome.failed else 0
+
+
+def _alert_event(args: argparse.Namespace, payload: dict[str, Any]) -> int:
+    """A Dependabot or code-scanning alert created, fixed, dismissed or reopened: its
+    finding, on the record pull request of its scope (nothing else is marked gone)."""
+    from maintain_repo.cli.common import say
+    from maintain_repo.engine.findings_github import event_alert, import_into
+    from maintain_repo.engine.findings_import import Source
+
+    found = event_alert(payload)
+    if found is None:
+        say(f"{args.event_name}: no alert in the payload; nothing to do")
+        return 0
+    report_format, data = found
+    root = root_of(args)
+    repository = payload.get("repository")
+    default = repository.get("default_branch") if isinstance(repository, dict) else None
+    ops = github_ops(args, root, base=default if isinstance(default, str) else None)
+    results = import_into(
+        root,
+        ops.api,
+        [Source(f"the {args.event_name} event", data)],
+        # The bot is no owner: the findings belong to the repository's owner until
+        # somebody takes them (as a scan's do in the security workflow).
+        owner=_alert_owner(payload),
+        now=now_of(args),
+        base=ops.base,
+        token=ops.token,
+        report_format=report_format,
+        propose=True,
+        full_scan=False,
+        say=say,
+    )
+    for result in results:
+        where = f" (pull request #{result.pull})" if result.pull else ""
+        say(f"{args.event_name}: {len(result.outcome.records)} record(s) changed{where}")
+    return 0
+
+
+def _alert_owner(payload: dict[str, Any]) -> str:
+    repository = payload.get("repository")
+    owner = repository.get("owner") if isinstance(repository, dict) else None
+    login = owner.get("login") if isinstance(owner, dict) else None
+    login = login if isinstance(login, str) and login else os.environ.get("GITHUB_REPOSITORY_OWNER")
+    if not login:
+        raise UsageError("the event names no repository owner to own the finding")
+    return login
 
 
 def _payload(path: Path) -> dict[str, Any]:

@@ -72,6 +72,8 @@ FOLDER = f"{RECORDS}/findings"
 HEADER = f"# yaml-language-server: $schema=../../{SCHEMAS}/finding.schema.json\n"
 # Closed statuses a person decided on GitHub or in the code, that a rescan never reopens.
 DECIDED = ("false_positive", "risk_accepted", "out_of_scope", "duplicate")
+# Status changes (before, after) an update counts as reopened or mitigated, not updated.
+_COUNTED = (("mitigated", "open"), ("open", "mitigated"))
 
 
 class Source(NamedTuple):
@@ -89,6 +91,8 @@ class Outcome(NamedTuple):
     by_severity: dict[str, int]  # of the findings the scans reported, by their severity
     records: list[str]  # the files written (root-relative)
     notes: list[str]  # what the reports skipped, and why, in words
+    scopes: list[str]  # the scopes of what the reports hold
+    changes: dict[str, dict[str, int]]  # new, mitigated, reopened -> severity -> count
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -122,10 +126,12 @@ def import_findings(
     service: str | None = None,
     manifest: str | None = None,
     dry_run: bool = False,
+    full_scan: bool = True,
 ) -> Outcome:
     """Import the reports in `sources` into `root`'s finding records (see the module);
     `manifest` names the manifest of dependency findings whose report does not say it
-    (pip-audit and npm audit read one file the report never names)."""
+    (pip-audit and npm audit read one file the report never names). Without `full_scan`
+    (one alert from an event) what the reports do not name is left as it is."""
     moment = now.astimezone(UTC).replace(microsecond=0)
     stamp = _stamp(moment)
     observed: list[tuple[Observation, str, str]] = []  # observation, its source, its scope
@@ -178,7 +184,7 @@ def import_findings(
         else:
             seen.add(match)
             edits.update(match, problem)
-    for scope_name in scanned:
+    for scope_name in scanned if full_scan else ():
         edits.mitigate_absent(scope_name, seen, sources)
     notes.extend(edits.notes)
     writes = edits.validated()
@@ -198,6 +204,8 @@ def import_findings(
         by_severity=by_severity,
         records=sorted(rel for rel, _, _ in writes),
         notes=notes,
+        scopes=list(scanned),
+        changes=edits.changes,
     )
 
 
@@ -303,6 +311,7 @@ class _Edits:
         self.edited: dict[str, roundtrip.Editable] = {}
         self.counts = dict.fromkeys(("new", "updated", "mitigated", "reopened", "unchanged"), 0)
         self.waivers: dict[str, Acceptance] = {}  # risk acceptances: waiver id -> waiver
+        self.changes: dict[str, dict[str, int]] = {}
         self.notes: list[str] = []
 
     def match(self, problem: _Problem) -> str | None:
@@ -383,7 +392,7 @@ class _Edits:
         rel = f"{FOLDER}/{identifier}.yaml"
         data["id"] = identifier
         self.new[rel] = data
-        self.counts["new"] += 1
+        self._count("new", data)
         return rel
 
     def update(self, rel: str, problem: _Problem) -> None:
@@ -395,13 +404,19 @@ class _Edits:
             data["status"] = "open"
             data.pop("mitigated_at", None)
             self._note(data, "reopened", f"reported again by {problem.members[0].tool}")
-            self.counts["reopened"] += 1
+            self._count("reopened", data)
         if data.get("status") == "open" and status in ("false_positive", "out_of_scope"):
             decided = next(m for m in problem.members if m.status == status)
             data["status"] = status
             data["justification"] = decided.justification or "Closed by the scanner's report."
             data["decided_by"] = decided.decided_by or self.owner
             self._note(data, "dismissed", f"{status.replace('_', ' ')} in {decided.tool}")
+        if data.get("status") == "open" and status == "mitigated":
+            fixed = next(m for m in problem.members if m.status == status)
+            data["status"] = "mitigated"
+            data["mitigated_at"] = self.stamp
+            self._note(data, "mitigated", f"fixed, as {fixed.tool} reports")
+            self._count("mitigated", data)
         if data.get("status") == "open" and status == "risk_accepted":
             severity = str(data.get("severity", ""))
             acceptance = self._acceptance(str(data.get("id", "")), problem, severity)
@@ -414,7 +429,8 @@ class _Edits:
                     "risk_accepted",
                     f"risk accepted in {decided.tool} (waiver {acceptance.ident})",
                 )
-        data["last_seen"] = self.stamp
+        if status != "mitigated":  # a fixed alert is not seen again
+            data["last_seen"] = self.stamp
         union(data, "vulnerability_ids", problem.ids)
         union(data, "reported_by", tools_of(problem.members))
         severity, source = _severity(problem)
@@ -433,8 +449,8 @@ class _Edits:
         if after == before:
             self.counts["unchanged"] += 1
             del self.edited[rel]
-        elif data.get("status") == "open" and before.get("status") != "open":
-            pass  # counted as reopened
+        elif (before.get("status"), data.get("status")) in _COUNTED:
+            pass  # counted as reopened or mitigated
         else:
             self.counts["updated"] += 1
 
@@ -447,7 +463,13 @@ class _Edits:
             editable.data["status"] = "mitigated"
             editable.data["mitigated_at"] = self.stamp
             self._note(editable.data, "mitigated", f"not reported by the scan of {scope} ({names})")
-            self.counts["mitigated"] += 1
+            self._count("mitigated", editable.data)
+
+    def _count(self, what: str, data: Any) -> None:
+        self.counts[what] += 1
+        by_severity = self.changes.setdefault(what, {})
+        severity = str(data.get("severity", ""))
+        by_severity[severity] = by_severity.get(severity, 0) + 1
 
     def _acceptance(self, finding_id: str, problem: _Problem, severity: str) -> Acceptance | None:
         """The waiver for a risk acceptance the report carries: as long as the SLA policy

@@ -66,11 +66,12 @@ def propose(
     *,
     base: str,
     title: str,
-    body: str,
+    body: str | Callable[[], str],
     token: str | None,
     say: Callable[[str], None],
 ) -> Proposal:
-    """Make `edit` (on an ops-repository checkout) on the record's branch and open its PR."""
+    """Make `edit` (on an ops-repository checkout) on the record's branch and open its PR;
+    `body` may be a function, called once the edit is made (a body that describes it)."""
     branch = branch_of(record_id)
     open_pull = api.find_pull(branch)
     published = publish(
@@ -85,7 +86,7 @@ def propose(
     )
     if not published.changed:
         return Proposal(open_pull, published)
-    pull, _ = api.ensure_pull(branch, base, title, body)
+    pull, _ = api.ensure_pull(branch, base, title, body if isinstance(body, str) else body())
     return Proposal(pull, published)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from maintain_repo.github.events import Comment
@@ -138,3 +138,13 @@ class GitHubApi(Protocol):
     def set_status(
         self, sha: str, state: str, context: str, description: str, target_url: str | None = None
     ) -> None: ...
+
+    def alerts(self, kind: str) -> list[dict[str, Any]] | None:
+        """Every `dependabot` or `code-scanning` alert of the repository, in any state, as
+        the REST API lists them; None when the repository has them turned off or the token
+        may not read them."""
+        ...
+
+    def dismiss_alert(self, kind: str, number: int, reason: str, comment: str) -> None:
+        """Dismiss an open alert with one of GitHub's reasons for its kind."""
+        ...

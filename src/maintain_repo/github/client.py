@@ -428,6 +428,40 @@ class Client:
         # Posting the same status twice is harmless: the latest one counts.
         self._create(f"set status {context} on {sha[:12]}", post, lambda: None)
 
+    # -- security alerts -------------------------------------------------------
+
+    def alerts(self, kind: str) -> list[dict[str, Any]] | None:
+        import github
+
+        self._readable(f"list the {kind} alerts")
+
+        def listed() -> list[dict[str, Any]]:
+            if kind == "dependabot":
+                return [alert.raw_data for alert in self.repo.get_dependabot_alerts()]
+            return [alert.raw_data for alert in self.repo.get_codescan_alerts()]
+
+        try:
+            return listed()
+        except github.GithubException as error:
+            if error.status in (403, 404):  # turned off, no analysis yet, or not readable
+                return None
+            raise failure(f"list the {kind} alerts", error) from None
+        except Exception as error:
+            raise failure(f"list the {kind} alerts", error) from None
+
+    def dismiss_alert(self, kind: str, number: int, reason: str, comment: str) -> None:
+        if self.dry_run:
+            self._plan(f"dismiss {kind} alert #{number} ({reason}): {comment}")
+            return
+        path = f"/repos/{self.repository}/{kind}/alerts/{number}"
+        body = {"state": "dismissed", "dismissed_reason": reason, "dismissed_comment": comment}
+
+        def patch() -> None:
+            self.repo.requester.requestJsonAndCheck("PATCH", path, input=body)
+
+        # Dismissing twice leaves it dismissed: PATCH is retried by the transport.
+        self.call(f"dismiss {kind} alert #{number}", patch)
+
 
 def _issue(issue: Issue) -> IssueRef:
     return IssueRef(
