@@ -180,3 +180,49 @@ def test_reports_too_large_to_hold_are_refused_before_they_are_read_in(ops, monk
     with pytest.raises(UsageError, match=r"^big\.json: more than 3 results in one import"):
         run(ops, DAY1, ("big.json", many))
     assert tree(ops) == before
+
+
+def test_hostile_paths_and_text_stay_strings_in_records_and_nothing_lands_outside(
+    ops, tmp_path, capsys
+):
+    """Paths in a report are never opened or written to: `..`, absolute paths and
+    terminal escapes end up as (cleaned) text in finding records, and the only files the
+    import writes are those records."""
+    hostile = ["../../outside.py", "/etc/passwd", "src/\x1b[31mred\x1b[0m.py", "a/../../../b.py"]
+    results = [
+        {
+            "ruleId": "B602",
+            "level": "error",
+            "message": {"text": f"shell=True \x07 in {path}\r\nInjected: line"},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": path},
+                        "region": {"startLine": 3},
+                    }
+                }
+            ],
+        }
+        for path in hostile
+    ]
+    sarif = {
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": {"name": "bandit", "rules": []}}, "results": results}],
+    }
+    outside = sorted(p.name for p in ops.parent.iterdir())
+    before = tree(ops)
+    outcome = run(ops, DAY1, ("bandit.sarif", json.dumps(sarif).encode()))
+    assert outcome.new == len(hostile)
+    after = tree(ops)
+    assert {rel for rel in after if rel not in before} == set(outcome.records)
+    assert all(rel.startswith("records/findings/SF-") for rel in outcome.records)
+    assert sorted(p.name for p in ops.parent.iterdir()) == outside
+    paths = sorted(record(ops, rel)["location"]["path"] for rel in outcome.records)
+    assert "../../outside.py" in paths
+    assert "/etc/passwd" in paths
+    for rel in outcome.records:
+        text = (ops / rel).read_text(encoding="utf-8")
+        assert "\x1b" not in text
+        assert "\x07" not in text
+        assert "\r" not in text
+    checks_clean(ops, DAY1, capsys)

@@ -125,7 +125,7 @@ class SecurityFinding(Record):
     decided_by: Handle | None = None
 
     def extra_facts(self) -> dict[str, Any] | None:
-        return {"severity": self.severity, "waiver": self.waiver}
+        return {"severity": self.severity, "waiver": self.waiver, "fingerprint": self.fingerprint}
 
     def references(self) -> Iterator[Reference]:
         yield from super().references()

@@ -154,6 +154,14 @@ RULES: dict[str, Rule] = {
             scope="repo",
         ),
         _rule(
+            "finding-fingerprint-unique",
+            "Two security findings have the same fingerprint: one problem recorded twice.",
+            "Keep one: mark the other `status: duplicate` with `duplicate_of` naming the one "
+            "kept (`maintain findings import` matches findings by fingerprint, so two would "
+            "make its updates land on either).",
+            scope="repo",
+        ),
+        _rule(
             "ref-exists",
             "A record names another record that does not exist, or is of the wrong kind.",
             "Fix the id, or create the missing record.",

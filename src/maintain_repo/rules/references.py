@@ -1,4 +1,5 @@
-"""Repository-wide rules: unique ids and references that resolve, both ways.
+"""Repository-wide rules: unique ids (and finding fingerprints), and references that
+resolve, both ways.
 
 They run on `RecordFacts` (id, kind, status, references) of every record,
 which the per-file stage extracted or the cache kept, so a warm run needs no
@@ -22,6 +23,7 @@ def check_repo(facts: Sequence[RecordFacts]) -> list[Finding]:
         if fact.id is not None:
             by_id[fact.id].append(fact)
     findings = list(_unique_ids(by_id))
+    findings.extend(_unique_fingerprints(facts))
     unique = {rid: group[0] for rid, group in by_id.items() if len(group) == 1}
     for fact in facts:
         if fact.valid:
@@ -44,6 +46,31 @@ def _unique_ids(by_id: dict[str, list[RecordFacts]]) -> Iterator[Finding]:
                 record=record_id,
                 pointer=("id",),
                 related=tuple(others),
+            )
+
+
+def _unique_fingerprints(facts: Sequence[RecordFacts]) -> Iterator[Finding]:
+    """Security findings sharing a fingerprint, those marked `duplicate` left out."""
+    by_print: dict[str, list[RecordFacts]] = defaultdict(list)
+    for fact in facts:
+        if fact.kind == "finding" and fact.valid and fact.status != "duplicate" and fact.extra:
+            fingerprint = fact.extra.get("fingerprint")
+            if isinstance(fingerprint, str):
+                by_print[fingerprint].append(fact)
+    for fingerprint, group in by_print.items():
+        if len(group) < 2:
+            continue
+        for fact in group:
+            others = sorted(other.id or other.path for other in group if other is not fact)
+            yield Finding(
+                "finding-fingerprint-unique",
+                Severity.ERROR,
+                f"fingerprint {fingerprint[:12]}... is also {', '.join(others)}'s: one problem "
+                "recorded twice; mark one a duplicate of the other",
+                fact.path,
+                record=fact.id,
+                pointer=("fingerprint",),
+                related=tuple(sorted(o.path for o in group if o is not fact)),
             )
 
 
