@@ -226,3 +226,14 @@ def test_hostile_paths_and_text_stay_strings_in_records_and_nothing_lands_outsid
         assert "\x07" not in text
         assert "\r" not in text
     checks_clean(ops, DAY1, capsys)
+
+
+def test_a_hundred_megabyte_report_is_refused_unread_and_writes_nothing(ops, tmp_path, capsys):
+    huge = tmp_path / "huge.sarif"
+    with huge.open("wb") as out:  # sparse: 100 MB that take no disk
+        out.truncate(100 * 1024 * 1024)
+    before = tree(ops)
+    argv = ["--root", str(ops), "findings", "import", str(huge), "--owner", OWNER]
+    assert main([*argv, "--now", DAY1]) == 2
+    assert f"{huge}: larger than 64 MiB" in capsys.readouterr().err
+    assert tree(ops) == before
