@@ -1,6 +1,7 @@
-"""Benchmarks P1-P4, P2m, P6 and P8 of PERFORMANCE.md.
+"""Benchmarks P1-P4, P2m, P6, P7 and P8 of PERFORMANCE.md.
 
-    python benchmarks/run.py [--records 10000] [--repeat 3] [--only check,git,policies,probes]
+    python benchmarks/run.py [--records 10000] [--repeat 3]
+                             [--only check,git,policies,probes,import]
 
 Builds a synthetic ops repository (benchmarks/corpus.py) as a team's would be:
 this repository's policies/ (SLA, freeze windows, record policies that read the
@@ -35,6 +36,16 @@ nothing. It times, as whole processes on the same files:
 - P8  the time 20 CEL record policies add to a cold check (on top of the
       corpus's own policies), against the cold check without them;
                                                         target <= 1.0x
+- P7  `maintain findings import` of a CodeQL SARIF log of --records (10,000)
+      results into a repository holding as many findings (imported from an
+      earlier scan; half of them in this scan again, half absent), which
+      creates 5,000 findings, updates 5,000 and marks 5,000 mitigated; each
+      run on a fresh copy of the repository (benchmarks/findings_import.py),
+      against a cold `maintain check --no-cache` of the result (which must
+      pass);                                             target <= 1.0x
+- P7r the same report imported again into the result: must write nothing
+      (every file's time, size and hash compared), same anchor;
+                                                        target <= 0.3x
 
 The P1/P2 anchor needs one check-jsonschema run per kind (one schema each);
 the extra start-ups are subtracted so the comparison does not favour us.
@@ -55,6 +66,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
+import findings_import
 import gitcorpus
 import maintain_repo
 import policies
@@ -214,6 +226,63 @@ def policy_benchmark(root: Path, env: dict[str, str], args: argparse.Namespace) 
     return [("P8", f"added by {count} CEL policies", with_policies - without, without, 1.0)]
 
 
+def import_benchmark(root: Path, env: dict[str, str], args: argparse.Namespace) -> list[Row]:
+    """P7: a 10,000-result SARIF imported into a repository holding 10,000 findings (half
+    of them seen again), against a cold check of the result; P7r: the same import again,
+    which must write nothing."""
+    work = Path(tempfile.mkdtemp(prefix="maintain-bench-import-"))
+    env = {**env, "MAINTAIN_CACHE_DIR": str(work / "cache")}
+    maintain = BIN / "maintain"
+    setup = findings_import.prepare(work, args.records, maintain, env)
+    print(
+        f"import: {setup.results} findings in {setup.base} (report A imported in "
+        f"{setup.seconds_first:.1f}s); report B: {setup.results} results, {setup.again} "
+        f"of them in A"
+    )
+    trial = work / "ops"
+    second = findings_import.SECOND
+    command = findings_import.import_command(maintain, trial, setup.second, second)
+    expected = {
+        "new": setup.results - setup.again,
+        "updated": setup.again,
+        "mitigated": setup.results - setup.again,
+        "reopened": 0,
+    }
+
+    def import_once() -> float:
+        findings_import.copy(setup, trial)  # every run starts from the same repository
+        elapsed, output = run(command, env)
+        outcome = findings_import.summary(output)
+        got = {key: outcome[key] for key in expected}
+        if got != expected:
+            raise SystemExit(f"importing {setup.second}: {got}, expected {expected}")
+        return elapsed
+
+    p7 = best(args.repeat, import_once)
+    check = [str(maintain), "--root", str(trial), "check", "--no-cache"]
+    _, output = run(check, env)  # exits 0: the import leaves a repository that passes
+    print(f"import: check of the result: {last_line(output)}")
+    anchor = best(args.repeat, lambda: timed(check, env))
+
+    before = findings_import.snapshot(trial)
+
+    def reimport() -> float:
+        elapsed, output = run(command, env)
+        outcome = findings_import.summary(output)
+        changed = findings_import.differences(before, findings_import.snapshot(trial))
+        if outcome["records"] or changed:
+            shown = "\n".join([*changed[:10], *outcome["records"][:10]])
+            raise SystemExit(f"re-importing {setup.second} wrote files:\n{shown}")
+        return elapsed
+
+    p7r = best(args.repeat, reimport)
+    scale = f"{setup.results // 1000}k" if setup.results % 1000 == 0 else f"{setup.results}"
+    return [
+        ("P7", f"import {scale} SARIF results into {scale} findings", p7, anchor, 1.0),
+        ("P7r", "re-import the same file (writes nothing)", p7r, anchor, 0.3),
+    ]
+
+
 def probe_section(root: Path, env: dict[str, str], args: argparse.Namespace) -> list[Row]:
     """P4: wall time against the 3 s target, peak RSS against 300 MB."""
     found = probes.probe_benchmark(BIN / "maintain", Path(sys.executable), env, args.repeat)
@@ -237,6 +306,7 @@ SECTIONS = {
     "git": git_benchmark,
     "policies": policy_benchmark,
     "probes": probe_section,
+    "import": import_benchmark,
 }
 NEEDS_CORPUS = {"check", "git", "policies"}
 
@@ -249,8 +319,8 @@ def main() -> int:
     parser.add_argument("--commits", type=int, default=2_000)
     parser.add_argument(
         "--only",
-        default="check,git,policies,probes",
-        help="comma-separated: check, git, policies, probes",
+        default="check,git,policies,probes,import",
+        help="comma-separated: check, git, policies, probes, import",
     )
     args = parser.parse_args()
     env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "CI")}
@@ -274,7 +344,8 @@ def main() -> int:
 
 def report(rows: list[Row]) -> int:
     print()
-    print(f"{'id':<5}{'what':<36}{'maintain':>10}{'baseline':>12}{'ratio':>8}{'target':>9}")
+    width = max([36, *(len(row[1]) + 1 for row in rows)])
+    print(f"{'id':<5}{'what':<{width}}{'maintain':>10}{'baseline':>12}{'ratio':>8}{'target':>9}")
     missed = False
     for ident, what, ours, theirs, target, *rest in rows:
         unit = rest[0] if rest else "s"
@@ -285,7 +356,7 @@ def report(rows: list[Row]) -> int:
             verdict, goal = ("ok" if ratio <= target else "MISSED"), f"<= {target:.2f}"
             missed |= ratio > target
         mine, base = f"{ours:.3f}{unit}", f"{theirs:.3f}{unit}"
-        print(f"{ident:<5}{what:<36}{mine:>10}{base:>12}{ratio:>7.3f}x{goal:>9} {verdict}")
+        print(f"{ident:<5}{what:<{width}}{mine:>10}{base:>12}{ratio:>7.3f}x{goal:>9} {verdict}")
     return 1 if missed else 0
 
 

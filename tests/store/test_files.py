@@ -59,3 +59,30 @@ def test_new_files_get_the_usual_mode(tmp_path):
         os.umask(previous)
     assert (tmp_path / "a.json").stat().st_mode & 0o777 == 0o644
     assert (tmp_path / "b.yaml").stat().st_mode & 0o777 == 0o644
+
+
+# One fsync each, fsyncs in threads, and one flush (store.files.MANY_FILES is 256).
+@pytest.mark.parametrize("count", [3, 20, 300])
+def test_write_all_writes_every_file_whole_and_leaves_no_temporary_file(tmp_path, count):
+    from maintain_repo.store.files import is_temporary, write_all
+
+    (tmp_path / "kept.yaml").write_text("old\n")
+    os.chmod(tmp_path / "kept.yaml", 0o640)
+    files = [(tmp_path / "sub" / f"r{n:03}.yaml", f"n: {n}\n", False) for n in range(count)]
+    write_all([*files, (tmp_path / "kept.yaml", "new\n", True)])
+    for path, text, _ in files:
+        assert path.read_text() == text
+    assert (tmp_path / "kept.yaml").read_text() == "new\n"
+    assert (tmp_path / "kept.yaml").stat().st_mode & 0o777 == 0o640  # its mode kept
+    leftovers = [p for p in tmp_path.rglob("*") if is_temporary(p.name)]
+    assert leftovers == []
+
+
+def test_write_all_writes_nothing_when_a_new_file_exists_already(tmp_path):
+    from maintain_repo.store.files import write_all
+
+    (tmp_path / "b.yaml").write_text("theirs\n")
+    with pytest.raises(StoreError, match="already exists"):
+        write_all([(tmp_path / "a.yaml", "a\n", False), (tmp_path / "b.yaml", "b\n", False)])
+    assert not (tmp_path / "a.yaml").exists()
+    assert (tmp_path / "b.yaml").read_text() == "theirs\n"

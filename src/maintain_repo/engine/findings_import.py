@@ -27,6 +27,8 @@ was. Re-importing the same report at the same moment changes no byte.
 
 from __future__ import annotations
 
+import marshal
+import os
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,11 +52,12 @@ from maintain_repo.model.kinds import KINDS
 from maintain_repo.security.detect import load, parse
 from maintain_repo.security.identity import fingerprint, group_ids, groups
 from maintain_repo.security.observation import FormatError, Observation, line
-from maintain_repo.store import roundtrip
+from maintain_repo.store import fastedit, roundtrip
 from maintain_repo.store.files import write_all
 from maintain_repo.store.ids import new_id
+from maintain_repo.store.parsed import ParsedRecords
 from maintain_repo.store.repo import RECORDS, SCHEMAS
-from maintain_repo.store.yaml import read_mapping
+from maintain_repo.store.source import NotARegularFile, read, unreadable
 
 # Larger than any real scan's JSON (GitHub takes SARIF up to 10 MB compressed); reading a
 # report costs up to about fifteen times its size in memory.
@@ -142,7 +145,7 @@ def import_findings(
             document = load(source.data, limit=MAX_REPORT_BYTES)
         except FormatError as e:
             raise UsageError(f"{source.name}: {e}") from None
-        if _too_large(document):
+        if _too_large(source.data, document):
             raise UsageError(
                 f"{source.name}: more than {MAX_VALUES:,} values, too large to import at once",
                 hint="import the scan in parts (by target, or one tool at a time)",
@@ -166,8 +169,10 @@ def import_findings(
             scanned.setdefault(_scope(scope, report.format, "", service), None)
         notes.extend(f"{source.name}: {what}" for what in report.skipped)
     problems = _problems(observed)
-    existing = _existing(root)
+    parsed = ParsedRecords(root)
+    existing, texts = _existing(root, parsed)
     edits = _Edits(root, existing, owner, stamp, moment, service)
+    edits.texts, edits.parsed = texts, parsed
     skipped = 0
     seen: set[str] = set()
     for problem in problems:
@@ -190,6 +195,7 @@ def import_findings(
     writes = edits.validated()
     if not dry_run:
         write_all([(root / rel, text, overwrite) for rel, text, overwrite in writes])
+    parsed.save()
     by_severity = dict.fromkeys(SEVERITIES, 0)
     for problem in problems:
         if _status(problem) == "open":
@@ -209,9 +215,13 @@ def import_findings(
     )
 
 
-def _too_large(document: object) -> bool:
+def _too_large(data: bytes, document: object) -> bool:
     """Whether a document holds more than MAX_VALUES values (list items and members),
-    counted without recursion and stopping as soon as the count is over."""
+    counted without recursion and stopping as soon as the count is over. Every member of
+    an object follows a `:` and every item of an array but its first a `,`: when those
+    and the `[`s of its text are fewer, there is nothing to count."""
+    if data.count(b":") + data.count(b",") + data.count(b"[") <= MAX_VALUES:
+        return False
     count = 0
     stack = [document]
     while stack:
@@ -271,19 +281,35 @@ def _severity(problem: _Problem) -> tuple[str, str | None]:
     return best[0], best[1]
 
 
-def _existing(root: Path) -> dict[str, dict[str, Any]]:
-    """The finding records as read (rel -> mapping); files that do not read are left to
-    `maintain check`, and never matched."""
+def _existing(
+    root: Path, parsed: ParsedRecords
+) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """The finding records as read (rel -> mapping) and their text; files that do not
+    read are left to `maintain check`, and never matched. A file read before with the
+    same bytes is not parsed again (`store.parsed`)."""
     folder = root / FOLDER
     found: dict[str, dict[str, Any]] = {}
-    if not folder.is_dir():
-        return found
-    for path in sorted(folder.glob("*.yaml")):
-        rel = path.relative_to(root).as_posix()
-        data = read_mapping(str(path), shown=rel)
+    texts: dict[str, str] = {}
+    try:
+        with os.scandir(folder) as entries:
+            names = sorted(entry.name for entry in entries if entry.name.endswith(".yaml"))
+    except (FileNotFoundError, NotADirectoryError):
+        return found, texts
+    except OSError as e:
+        raise unreadable(FOLDER, e) from None
+    for name in names:
+        rel = f"{FOLDER}/{name}"
+        try:
+            raw = read(os.path.join(folder, name))
+        except (NotARegularFile, FileNotFoundError):
+            continue
+        except OSError as e:
+            raise unreadable(rel, e) from None
+        data = parsed.mapping(raw)
         if data is not None and data.get("kind") == "finding":
             found[rel] = data
-    return found
+            texts[rel] = raw.decode("utf-8")
+    return found, texts
 
 
 class _Edits:
@@ -308,7 +334,9 @@ class _Edits:
             for key in advisory_keys(data):
                 self.by_advisory.setdefault(key, rel)
         self.new: dict[str, dict[str, Any]] = {}  # rel -> data
-        self.edited: dict[str, roundtrip.Editable] = {}
+        self.edited: dict[str, dict[str, Any]] = {}  # rel -> the record as it will be
+        self.texts: dict[str, str] = {}  # rel -> the text it was read from
+        self.parsed = ParsedRecords(root, enabled=False)
         self.counts = dict.fromkeys(("new", "updated", "mitigated", "reopened", "unchanged"), 0)
         self.waivers: dict[str, Acceptance] = {}  # risk acceptances: waiver id -> waiver
         self.changes: dict[str, dict[str, int]] = {}
@@ -396,9 +424,8 @@ class _Edits:
         return rel
 
     def update(self, rel: str, problem: _Problem) -> None:
-        editable = self._editable(rel)
-        data = editable.data
-        before = roundtrip.plain(data)
+        data = self._working(rel)
+        before = self.existing[rel]
         status = _status(problem)
         if data.get("status") == "mitigated" and status == "open":
             data["status"] = "open"
@@ -445,8 +472,7 @@ class _Edits:
                 if renewed is not None:
                     sla["due"] = renewed["due"]
             self._note(data, "severity_changed", f"{old} to {severity}, as the scan rates it")
-        after = roundtrip.plain(data)
-        if after == before:
+        if data == before:
             self.counts["unchanged"] += 1
             del self.edited[rel]
         elif (before.get("status"), data.get("status")) in _COUNTED:
@@ -459,11 +485,11 @@ class _Edits:
         for rel, data in self.existing.items():
             if rel in seen or data.get("scope") != scope or data.get("status") != "open":
                 continue
-            editable = self._editable(rel)
-            editable.data["status"] = "mitigated"
-            editable.data["mitigated_at"] = self.stamp
-            self._note(editable.data, "mitigated", f"not reported by the scan of {scope} ({names})")
-            self._count("mitigated", editable.data)
+            data = self._working(rel)
+            data["status"] = "mitigated"
+            data["mitigated_at"] = self.stamp
+            self._note(data, "mitigated", f"not reported by the scan of {scope} ({names})")
+            self._count("mitigated", data)
 
     def _count(self, what: str, data: Any) -> None:
         self.counts[what] += 1
@@ -503,17 +529,28 @@ class _Edits:
         ]
         for rel, data in self.new.items():
             validate_record(kind, data, rel, what=f"{rel}, as the import would write it,")
-            writes.append((rel, HEADER + roundtrip.new_document(ordered(kind, data)), False))
-        for rel, editable in self.edited.items():
-            plain = roundtrip.plain(editable.data)
-            validate_record(kind, plain, rel, what=f"{rel}, as the import would write it,")
-            writes.append((rel, editable.dump(), True))
+            document = ordered(kind, data)
+            text = fastedit.emit(document, header=HEADER)
+            if text is None:
+                text = HEADER + roundtrip.new_document(document)
+            else:
+                self.parsed.remember(text, document)  # verified: it reads back as this
+            writes.append((rel, text, False))
+        for rel, data in self.edited.items():
+            validate_record(kind, data, rel, what=f"{rel}, as the import would write it,")
+            text = self.texts[rel]
+            patched = fastedit.patch(text, self.existing[rel], data)
+            if patched is None:
+                patched = _round_trip(text, self.existing[rel], data)
+            else:
+                self.parsed.remember(patched, data)  # verified: it reads back as this
+            writes.append((rel, patched, True))
         return writes
 
-    def _editable(self, rel: str) -> roundtrip.Editable:
-        if rel not in self.edited:
-            text = (self.root / rel).read_text(encoding="utf-8")
-            self.edited[rel] = roundtrip.load(text)
+    def _working(self, rel: str) -> dict[str, Any]:
+        """The record as this import changes it: a copy of what was read, edited in place."""
+        if rel not in self.edited:  # a deep copy (of plain data: marshal's is the fastest)
+            self.edited[rel] = marshal.loads(marshal.dumps(self.existing[rel]))  # noqa: S302
         return self.edited[rel]
 
     def _note(self, data: Any, event: str, text: str) -> None:
@@ -536,6 +573,14 @@ class _Edits:
             if rel not in self.new and not (self.root / rel).exists():
                 return identifier
         raise UsageError("could not draw a free finding id; try again")
+
+
+def _round_trip(text: str, before: dict[str, Any], after: dict[str, Any]) -> str:
+    """`text` changed from `before` to `after` through the round trip, for the layouts
+    `store.fastedit` does not edit; comments and layout kept."""
+    editable = roundtrip.load(text)
+    roundtrip.apply(editable.data, before, after)
+    return editable.dump()
 
 
 def _format_hint(report_format: str) -> str:

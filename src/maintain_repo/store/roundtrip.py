@@ -146,6 +146,33 @@ def new_document(data: dict[str, Any], *, header: str = "") -> str:
     return out.getvalue()
 
 
+def apply(target: Any, before: Any, after: Any) -> None:
+    """Change the loaded mapping `target` (holding `before`) to hold `after`, touching only
+    what differs: a list that only grew gets its new items appended (its comments kept), a
+    mapping is changed key by key, anything else is replaced."""
+    for key in [key for key in target if key not in after]:
+        del target[key]
+    for key, value in after.items():
+        old = before.get(key, _MISSING)
+        if old == value:
+            continue
+        current = target.get(key)
+        if (
+            isinstance(old, list)
+            and isinstance(value, list)
+            and isinstance(current, list)
+            and value[: len(old)] == old
+        ):
+            current.extend(_commented(item) for item in value[len(old) :])
+        elif isinstance(old, dict) and isinstance(value, dict) and isinstance(current, dict):
+            apply(current, old, value)
+        else:
+            target[key] = _commented(value)
+
+
+_MISSING = object()
+
+
 def _commented(value: Any) -> Any:
     if isinstance(value, dict):
         return CommentedMap((k, _commented(v)) for k, v in value.items())
