@@ -158,7 +158,7 @@ KILL_INSIDE_WRITE = """
 import os, signal, sys
 # Die by SIGKILL at the one moment that matters: the record is fully written to its
 # temporary file, which is not yet linked to its name. SIGKILL skips every cleanup.
-os.chmod = lambda *args, **kwargs: os.kill(os.getpid(), signal.SIGKILL)
+os.fsync = lambda *args, **kwargs: os.kill(os.getpid(), signal.SIGKILL)
 sys.argv = ["maintain", *sys.argv[1:]]
 from maintain_repo.__main__ import main
 main()
