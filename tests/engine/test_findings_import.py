@@ -237,3 +237,30 @@ def test_a_hundred_megabyte_report_is_refused_unread_and_writes_nothing(ops, tmp
     assert main([*argv, "--now", DAY1]) == 2
     assert f"{huge}: larger than 64 MiB" in capsys.readouterr().err
     assert tree(ops) == before
+
+
+def test_a_finding_marked_duplicate_is_never_the_one_a_scan_matches(ops):
+    report = ("trivy.json", trivy("Django", "3.2.9", CVE))
+    [rel] = run(ops, DAY1, report).records
+    text = (ops / rel).read_text()
+    kept = record(ops, rel)["id"]
+    copy_id = "SF-20261210-ZZZZ"
+    duplicate = text.replace(kept, copy_id).replace("status: open", "status: duplicate", 1)
+    duplicate = duplicate.replace("first_seen:", f"duplicate_of: {kept}\nfirst_seen:", 1)
+    (ops / f"records/findings/{copy_id}.yaml").write_text(duplicate)
+    again = run(ops, DAY2, report)
+    assert (again.mitigated, again.updated) == (0, 1)
+    assert record(ops, rel)["status"] == "open"
+    assert record(ops, rel)["last_seen"] == DAY2
+    assert record(ops, f"records/findings/{copy_id}.yaml")["last_seen"] == DAY1
+
+
+def test_a_record_two_reported_advisories_match_is_judged_once_on_both(ops):
+    both = ("django", "3.2.9", ["PYSEC-2021-439", CVE])
+    [rel] = run(ops, DAY1, ("a.json", pip_audit(both)), manifest="requirements.txt").records
+    path = ops / rel
+    path.write_text(path.read_text().replace(f"  - {CVE}\n", f"  - {CVE}\n  - CVE-2099-0001\n"))
+    first = ("django", "3.2.9", ["PYSEC-2021-439", CVE])
+    other = ("django", "3.2.9", ["CVE-2099-0001"])
+    outcome = run(ops, DAY2, ("a.json", pip_audit(first, other)), manifest="requirements.txt")
+    assert (outcome.new, outcome.updated, outcome.records) == (0, 1, [rel])

@@ -194,3 +194,45 @@ def test_values_written_without_reading_back_are_read_back_exactly():
         lines = fastedit._mapping(data, 0)
         assert parse("\n".join(lines) + "\n").data == data, repr(text)
     assert exact > 1000
+
+
+@pytest.mark.parametrize(
+    ("text", "change"),
+    [
+        # A list grown just before the timeline, and a new key (which goes before it).
+        ("ids:\n  - CVE-1\ntimeline:\n  - at: x\n", {"ids": ["CVE-1", "CVE-2"], "new": "v"}),
+        # No timeline: the last key changed, removed or grown, and a new key after it.
+        ("id: X\nstatus: open\n", {"status": "mitigated", "new": "v"}),
+        ("id: X\nstatus: open\n", {"status": None, "new": "v"}),
+        ("ids:\n  - a\n", {"ids": ["a", "b"], "new": "c"}),
+        # Block scalars: where they end is where the next line begins.
+        ("items:\n  - |\n    text\n", {"items": ["text\n", "more"]}),
+        ("items:\n  - |+\n    text\n\n", {"items": ["text\n\n", "more"]}),
+        ("desc: |+\n  text\n\n", {"new": "v"}),
+        ("desc: |+\n  text\n\nstatus: open\n", {"status": "done"}),
+        # Not ours to edit line by line: the round trip does (None).
+        ("items:\n  - |\n    text", {"items": ["text", "more"]}),
+        ("id: X\r\nstatus: open\r\n", {"status": "mitigated"}),
+    ],
+)
+def test_a_patched_text_reads_back_whole_as_meant_or_is_refused(text, change):
+    before = parse(text).data
+    after = copy.deepcopy(before)
+    for key, value in change.items():
+        if value is None:
+            del after[key]
+        else:
+            after[key] = value
+    result = fastedit.patch(text, before, after)
+    if result is not None:
+        assert parse(result).data == after
+
+
+@pytest.mark.parametrize("key", ["null", "true", "False", "~", "yes"])
+def test_keys_yaml_reads_as_something_else_are_left_to_the_round_trip(key):
+    assert fastedit.emit({key: "x"}) is None
+    assert fastedit.emit({"a": [{key: "x"}]}) is None
+
+
+def test_an_integer_too_long_for_text_is_left_to_the_round_trip():
+    assert fastedit.emit({"n": 10**5000}) is None

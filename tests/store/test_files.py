@@ -86,3 +86,31 @@ def test_write_all_writes_nothing_when_a_new_file_exists_already(tmp_path):
         write_all([(tmp_path / "a.yaml", "a\n", False), (tmp_path / "b.yaml", "b\n", False)])
     assert not (tmp_path / "a.yaml").exists()
     assert (tmp_path / "b.yaml").read_text() == "theirs\n"
+
+
+def test_write_all_replaces_nothing_when_a_new_file_appeared_meanwhile(tmp_path, monkeypatch):
+    """A new file that appears between the check and the moment it is linked (another
+    writer) refuses the whole change: the files it would replace keep their text, and
+    the new files already linked are taken back."""
+    from maintain_repo.store import files as store_files
+
+    (tmp_path / "finding.yaml").write_text("open\n")
+    place = store_files._place
+
+    def racing(staged, path, overwrite):
+        if path.name == "b.yaml":
+            path.write_text("theirs\n")  # another writer got there first
+        place(staged, path, overwrite)
+
+    monkeypatch.setattr(store_files, "_place", racing)
+    with pytest.raises(StoreError, match="already exists"):
+        store_files.write_all(
+            [
+                (tmp_path / "finding.yaml", "accepted\n", True),
+                (tmp_path / "a.yaml", "a\n", False),
+                (tmp_path / "b.yaml", "b\n", False),
+            ]
+        )
+    assert (tmp_path / "finding.yaml").read_text() == "open\n"
+    assert not (tmp_path / "a.yaml").exists()
+    assert (tmp_path / "b.yaml").read_text() == "theirs\n"

@@ -299,10 +299,13 @@ def _sync_github(args: argparse.Namespace) -> int:
         say=say,
     )
     _print_imported(args, synced.imported)
-    print(f"{len(synced.dismissed)} alert(s) dismissed on GitHub")
+    verb = "would be dismissed" if args.dry_run else "dismissed"
+    print(f"{len(synced.dismissed)} alert(s) {verb} on GitHub")
     for line in synced.dismissed:
         print(f"  {line}")
-    return 0
+    for line in synced.failed:
+        print(f"maintain: error: could not dismiss {line}", file=sys.stderr)
+    return 1 if synced.failed else 0
 
 
 def _print_imported(args: argparse.Namespace, results: list[Any]) -> None:

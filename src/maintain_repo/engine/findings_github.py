@@ -32,8 +32,10 @@ from maintain_repo.engine.findings_import import (
     import_findings,
 )
 from maintain_repo.engine.proposals import propose
-from maintain_repo.errors import UsageError
+from maintain_repo.errors import GitHubError, UsageError
 from maintain_repo.github.api import GitHubApi
+from maintain_repo.report.findings import TOOL_NAME
+from maintain_repo.security.observation import line
 from maintain_repo.store.ids import slugify
 from maintain_repo.store.yaml import read_mapping
 
@@ -56,6 +58,7 @@ class Synced(NamedTuple):
     imported: list[Imported]
     dismissed: list[str]  # "dependabot #7 (SF-...)", alerts dismissed on GitHub
     unavailable: list[str]  # kinds whose alerts could not be read
+    failed: list[str]  # alerts GitHub refused to dismiss, and why
 
 
 def sync_github(
@@ -85,6 +88,8 @@ def sync_github(
                 "lacks security-events: read); skipped"
             )
             continue
+        # Our own upload's alerts (the open findings, as SARIF) are findings already.
+        alerts = [alert for alert in alerts if _tool(alert) != TOOL_NAME]
         listed[kind] = alerts
         source = Source(f"GitHub {kind} alerts", json.dumps(alerts).encode())
         imported.extend(
@@ -99,11 +104,12 @@ def sync_github(
                 report_format=kind,
                 scope=scope,
                 propose=propose,
+                dry_run=api.dry_run,
                 say=say,
             )
         )
-    dismissed = dismiss_decided(root, api, listed, say=say)
-    return Synced(imported, dismissed, unavailable)
+    dismissed, failed = dismiss_decided(root, api, listed, say=say)
+    return Synced(imported, dismissed, unavailable, failed)
 
 
 def import_into(
@@ -121,6 +127,7 @@ def import_into(
     manifest: str | None = None,
     propose: bool = False,
     full_scan: bool = True,
+    dry_run: bool = False,
     say: Callable[[str], None] = lambda _: None,
 ) -> list[Imported]:
     """Import `sources` into the working tree, or (`propose`) one record pull request per
@@ -141,7 +148,7 @@ def import_into(
         )
 
     if not propose:
-        outcome = run(root, sources)
+        outcome = run(root, sources, dry_run=dry_run)
         return [Imported("+".join(outcome.scopes) or scope or "", outcome, None)]
     results = []
     for name, chosen in _by_scope(root, sources, run).items():
@@ -179,7 +186,7 @@ def _proposed(
         outcomes.append(outcome)
         if not outcome.records:
             return None
-        return f"Findings of {scope}: {_counts(outcome)}"
+        return f"Findings of {_shown(scope)}: {_counts(outcome)}"
 
     proposal = propose(
         root,
@@ -187,7 +194,7 @@ def _proposed(
         f"findings-{slugify(scope, max_length=80) or 'scan'}",  # maintain/findings-<scope>
         edit,
         base=base,
-        title=f"Security findings of {scope}",
+        title=f"Security findings of {_shown(scope)}",
         body=lambda: pull_body(scope, outcomes[-1]),
         token=token,
         say=say,
@@ -203,7 +210,7 @@ def pull_body(scope: str, outcome: Outcome) -> str:
         cells = [str(counts.get(level, 0)) for level in SEVERITIES]
         rows.append(f"| {what} | " + " | ".join(cells) + f" | {sum(counts.values())} |")
     return (
-        f"The latest scan of **{scope}**, imported by `maintain findings import`: "
+        f"The latest scan of {_shown(scope)}, imported by `maintain findings import`: "
         f"{_counts(outcome)}.\n\n" + "\n".join(rows) + "\n\n"
         "Merging records the scan. A rerun of the scan while this pull request is open "
         "updates it in place.\n"
@@ -216,16 +223,18 @@ def dismiss_decided(
     listed: dict[str, list[dict[str, Any]]],
     *,
     say: Callable[[str], None] = lambda _: None,
-) -> list[str]:
+) -> tuple[list[str], list[str]]:
     """Dismiss the open alerts of findings decided in the ops repository (see the module);
-    the alerts each is linked to by its `links.urls`."""
+    the alerts each is linked to by its `links.urls`. The alerts dismissed, and those
+    GitHub refused (with why)."""
     by_url: dict[str, tuple[str, dict[str, Any]]] = {}
     for kind, alerts in listed.items():
         for alert in alerts:
             url = alert.get("html_url")
             if isinstance(url, str) and alert.get("state") == "open":
                 by_url[url] = (kind, alert)
-    dismissed = []
+    dismissed: list[str] = []
+    failed: list[str] = []
     folder = root / FOLDER
     for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
         rel = path.relative_to(root).as_posix()
@@ -243,10 +252,14 @@ def dismiss_decided(
                 continue
             status = str(data["status"])
             comment = _comment(str(data.get("id", "")), status, rel, data)
-            api.dismiss_alert(kind, number, REASONS[kind][status], comment)
+            try:
+                api.dismiss_alert(kind, number, REASONS[kind][status], comment)
+            except GitHubError as e:  # one refusal (the alert changed meanwhile) stops none other
+                failed.append(f"{kind} #{number} ({data.get('id')}): {e}")
+                continue
             dismissed.append(f"{kind} #{number} ({data.get('id')})")
             say(f"dismissed {kind} alert #{number}: {data.get('id')} is {status}")
-    return dismissed
+    return dismissed, failed
 
 
 def _comment(ident: str, status: str, rel: str, data: dict[str, Any]) -> str:
@@ -257,6 +270,19 @@ def _comment(ident: str, status: str, rel: str, data: dict[str, Any]) -> str:
     if isinstance(why, str) and why.strip():
         text += f": {' '.join(why.split())}"
     return text if len(text) <= COMMENT_LIMIT else text[: COMMENT_LIMIT - 1] + "…"
+
+
+def _shown(scope: str) -> str:
+    """A scope (a tool's name, from a report: untrusted) in a code span, where Markdown
+    makes no link, mention or image of it."""
+    flat = line(scope.replace("`", "'"), 100)
+    return f"`{flat}`" if flat else "`scan`"
+
+
+def _tool(alert: dict[str, Any]) -> str | None:
+    tool = alert.get("tool")
+    name = tool.get("name") if isinstance(tool, dict) else None
+    return name if isinstance(name, str) else None
 
 
 def _counts(outcome: Outcome) -> str:
@@ -270,8 +296,12 @@ def event_alert(payload: dict[str, Any]) -> tuple[str, bytes] | None:
     """The format and the one alert of a `dependabot_alert` or `code_scanning_alert`
     event, as a report to import; None for any other payload."""
     alert = payload.get("alert")
-    if not isinstance(alert, dict):
+    if not isinstance(alert, dict) or _tool(alert) == TOOL_NAME:
         return None
+    instance = alert.get("most_recent_instance")
+    ref = payload.get("ref") or (instance.get("ref") if isinstance(instance, dict) else None)
+    if isinstance(ref, str) and ref.startswith("refs/pull/"):
+        return None  # a pull request's analysis: the default branch's scan says what is there
     if "security_advisory" in alert or "dependency" in alert:
         return "dependabot", json.dumps(payload).encode()
     if "rule" in alert:

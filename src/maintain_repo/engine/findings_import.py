@@ -175,27 +175,25 @@ def import_findings(
     edits.texts, edits.parsed = texts, parsed
     skipped = 0
     seen: set[str] = set()
+    matched: dict[str, list[_Problem]] = {}  # a record several problems match: one update
     for problem in problems:
         match = edits.match(problem)
-        if match is None:
-            if _status(problem) == "mitigated":
-                skipped += 1  # gone already: nothing to remember
-                continue
-            created = edits.create(problem)
-            if created is None:
-                skipped += 1
-                continue
-            seen.add(created)
+        if match is not None:
+            matched.setdefault(match, []).append(problem)
+        elif _status(problem) == "mitigated":
+            skipped += 1  # gone already: nothing to remember
         else:
-            seen.add(match)
-            edits.update(match, problem)
+            seen.add(edits.create(problem))
+    for rel, found in matched.items():
+        seen.add(rel)
+        edits.update(rel, _merged(found))
     for scope_name in scanned if full_scan else ():
         edits.mitigate_absent(scope_name, seen, sources)
     notes.extend(edits.notes)
     writes = edits.validated()
     if not dry_run:
         write_all([(root / rel, text, overwrite) for rel, text, overwrite in writes])
-    parsed.save()
+        parsed.save()
     by_severity = dict.fromkeys(SEVERITIES, 0)
     for problem in problems:
         if _status(problem) == "open":
@@ -266,6 +264,16 @@ def _problems(observed: list[tuple[Observation, str, str]]) -> list[_Problem]:
     return list(unique.values())
 
 
+def _merged(problems: list[_Problem]) -> _Problem:
+    """Problems that match one record (two advisories it lists, reported apart) as one,
+    so that the record is judged once, on everything the reports say of it."""
+    if len(problems) == 1:
+        return problems[0]
+    members = [member for problem in problems for member in problem.members]
+    ids = tuple(dict.fromkeys(i for problem in problems for i in problem.ids))
+    return problems[0]._replace(members=members, ids=ids)
+
+
 def _status(problem: _Problem) -> str:
     """Open when any tool reports it open; else what the first says (closed by a person,
     or gone)."""
@@ -328,9 +336,11 @@ class _Edits:
         self.stamp, self.moment, self.service = stamp, moment, service
         policies = worktree_policies(root)
         self.sla, self.calendar = policies.sla, policies.calendar
-        self.by_fingerprint = {d.get("fingerprint"): rel for rel, d in existing.items()}
+        # A record marked `duplicate` stands for another: never the one a scan matches.
+        kept = {rel: d for rel, d in existing.items() if d.get("status") != "duplicate"}
+        self.by_fingerprint = {d.get("fingerprint"): rel for rel, d in kept.items()}
         self.by_advisory: dict[tuple[str, str, str, str], str] = {}
-        for rel, data in existing.items():
+        for rel, data in kept.items():
             for key in advisory_keys(data):
                 self.by_advisory.setdefault(key, rel)
         self.new: dict[str, dict[str, Any]] = {}  # rel -> data
@@ -357,9 +367,9 @@ class _Edits:
                     return rel
         return None
 
-    def create(self, problem: _Problem) -> str | None:
-        """The new finding's file; None when the report accepted its risk and the SLA
-        policy sets no waiver limit to accept it for (a note says so)."""
+    def create(self, problem: _Problem) -> str:
+        """The new finding's file (open when the report accepted its risk but the SLA
+        policy sets no waiver limit to accept it for: a note says so)."""
         first = problem.members[0]
         severity, source = _severity(problem)
         status = _status(problem)
@@ -368,7 +378,7 @@ class _Edits:
         if status == "risk_accepted":
             acceptance = self._acceptance(identifier, problem, severity)
             if acceptance is None:
-                return None
+                status = "open"  # no waiver limit to accept it for: left open (a note says)
         data: dict[str, Any] = {
             "kind": "finding",
             "schema_version": 1,
@@ -444,18 +454,6 @@ class _Edits:
             data["mitigated_at"] = self.stamp
             self._note(data, "mitigated", f"fixed, as {fixed.tool} reports")
             self._count("mitigated", data)
-        if data.get("status") == "open" and status == "risk_accepted":
-            severity = str(data.get("severity", ""))
-            acceptance = self._acceptance(str(data.get("id", "")), problem, severity)
-            if acceptance is not None:
-                decided = next(m for m in problem.members if m.status == status)
-                data["status"] = status
-                data["waiver"] = acceptance.ident
-                self._note(
-                    data,
-                    "risk_accepted",
-                    f"risk accepted in {decided.tool} (waiver {acceptance.ident})",
-                )
         if status != "mitigated":  # a fixed alert is not seen again
             data["last_seen"] = self.stamp
         union(data, "vulnerability_ids", problem.ids)
@@ -472,6 +470,19 @@ class _Edits:
                 if renewed is not None:
                     sla["due"] = renewed["due"]
             self._note(data, "severity_changed", f"{old} to {severity}, as the scan rates it")
+        # After the severity: the waiver is as long as the policy allows for the new one.
+        if data.get("status") == "open" and status == "risk_accepted":
+            severity = str(data.get("severity", ""))
+            acceptance = self._acceptance(str(data.get("id", "")), problem, severity)
+            if acceptance is not None:
+                decided = next(m for m in problem.members if m.status == status)
+                data["status"] = status
+                data["waiver"] = acceptance.ident
+                self._note(
+                    data,
+                    "risk_accepted",
+                    f"risk accepted in {decided.tool} (waiver {acceptance.ident})",
+                )
         if data == before:
             self.counts["unchanged"] += 1
             del self.edited[rel]

@@ -17,6 +17,9 @@ from maintain_repo.report.sarif import SCHEMA
 
 # Our severities as SARIF levels, and as GitHub's `security-severity` scores (the middle of
 # each band), which code scanning shows as Critical / High / Medium / Low.
+
+# The tool our SARIF names: `maintain findings sync-github` leaves its alerts alone.
+TOOL_NAME = "maintain findings"
 LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 SCORES = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "2.0", "info": "0.0"}
 
@@ -91,7 +94,7 @@ def render_sarif(items: Sequence[Listed], prefix: str = "") -> str:
     run = {
         "tool": {
             "driver": {
-                "name": "maintain findings",
+                "name": TOOL_NAME,
                 "semanticVersion": __version__,
                 "version": __version__,
                 "rules": list(rules.values()),

@@ -24,8 +24,11 @@ def held() -> Iterator[set[int | signal.Signals]]:
     if not hasattr(signal, "pthread_sigmask"):  # not POSIX: nothing to block
         yield set()
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, HELD)
+    # The mask is read first and restored whatever happens: Python handles a signal that
+    # is already pending when the mask changes, so blocking may raise once it blocked.
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, ())
     try:
+        signal.pthread_sigmask(signal.SIG_BLOCK, HELD)
         yield previous
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)

@@ -43,6 +43,7 @@ _SAFE_DIGEST = re.compile(r"(?!0[bx])[0-9a-f]*[a-df][0-9a-f]*")
 _SAFE_URL = re.compile(r"https?://[A-Za-z0-9_./@()+,;=&%~-]+")
 _TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z")
 _KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*):( |$)")
+_BLOCK_SCALAR = re.compile(r"[:-] +[|>][-+0-9]*[ \t]*(#.*)?$", re.MULTILINE)
 INDENT = "  "
 
 
@@ -51,7 +52,7 @@ def emit(data: dict[str, Any], *, header: str = "") -> str | None:
     read back as `data`."""
     try:
         lines = _mapping(data, 0)
-    except _Unwritable:
+    except (_Unwritable, ValueError):  # ValueError: an integer too long to write as text
         return None
     text = header + "\n".join(lines) + "\n"
     if _all_exact(data):
@@ -63,66 +64,74 @@ def patch(text: str, before: dict[str, Any], after: dict[str, Any]) -> str | Non
     """`text` (holding `before`) changed to hold `after` (see the module); None when the
     change is not one this module makes, or would not read back as `after`.
 
-    Only whole top-level entries are rewritten: a one-line entry replaced, items added
-    after the last of a block sequence indented as ours, new entries written whole. An
-    entry whose values are all in exact forms (see `_exact`) is right by construction;
-    any other is verified on its own (the reader reads the entries of a block mapping
-    independently: no entry can refer to another, as aliases are refused), a fraction of
-    reading the whole record again."""
+    The text is taken as its header (comments before the first key) and one block per
+    top-level entry. Only whole blocks change: a one-line entry replaced or removed, items
+    added after the last item of a block sequence indented as ours, new entries written
+    whole before `timeline` (else at the end). An entry whose values are all in exact
+    forms (see `_exact`) is right by construction and the rest of the text is untouched;
+    any other entry is read back on its own (the reader reads the entries of a block
+    mapping independently: no entry can refer to another, as aliases are refused). A text
+    with a block scalar (`|`, `>`: its value ends where the next line begins) is read back
+    whole."""
     if before == after:
         return text
-    lines = text.split("\n")
-    spans = _top_level_spans(lines)
-    if spans is None or set(spans) != set(before):
+    if not text.endswith("\n") or "\r" in text:
+        return None  # the line structure is not ours to keep: the round trip keeps it
+    parts = _blocks(text[:-1].split("\n"))
+    if parts is None:
         return None
-    edits: list[tuple[int, int, list[str]]] = []  # (start, end, replacement lines)
+    header, blocks = parts
+    if list(blocks) != list(before):
+        return None
+    whole = bool(_BLOCK_SCALAR.search(text))
     try:
-        for key in before:
-            start, end = spans[key]
+        edited: dict[str, list[str]] = {}
+        for key, lines in blocks.items():
             if key not in after:
-                if not _simple(lines[start:end]):
+                if not _simple(lines):
                     return None
-                edits.append((start, end, []))
-            elif after[key] != before[key]:
-                at, upto, replacement = _changed(lines, spans[key], key, before[key], after[key])
-                block = lines[start:at] + replacement + lines[upto:end]
-                if not _all_exact(after[key]) and not _reads_as(
-                    "\n".join(block) + "\n", {key: after[key]}
-                ):
-                    return None
-                edits.append((at, upto, replacement))
-        added = {key: after[key] for key in after if key not in before}
-        if added:
-            at = spans["timeline"][0] if "timeline" in spans else _end(lines)
-            new = [line for key, value in added.items() for line in _entry(key, value, 0)]
-            if not _all_exact(added) and not _reads_as("\n".join(new) + "\n", added):
+                continue
+            if after[key] == before[key]:
+                edited[key] = lines
+                continue
+            edited[key] = _changed(lines, key, before[key], after[key])
+            if not (whole or _all_exact(after[key]) or _reads_as(edited[key], {key: after[key]})):
                 return None
-            edits.append((at, at, new))
-    except _Unwritable:
+        added = {key: after[key] for key in after if key not in before}
+        new = [line for key, value in added.items() for line in _entry(key, value, 0)]
+        if added and not (whole or _all_exact(added) or _reads_as(new, added)):
+            return None
+    except (_Unwritable, ValueError):
         return None
-    for start, end, replacement in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
-        lines[start:end] = replacement
-    return "\n".join(lines)
+    out = list(header)
+    for key, lines in edited.items():
+        if key == "timeline":
+            out.extend(new)
+            new = []
+        out.extend(lines)
+    out.extend(new)
+    result = "\n".join(out) + "\n"
+    if whole and not _reads_as(result, after):
+        return None
+    return result
 
 
 class _Unwritable(Exception):
     """A value or layout this module does not write: the round trip does."""
 
 
-def _changed(
-    lines: list[str], span: tuple[int, int], key: str, old: Any, new: Any
-) -> tuple[int, int, list[str]]:
-    start, end = span
+def _changed(lines: list[str], key: str, old: Any, new: Any) -> list[str]:
+    """The block of entry `key` (its `lines`) holding `new` instead of `old`."""
     if isinstance(old, list) and isinstance(new, list) and old and new[: len(old)] == old:
-        last = _last_content(lines, start, end)
-        items = lines[start + 1 : last + 1]
-        if not items or not items[0].startswith(INDENT + "- ") or "#" in lines[start]:
+        last = _last_content(lines)
+        items = lines[1 : last + 1]
+        if not items or not items[0].startswith(INDENT + "- ") or "#" in lines[0]:
             raise _Unwritable
         added = [line for value in new[len(old) :] for line in _item(value, 1)]
-        return last + 1, last + 1, added
-    if not _simple(lines[start:end]):
+        return lines[: last + 1] + added + lines[last + 1 :]
+    if not _simple(lines):
         raise _Unwritable
-    return start, end, _entry(key, new, 0)
+    return _entry(key, new, 0) + [line for line in lines[1:] if not line.strip()]
 
 
 def _simple(block: list[str]) -> bool:
@@ -131,46 +140,35 @@ def _simple(block: list[str]) -> bool:
     return len(content) == 1 and "#" not in content[0]
 
 
-def _top_level_spans(lines: list[str]) -> dict[str, tuple[int, int]] | None:
-    """Top-level key -> (first line, end) of its block; None for a layout this module
-    does not edit (a document marker, a top-level comment between keys, a flow map)."""
-    spans: dict[str, tuple[int, int]] = {}
-    current: str | None = None
-    start = 0
-    for number, line in enumerate(lines):
+def _blocks(lines: list[str]) -> tuple[list[str], dict[str, list[str]]] | None:
+    """The header lines and each top-level key's block of lines (the key's line, then
+    every indented or blank line after it); None for a layout this module does not edit
+    (a document marker or directive, a top-level comment between keys, a flow mapping, a
+    key repeated)."""
+    header: list[str] = []
+    blocks: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in lines:
         if not line or line[0] == " ":
+            (header if current is None else current).append(line)
             continue
-        if line.startswith("#"):
-            if current is None:
-                continue  # the header before the first key
-            return None
+        if line.startswith("#") and current is None:
+            header.append(line)
+            continue
         found = _KEY_LINE.match(line)
-        if found is None:
+        if found is None or found.group(1) in blocks:
             return None
-        if current is not None:
-            spans[current] = (start, number)
-        current, start = found.group(1), number
-        if current in spans:
-            return None
-    if current is not None:
-        spans[current] = (start, len(lines))
-    return spans
+        current = blocks[found.group(1)] = [line]
+    return header, blocks
 
 
-def _last_content(lines: list[str], start: int, end: int) -> int:
-    last = start
-    for number in range(start, end):
-        if lines[number].strip():
+def _last_content(lines: list[str]) -> int:
+    """The index of a block's last line that is not blank."""
+    last = 0
+    for number, line in enumerate(lines):
+        if line.strip():
             last = number
     return last
-
-
-def _end(lines: list[str]) -> int:
-    """Where a new key goes when there is no timeline: after the last line of text."""
-    end = len(lines)
-    while end > 0 and not lines[end - 1].strip():
-        end -= 1
-    return end
 
 
 def _mapping(data: dict[str, Any], depth: int) -> list[str]:
@@ -181,7 +179,7 @@ def _mapping(data: dict[str, Any], depth: int) -> list[str]:
 
 def _entry(key: str, value: Any, depth: int) -> list[str]:
     pad = INDENT * depth
-    if not _KEY_LINE.match(f"{key}: "):
+    if not _KEY_LINE.match(f"{key}: ") or _NOT_TEXT.fullmatch(key):
         raise _Unwritable
     if isinstance(value, dict):
         return [f"{pad}{key}:", *_mapping(value, depth + 1)]
@@ -267,7 +265,9 @@ def _all_exact(value: Any) -> bool:
     return _exact(value)
 
 
-def _reads_as(text: str, data: dict[str, Any]) -> bool:
+def _reads_as(text: str | list[str], data: dict[str, Any]) -> bool:
+    if isinstance(text, list):
+        text = "\n".join(text) + "\n"
     try:
         return bool(parse(text).data == data)
     except YamlError:

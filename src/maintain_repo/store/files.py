@@ -74,10 +74,23 @@ def write_all(files: Sequence[tuple[Path, str, bool]]) -> None:
                 raise StoreError(f"{path} already exists; it was left untouched")
             staged.append(_stage(path, text, overwrite, False, None))
         _sync_all(staged)
-        # Ctrl-C waits for the renames: the change lands whole or not at all.
+        # Ctrl-C waits for the renames: the change lands whole or not at all. New files
+        # first: one that appeared meanwhile refuses the change before anything is
+        # replaced, and the new files already linked are taken back.
+        pairs = list(zip(staged, files, strict=True))
+        pairs.sort(key=lambda pair: pair[1][2])  # overwrite=False first
+        linked: list[Path] = []
         with held():
-            for temporary, (path, _, overwrite) in zip(staged, files, strict=True):
-                _place(temporary, path, overwrite)
+            try:
+                for temporary, (path, _, overwrite) in pairs:
+                    _place(temporary, path, overwrite)
+                    if not overwrite:
+                        linked.append(path)
+            except StoreError:
+                for path in linked:  # ours: linked from our staged copies just now
+                    with contextlib.suppress(OSError):
+                        path.unlink()
+                raise
     finally:
         for temporary in staged:
             with contextlib.suppress(FileNotFoundError):
