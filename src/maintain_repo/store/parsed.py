@@ -112,4 +112,7 @@ class ParsedRecords:
         }
 
     def _sign(self, body: bytes) -> str:
-        return hmac.new(self._key, body, hashlib.sha256).hexdigest()
+        """The signature covers the format and the tool's fingerprint too: a body written
+        by another version of maintain never passes for this one's."""
+        prefix = f"{FORMAT}\n{self._tool}\n".encode()
+        return hmac.new(self._key, prefix + body, hashlib.sha256).hexdigest()
