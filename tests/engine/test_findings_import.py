@@ -264,3 +264,25 @@ def test_a_record_two_reported_advisories_match_is_judged_once_on_both(ops):
     other = ("django", "3.2.9", ["CVE-2099-0001"])
     outcome = run(ops, DAY2, ("a.json", pip_audit(first, other)), manifest="requirements.txt")
     assert (outcome.new, outcome.updated, outcome.records) == (0, 1, [rel])
+
+
+def test_an_edit_made_while_the_import_runs_is_never_overwritten(ops, monkeypatch):
+    from maintain_repo.engine import findings_import
+
+    report = ("a.json", pip_audit(("django", "3.2.9", ["PYSEC-2021-439", CVE])))
+    [rel] = run(ops, DAY1, report).records
+    validated = findings_import._Edits.validated
+
+    def meanwhile(self):
+        (ops / rel).write_text((ops / rel).read_text() + "# a person's note\n")
+        return validated(self)
+
+    monkeypatch.setattr(findings_import._Edits, "validated", meanwhile)
+    before = tree(ops)
+    with pytest.raises(UsageError, match="changed while the import ran; nothing was written"):
+        run(ops, DAY2, report)
+    after = tree(ops)
+    assert after[rel].endswith(b"# a person's note\n")
+    assert {k: v for k, v in after.items() if k != rel} == {
+        k: v for k, v in before.items() if k != rel
+    }

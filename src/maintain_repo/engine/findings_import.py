@@ -192,6 +192,7 @@ def import_findings(
     notes.extend(edits.notes)
     writes = edits.validated()
     if not dry_run:
+        _unchanged_since_read(root, edits.texts, [rel for rel, _, overwrite in writes if overwrite])
         write_all([(root / rel, text, overwrite) for rel, text, overwrite in writes])
         parsed.save()
     by_severity = dict.fromkeys(SEVERITIES, 0)
@@ -262,6 +263,21 @@ def _problems(observed: list[tuple[Observation, str, str]]) -> list[_Problem]:
         else:
             unique[problem.fingerprint] = problem
     return list(unique.values())
+
+
+def _unchanged_since_read(root: Path, texts: dict[str, str], rels: list[str]) -> None:
+    """Refuse (writing nothing) when a record the import rewrites changed on disk since it
+    was read: somebody's edit made meanwhile is never overwritten."""
+    for rel in rels:
+        try:
+            now = (root / rel).read_bytes()
+        except OSError:
+            now = b""
+        if now != texts[rel].encode("utf-8"):
+            raise UsageError(
+                f"{rel} changed while the import ran; nothing was written",
+                hint="run the import again: it reads the records as they are now",
+            )
 
 
 def _merged(problems: list[_Problem]) -> _Problem:
