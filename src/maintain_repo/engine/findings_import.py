@@ -171,8 +171,7 @@ def import_findings(
     problems = _problems(observed)
     parsed = ParsedRecords(root)
     existing, texts = _existing(root, parsed)
-    edits = _Edits(root, existing, owner, stamp, moment, service)
-    edits.texts, edits.parsed = texts, parsed
+    edits = _Edits(root, existing, texts, parsed, owner, stamp, moment, service)
     skipped = 0
     seen: set[str] = set()
     matched: dict[str, list[_Problem]] = {}  # a record several problems match: one update
@@ -343,12 +342,16 @@ class _Edits:
         self,
         root: Path,
         existing: dict[str, dict[str, Any]],
+        texts: dict[str, str],
+        parsed: ParsedRecords,
         owner: str,
         stamp: str,
         moment: datetime,
         service: str | None,
     ) -> None:
         self.root, self.existing, self.owner = root, existing, owner
+        self.texts = texts  # rel -> the text each existing record was read from
+        self.parsed = parsed  # what was read and is written, kept by the bytes' hash
         self.stamp, self.moment, self.service = stamp, moment, service
         policies = worktree_policies(root)
         self.sla, self.calendar = policies.sla, policies.calendar
@@ -361,8 +364,6 @@ class _Edits:
                 self.by_advisory.setdefault(key, rel)
         self.new: dict[str, dict[str, Any]] = {}  # rel -> data
         self.edited: dict[str, dict[str, Any]] = {}  # rel -> the record as it will be
-        self.texts: dict[str, str] = {}  # rel -> the text it was read from
-        self.parsed = ParsedRecords(root, enabled=False)
         self.counts = dict.fromkeys(("new", "updated", "mitigated", "reopened", "unchanged"), 0)
         self.waivers: dict[str, Acceptance] = {}  # risk acceptances: waiver id -> waiver
         self.changes: dict[str, dict[str, int]] = {}

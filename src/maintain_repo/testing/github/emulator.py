@@ -368,93 +368,21 @@ class Emulator:
 
     # -- security alerts, as Dependabot and code scanning raise them --------------------------
 
-    def seed_dependabot_alert(
-        self,
-        package: str,
-        ghsa: str | None = None,
-        *,
-        ecosystem: str = "pip",
-        severity: str = "high",
-        summary: str | None = None,
-        description: str | None = None,
-        cve_id: str | None = None,
-        cvss_score: float | None = None,
-        cvss_vector: str | None = None,
-        cwes: Mapping[str, str] | Sequence[str] = (),
-        manifest_path: str | None = None,
-        scope: str | None = "runtime",
-        relationship: str | None = "direct",
-        vulnerable_version_range: str = "< 2.0.0",
-        first_patched_version: str | None = "2.0.0",
-        state: str = "open",
-        dismissed_reason: str | None = None,
-        dismissed_comment: str | None = None,
-        dismissed_by: str | None = None,
-    ) -> int:
+    def seed_dependabot_alert(self, package: str, ghsa: str | None = None, **fields: Any) -> int:
         """A Dependabot alert for a vulnerable `package`; its number (1, 2, ... per repository).
-
-        ghsa: the advisory's GHSA id (default: one made up from the package). The advisory's
-        summary, description, CVSS (score and vector; default: typical of the severity) and
-        identifiers (GHSA, and CVE with cve_id) follow from the rest. cwes: CWE id -> name, or
-        ids. manifest_path: by default the ecosystem's lock file (requirements.txt for pip).
-        state: open, dismissed (by `dismissed_by`, default the Actions bot, for
-        `dismissed_reason`, default tolerable_risk), fixed or auto_dismissed.
-        """
+        The other fields and their defaults are `State.add_dependabot_alert`'s (ghsa: the
+        advisory's GHSA id, default one made up from the package; state: open, dismissed,
+        fixed or auto_dismissed)."""
         with self._state.lock:
-            return self._state.add_dependabot_alert(
-                package, ghsa, ecosystem=ecosystem, severity=severity, summary=summary,
-                description=description, cve_id=cve_id, cvss_score=cvss_score,
-                cvss_vector=cvss_vector, cwes=cwes, manifest_path=manifest_path, scope=scope,
-                relationship=relationship, vulnerable_version_range=vulnerable_version_range,
-                first_patched_version=first_patched_version, state=state,
-                dismissed_reason=dismissed_reason, dismissed_comment=dismissed_comment,
-                dismissed_by=dismissed_by,
-            ).number  # fmt: skip
+            return self._state.add_dependabot_alert(package, ghsa, **fields).number
 
-    def seed_code_scanning_alert(
-        self,
-        rule_id: str,
-        path: str,
-        *,
-        start_line: int = 1,
-        end_line: int | None = None,
-        start_column: int = 1,
-        end_column: int | None = None,
-        message: str | None = None,
-        severity: str = "warning",
-        security_severity_level: str | None = None,
-        description: str | None = None,
-        name: str | None = None,
-        tags: Sequence[str] = ("security",),
-        tool: str = "CodeQL",
-        tool_version: str | None = "2.20.1",
-        tool_guid: str | None = None,
-        ref: str = "refs/heads/main",
-        commit_sha: str | None = None,
-        state: str = "open",
-        dismissed_reason: str | None = None,
-        dismissed_comment: str | None = None,
-        dismissed_by: str | None = None,
-    ) -> int:
+    def seed_code_scanning_alert(self, rule_id: str, path: str, **fields: Any) -> int:
         """A code scanning alert of rule `rule_id` (e.g. `py/sql-injection`) at `path`; its
-        number (1, 2, ... per repository).
-
-        severity: the rule's (none, note, warning, error); security_severity_level: low,
-        medium, high, critical or None. ref: the branch (`main` or `refs/heads/main`, the
-        default branch, which lists show unless asked for another ref) or a pull request's
-        `refs/pull/N/merge`. state: open, dismissed (by `dismissed_by`, default the Actions
-        bot, for `dismissed_reason`, default "won't fix") or fixed.
-        """
+        number (1, 2, ... per repository). The other fields and their defaults are
+        `State.add_code_scanning_alert`'s (ref: the default branch unless a pull request's
+        `refs/pull/N/merge`; state: open, dismissed or fixed)."""
         with self._state.lock:
-            return self._state.add_code_scanning_alert(
-                rule_id, path, start_line=start_line, end_line=end_line,
-                start_column=start_column, end_column=end_column, message=message,
-                severity=severity, security_severity_level=security_severity_level,
-                description=description, name=name, tags=tags, tool=tool,
-                tool_version=tool_version, tool_guid=tool_guid, ref=ref, commit_sha=commit_sha,
-                state=state, dismissed_reason=dismissed_reason,
-                dismissed_comment=dismissed_comment, dismissed_by=dismissed_by,
-            ).number  # fmt: skip
+            return self._state.add_code_scanning_alert(rule_id, path, **fields).number
 
     def fix_alert(self, kind: str, number: int) -> None:
         """Mark alert `number` of `kind` (`dependabot` or `code_scanning`) fixed, as a push
