@@ -41,6 +41,11 @@ def main() -> int:
     # As `cli.main` sets it, but before the imports: they allocate many small objects and
     # few cycles, and the default threshold collects every 700 allocations.
     gc.set_threshold(50_000, 20, 20)
+    # maintain validates with its own models: pydantic plugins that other packages of
+    # the same environment register are not loaded, and their discovery (reading every
+    # installed distribution's entry points, on each start) is not paid for. Set the
+    # variable to anything else to load them.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     from maintain_repo.engine import speculate
 
     # A check of named files (the pre-commit hook) starts checking them in a child

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from maintain_repo.engine.context import may_mention, policies_for, policy_key, use_documents
 from maintain_repo.engine.future import future_in, latest_of, stated_ahead
@@ -232,6 +232,10 @@ class _Run:
         self.latest: str | None = None  # the latest time any record states (ISO text)
         # The records' part of `repo_key` (for the list it was made for), until one changes.
         self._records_digest: tuple[list[str], Any] | None = None
+        # The cache's repository-wide results, decoded (False: undecodable).
+        self._repo_decoded: (
+            tuple[list[Finding], list[RecordFacts], dict[str, str]] | Literal[False] | None
+        ) = None
 
     def load(
         self,
@@ -261,6 +265,8 @@ class _Run:
                 self.entries[rel] = entry
             else:
                 pending.append(rel)
+        if ahead.pending():  # the child is still checking: decode what its results do not change
+            self._decoded_repo()
         done = ahead.results()
         if ahead.policies() != policies:  # checked by others (a policy changed meanwhile)
             ahead.discard()
@@ -311,15 +317,12 @@ class _Run:
         document change."""
         key = self.repo_key(records, documents)
         if key == self.cache.repo_key:
-            try:
-                findings = [Finding.from_json(f) for f in self.cache.repo_findings]
-                covers = self.cache.repo_extra.get("covers", {})
+            decoded = self._decoded_repo()
+            if decoded is not None:
+                findings, covers, placed = decoded
                 self.latest = self.cache.repo_extra.get("latest")
-                placed = self.cache.repo_extra.get("placed", {})
-                findings = [self._still_placed(f, placed) for f in findings]
-                return findings, [RecordFacts.from_json(rel, raw) for rel, raw in covers.items()]
-            except (ValueError, KeyError, TypeError, AttributeError):
-                self.cache.discarded = True
+                return [self._still_placed(f, placed) for f in findings], covers
+            self.cache.discarded = True
         facts = [fact for rel in records if (fact := self._facts(rel)) is not None]
         findings = check_repo(facts)
         from maintain_repo.store.yaml import read_mapping  # not needed on a memo hit
@@ -349,6 +352,26 @@ class _Run:
             },
         )
         return findings, covers
+
+    def _decoded_repo(
+        self,
+    ) -> tuple[list[Finding], list[RecordFacts], dict[str, str]] | None:
+        """The cached repository-wide findings, the facts of waivers and security findings,
+        and where the findings were placed, decoded once (None: the cache holds something
+        that is not our output). Decoded while the speculation child works, whether or not
+        the repository key then still matches."""
+        if self._repo_decoded is None:
+            try:
+                extra = self.cache.repo_extra
+                covers = extra.get("covers", {})
+                self._repo_decoded = (
+                    [Finding.from_json(f) for f in self.cache.repo_findings],
+                    [RecordFacts.from_json(rel, raw) for rel, raw in covers.items()],
+                    dict(extra.get("placed", {})),
+                )
+            except (ValueError, KeyError, TypeError, AttributeError):
+                self._repo_decoded = False
+        return self._repo_decoded or None
 
     def _still_placed(self, finding: Finding, placed: dict[str, str]) -> Finding:
         """The finding as cached, or without its position when its file's bytes are not

@@ -198,6 +198,10 @@ class Speculation:
         os.close(write_fd)
         self._pid, self._fd = pid, read_fd
 
+    def pending(self) -> bool:
+        """Whether a child is (or was) checking and its results are not read yet."""
+        return self._pid != 0
+
     def results(self) -> dict[str, Computed]:
         """The child's results by path (waits for it); empty when it failed or never ran."""
         if not self._pid:
