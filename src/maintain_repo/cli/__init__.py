@@ -26,6 +26,7 @@ from maintain_repo.cli import (
     new,
     policy,
     probe,
+    report,
     rules,
     schema,
     sla,
@@ -53,6 +54,7 @@ COMMANDS = {
     "probe": probe,
     "status": status,
     "findings": findings,
+    "report": report,
 }
 
 ROOT_HELP = (

@@ -31,7 +31,7 @@ from maintain_repo.model.monitoring import (
 )
 from maintain_repo.model.service import Service
 from maintain_repo.model.timestamps import shift
-from maintain_repo.probes.history import measure
+from maintain_repo.probes.history import hold_for, measure
 from maintain_repo.probes.store import StateDir
 
 if TYPE_CHECKING:
@@ -51,9 +51,8 @@ def build_page(
     proposals: Proposals | None = None,
 ) -> StatusPage:
     store = StateDir(state) if state is not None else None
-    every = settings.monitoring.history_interval()
     # A sample stands for the time until the next one, but not across a gap in the runs.
-    hold = max(4 * every, timedelta(hours=1))
+    hold = hold_for(settings.monitoring.history_interval())
     services = sorted(
         (record for _, record in load_records(root, ["service"]) if isinstance(record, Service)),
         key=lambda service: (service.tier, service.id),

@@ -76,6 +76,12 @@ def parse_rows(text: str) -> list[Sample]:
     return samples
 
 
+def hold_for(every: timedelta | None) -> timedelta:
+    """How long a sample stands for its state when no other follows: four history
+    intervals (`every`), and at least an hour, so a stopped scheduler is a gap."""
+    return max(4 * every, timedelta(hours=1)) if every is not None else timedelta(hours=1)
+
+
 def due(last: Sample | None, now: datetime, state: str, every: timedelta) -> bool:
     """Whether this run's result is written: a new state, or the interval has passed."""
     return last is None or last.state != state or now - last.at >= every

@@ -1,0 +1,162 @@
+"""`maintain report`: incident response times, DORA measures, SLOs and SLA compliance over
+a window, as text, Markdown, JSON or a static HTML dashboard."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime
+from typing import Any
+
+from maintain_repo.cli.common import add_now, now_of, root_of
+from maintain_repo.errors import UsageError
+
+FORMATS = ("text", "markdown", "json", "html")
+FILES = {"text": "report.txt", "markdown": "report.md", "json": "report.json", "html": "index.html"}
+
+
+def add_parser(commands: Any, name: str) -> None:
+    parser = commands.add_parser(
+        name,
+        help="measure the maintenance: MTTx, DORA, SLOs, SLA compliance",
+        description="Measure how the maintenance goes over a window (default: the 90 days "
+        "before --until, which defaults to now): incidents (count, time to acknowledge, "
+        "mitigate and resolve, postmortems, action items, repeats), the four DORA measures "
+        "with their performance tiers, changes (approval compliance, freeze overrides, "
+        "rollbacks), improvements (opened, done, on time), security findings (open, "
+        "overdue, SLA compliance, time to remediate) and the services' SLOs from the probes' "
+        "history (availability, error budget, burn rates). Every formula is in the README; "
+        "records a measure could not use are listed as not counted.",
+    )
+    parser.add_argument("--since", metavar="TIME", help="start of the window (RFC 3339 or a date)")
+    parser.add_argument("--until", metavar="TIME", help="end of the window, not included")
+    parser.add_argument("--service", metavar="ID", help="only records about this service")
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="text",
+        help="text (default), markdown (for $GITHUB_STEP_SUMMARY), json (stable, "
+        "schema_version 1) or html (a self-contained dashboard)",
+    )
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        help="write the report into DIR instead of printing it (html: index.html and "
+        "report.json, the site's /report/ folder)",
+    )
+    parser.add_argument(
+        "--state-dir",
+        metavar="DIR",
+        help="read the probes' history from this directory (default: the state branch on "
+        "origin, read only when a service declares SLOs)",
+    )
+    add_now(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+    import sys
+    from pathlib import Path
+
+    from maintain_repo.cli.common import display, say_aside
+    from maintain_repo.engine.report import Period, build_report, read_items
+    from maintain_repo.report.dashboard import render_html
+    from maintain_repo.report.ops_review import render_markdown, render_text
+    from maintain_repo.store.files import write_atomic
+
+    root = root_of(args)
+    now = now_of(args)
+    period = Period(_moment(args.since, "--since"), _moment(args.until, "--until"))
+    if period.since and period.until and period.since >= period.until:
+        raise UsageError("--since must be before --until")
+    items = read_items(root)
+    if args.service and not any(
+        item.get("kind") == "service" and item.id == args.service for item in items
+    ):
+        raise UsageError(f"--service {args.service}: no such service record")
+    with _history(args, root, items, say_aside) as (samples, hold):
+        doc = build_report(
+            root, period, now, service=args.service, samples=samples, hold=hold, items=items
+        )
+    text = json.dumps(doc, indent=2, sort_keys=False) + "\n"
+    rendered = {
+        "json": text,
+        "text": render_text(doc),
+        "markdown": render_markdown(doc),
+        "html": render_html(doc),
+    }[args.format]
+    if args.out is None:
+        sys.stdout.write(rendered)
+        return 0
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    write_atomic(out / FILES[args.format], rendered, overwrite=True)
+    if args.format == "html":
+        write_atomic(out / FILES["json"], text, overwrite=True)
+    say_aside(f"report: {display(out / FILES[args.format])}")
+    return 0
+
+
+def _moment(text: str | None, option: str) -> datetime | None:
+    """An RFC 3339 timestamp, or a date (its midnight, UTC)."""
+    if text is None:
+        return None
+    from datetime import UTC, date
+
+    from maintain_repo.model.timestamps import parse_timestamp
+
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        pass
+    else:
+        return datetime(day.year, day.month, day.day, tzinfo=UTC)
+    try:
+        return parse_timestamp(text)
+    except ValueError as e:
+        raise UsageError(f"{option}: {e}; or a date like 2026-11-01") from None
+
+
+class _history:
+    """The probes' history for SLOs: from --state-dir, else the state branch (only when a
+    service declares SLOs); without it the SLOs are reported with no availability."""
+
+    def __init__(self, args: argparse.Namespace, root: Any, items: Any, say: Any) -> None:
+        self.args, self.root, self.items, self.say = args, root, items, say
+        self._branch: Any = None
+
+    def __enter__(self) -> tuple[Any, Any]:
+        from pathlib import Path
+
+        from maintain_repo.engine.load import worktree_policies
+        from maintain_repo.engine.report import objectives
+        from maintain_repo.probes.history import hold_for
+        from maintain_repo.probes.store import StateDir
+
+        if not objectives(self.items, self.args.service):
+            return None, hold_for(None)
+        settings = worktree_policies(self.root).settings
+        hold = hold_for(settings.monitoring.history_interval())
+        if self.args.state_dir:
+            folder = Path(self.args.state_dir)
+            if not folder.is_dir():
+                raise UsageError(f"--state-dir {self.args.state_dir}: no such directory")
+            return StateDir(folder).samples, hold
+        from maintain_repo.cli.in_flight import token
+        from maintain_repo.errors import ConfigError
+        from maintain_repo.git.publish import read_branch
+
+        self._branch = read_branch(self.root, settings.state_branch, token())
+        try:
+            tree = self._branch.__enter__()
+        except ConfigError as e:
+            self._branch = None
+            self.say(f"report: SLOs without probe history ({e.message})")
+            return None, hold
+        if tree is None:
+            self.say(f"report: SLOs without probe history (no {settings.state_branch} branch)")
+            return None, hold
+        return StateDir(tree).samples, hold
+
+    def __exit__(self, *exc: object) -> None:
+        if self._branch is not None:
+            self._branch.__exit__(*exc)
