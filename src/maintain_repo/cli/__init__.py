@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from maintain_repo import __version__
 from maintain_repo.cli import (
     approve,
+    change,
     check,
     findings,
     github,
@@ -50,6 +51,7 @@ COMMANDS = {
     "rules": rules,
     "incident": incident,
     "approve": approve,
+    "change": change,
     "github": github,
     "probe": probe,
     "status": status,

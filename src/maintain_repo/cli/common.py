@@ -151,3 +151,21 @@ def _without_token(args: argparse.Namespace) -> str:
     if getattr(args, "online", False):
         return "or leave out --online to check without GitHub"
     return ""
+
+
+def login_of(
+    root: Any, given: str | None, what: str, option: str, *, in_actions: bool = False
+) -> str:
+    """`given`, else the GitHub login git config names (github.user); with `in_actions`,
+    else the owner of the repository a workflow runs in (a scan's findings belong to the
+    organisation until someone takes them)."""
+    from maintain_repo.git.identity import configured_login
+
+    login = given or configured_login(root)
+    if not login and in_actions:
+        login = os.environ.get("GITHUB_REPOSITORY_OWNER", "")
+    if not login:
+        raise UsageError(
+            f"no GitHub login {what}: git config has no github.user", hint=f"pass {option}"
+        )
+    return login

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Any
 
@@ -11,6 +10,7 @@ from maintain_repo.cli.common import (
     add_github,
     add_now,
     github_ops,
+    login_of,
     now_of,
     root_of,
     say,
@@ -221,7 +221,7 @@ def _decide(args: argparse.Namespace) -> int:
     from maintain_repo.errors import UsageError
 
     root = root_of(args)
-    by = _login(root, args.by, "to record the decision under", "--by LOGIN")
+    by = login_of(root, args.by, "to record the decision under", "--by LOGIN")
     reason = args.reason.strip()
     if not reason:
         raise UsageError("--reason is empty; say why, for the reviewers")
@@ -284,7 +284,7 @@ def _sync_github(args: argparse.Namespace) -> int:
     synced = sync_github(
         root,
         ops.api,
-        owner=_login(
+        owner=login_of(
             root,
             args.owner,
             "to own new findings",
@@ -325,25 +325,6 @@ def _print_imported(args: argparse.Namespace, results: list[Any]) -> None:
         )
 
 
-def _login(
-    root: Any, given: str | None, what: str, option: str, *, in_actions: bool = False
-) -> str:
-    """`given`, else the GitHub login git config names (github.user); with `in_actions`,
-    else the owner of the repository a workflow runs in (a scan's findings belong to the
-    organisation until someone takes them)."""
-    from maintain_repo.errors import UsageError
-    from maintain_repo.git.identity import configured_login
-
-    login = given or configured_login(root)
-    if not login and in_actions:
-        login = os.environ.get("GITHUB_REPOSITORY_OWNER", "")
-    if not login:
-        raise UsageError(
-            f"no GitHub login {what}: git config has no github.user", hint=f"pass {option}"
-        )
-    return login
-
-
 def _until(text: str) -> Any:
     """--until: a date (the end of that day, UTC) or an RFC 3339 moment."""
     import re
@@ -370,7 +351,7 @@ def _import(args: argparse.Namespace) -> int:
     from maintain_repo.engine.findings_import import Source, import_findings
 
     root = root_of(args)
-    owner = _login(
+    owner = login_of(
         root,
         args.owner,
         "to own new findings",

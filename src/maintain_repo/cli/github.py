@@ -30,7 +30,8 @@ def add_parser(commands: Any, name: str) -> None:
         "and approvals: issues (incident form, labels, close, reopen), issue_comment (slash "
         "commands), pull_request and pull_request_review (the approval check), "
         "dependabot_alert and code_scanning_alert (the alert's finding, on its scope's "
-        "record pull request).",
+        "record pull request), deployment_status (the deployed change's deployment, "
+        "implemented_at and status).",
     )
     sync.add_argument(
         "--event",
@@ -68,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
     payload = _payload(Path(args.event))
     if args.event_name in ALERT_EVENTS:
         return _alert_event(args, payload)
+    if args.event_name == "deployment_status":
+        return _deployment_event(args, payload)
     event = read_event(args.event_name, payload)
     root = root_of(args)
     ops = github_ops(args, root, base=event.default_branch)
@@ -112,6 +115,24 @@ def _alert_event(args: argparse.Namespace, payload: dict[str, Any]) -> int:
         where = f" (pull request #{result.pull})" if result.pull else ""
         say(f"{args.event_name}: {len(result.outcome.records)} record(s) changed{where}")
     return 0
+
+
+def _deployment_event(args: argparse.Namespace, payload: dict[str, Any]) -> int:
+    """A deployment's status: the change it carries gets its deployment written."""
+    from maintain_repo.cli.common import say
+    from maintain_repo.engine.deploy_sync import sync_deployment
+
+    root = root_of(args)
+    ops = github_ops(args, root, base=_default_branch(payload))
+    summary, failed = sync_deployment(ops, payload, now_of(args))
+    say(summary)
+    return 1 if failed else 0
+
+
+def _default_branch(payload: dict[str, Any]) -> str | None:
+    repository = payload.get("repository")
+    default = repository.get("default_branch") if isinstance(repository, dict) else None
+    return default if isinstance(default, str) else None
 
 
 def _alert_owner(payload: dict[str, Any]) -> str:

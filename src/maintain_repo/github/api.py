@@ -121,6 +121,11 @@ class GitHubApi(Protocol):
 
     def reviews(self, number: int) -> list[ReviewRef]: ...
 
+    def pulls_of_commit(self, sha: str) -> list[int]:
+        """The numbers of the pull requests whose head is commit `sha` or that were
+        merged as it."""
+        ...
+
     def find_pull(self, head: str) -> PullRef | None:
         """The open pull request from branch `head` of this repository."""
         ...

@@ -368,6 +368,14 @@ class Client:
 
         return self.call(f"list reviews of #{number}", listed)
 
+    def pulls_of_commit(self, sha: str) -> list[int]:
+        if self.offline:
+            return []
+        return self.call(
+            f"list the pull requests of commit {sha[:12]}",
+            lambda: [pull.number for pull in self.repo.get_commit(sha).get_pulls()],
+        )
+
     def find_pull(self, head: str) -> PullRef | None:
         def find() -> PullRef | None:
             pulls = self.repo.get_pulls(state="open", head=f"{self.config.owner}:{head}")

@@ -70,6 +70,9 @@ LIFECYCLE = Lifecycle(
         *(Transition(s, "cancelled") for s in ("draft", "submitted", "approved", "scheduled")),
         *edges("implementing", "failed", "rolled_back", "closed"),
         *fan("implementing", "rolled_back"),
+        # A deployment that succeeded can fail afterwards (its later status, or what it
+        # broke), and be rolled back.
+        *fan("implemented", "failed", "rolled_back"),
         *fan("failed", "closed"),
         # Standard changes are pre-approved; emergency changes may implement
         # before approval and are approved retrospectively.

@@ -384,6 +384,22 @@ class Emulator:
         with self._state.lock:
             return self._state.add_code_scanning_alert(rule_id, path, **fields).number
 
+    def seed_deployment(
+        self, sha: str, environment: str = "production", *, state: str | None = None, **fields: Any
+    ) -> int:
+        """A deployment of commit `sha` to `environment` (fields: ref, payload, description,
+        creator); with `state`, its first status. Its id, for `deployment_status` and
+        `webhook("deployment_status", "created", deployment=ID)`."""
+        deployment = self._state.add_deployment(sha, environment, **fields)
+        if state is not None:
+            self._state.add_deployment_status(deployment.id, state)
+        return deployment.id
+
+    def deployment_status(self, deployment: int, state: str, **fields: Any) -> int:
+        """A new status (queued, pending, in_progress, success, failure, error, inactive) of
+        a deployment; its id (KeyError: no such deployment)."""
+        return self._state.add_deployment_status(deployment, state, **fields).id
+
     def fix_alert(self, kind: str, number: int) -> None:
         """Mark alert `number` of `kind` (`dependabot` or `code_scanning`) fixed, as a push
         that removes the vulnerability would (KeyError: no such alert; ValueError: fixed)."""

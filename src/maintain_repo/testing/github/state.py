@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 PERMISSIONS = ("none", "read", "triage", "write", "maintain", "admin")
 BOT_LOGIN = "github-actions[bot]"
@@ -194,6 +195,39 @@ class Status:
     creator: str
     created_at: datetime
     updated_at: datetime
+
+
+@dataclass
+class Deployment:
+    """A deployment (`POST /deployments`) and its statuses, newest last."""
+
+    id: int
+    node_id: str
+    sha: str
+    ref: str
+    environment: str
+    payload: dict[str, Any] | str
+    description: str | None
+    creator: str
+    created_at: datetime
+    production: bool = True
+    statuses: list[DeploymentStatus] = field(default_factory=list)
+
+
+@dataclass
+class DeploymentStatus:
+    id: int
+    node_id: str
+    deployment_id: int
+    state: str  # error | failure | inactive | in_progress | queued | pending | success
+    description: str
+    environment: str
+    creator: str
+    created_at: datetime
+    log_url: str = ""
+
+
+DEPLOYMENT_STATES = ("error", "failure", "inactive", "in_progress", "queued", "pending", "success")
 
 
 @dataclass
@@ -413,6 +447,7 @@ class State:
         self.statuses: list[Status] = []
         self.check_runs: list[CheckRun] = []
         self.branches: dict[str, str] = {}  # seeded branch tips (without a git_dir)
+        self.deployments: dict[int, Deployment] = {}
         self.dependabot_alerts: dict[int, DependabotAlert] = {}
         self.code_scanning_alerts: dict[int, CodeScanningAlert] = {}
         self.rate_used: dict[tuple[str, str], int] = {}
@@ -608,6 +643,55 @@ class State:
             self._seed_state(alert, state, dismissed_reason, dismissed_comment, dismissed_by)
             self.dependabot_alerts[alert.number] = alert
             return alert
+
+    def add_deployment(
+        self,
+        sha: str,
+        environment: str = "production",
+        *,
+        ref: str = "main",
+        payload: dict[str, Any] | str | None = None,
+        description: str | None = None,
+        creator: str | None = None,
+    ) -> Deployment:
+        with self.lock:
+            ident = self.next_id()
+            deployment = Deployment(
+                id=ident,
+                node_id=node_id("DE", ident),
+                sha=sha,
+                ref=ref,
+                environment=environment,
+                payload=payload if payload is not None else {},
+                description=description,
+                creator=creator or self.bot.login,
+                created_at=self.now(),
+                production=environment == "production",
+            )
+            self.deployments[ident] = deployment
+            return deployment
+
+    def add_deployment_status(
+        self, deployment_id: int, state: str, *, creator: str | None = None, description: str = ""
+    ) -> DeploymentStatus:
+        _one_of(state, DEPLOYMENT_STATES, "deployment state")
+        with self.lock:
+            deployment = self.deployments.get(deployment_id)
+            if deployment is None:
+                raise KeyError(f"no deployment {deployment_id}")
+            ident = self.next_id()
+            status = DeploymentStatus(
+                id=ident,
+                node_id=node_id("DES", ident),
+                deployment_id=deployment_id,
+                state=state,
+                description=description,
+                environment=deployment.environment,
+                creator=creator or deployment.creator,
+                created_at=self.now(),
+            )
+            deployment.statuses.append(status)
+            return status
 
     def add_code_scanning_alert(
         self,

@@ -1,9 +1,10 @@
 """Webhook payloads, built from the emulator's current state in the exact shape GitHub sends
 (`@octokit/openapi-webhooks`): issues, issue_comment, pull_request, pull_request_review,
-dependabot_alert, code_scanning_alert.
+dependabot_alert, code_scanning_alert, deployment_status.
 
 Keys that pick the objects: `number` (the issue or pull request), `comment` (a comment id),
-`review` (a review id), `alert` (a Dependabot or code scanning alert's number), `label` (a
+`review` (a review id), `alert` (a Dependabot or code scanning alert's number), `deployment`
+(a deployment's id; deployment_status shows its newest status), `label` (a
 label name, for labeled/unlabeled), `sender` (the acting user's login; by default the
 object's author, the user who last dismissed or reopened an alert, or the bot that raised
 it), `before` (synchronize: the previous head sha; `after` is the current head), `changes`
@@ -21,10 +22,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from maintain_repo.testing.github.render import View
+from maintain_repo.testing.github.render import View, iso
 from maintain_repo.testing.github.state import (
     CodeScanningAlert,
     DependabotAlert,
+    Deployment,
     Issue,
     Review,
     State,
@@ -56,6 +58,7 @@ ACTIONS = {
         "reintroduced",
     ),
     "code_scanning_alert": ("created", "closed_by_user", "reopened_by_user", "fixed", "reopened"),
+    "deployment_status": ("created",),
 }
 # The state an alert is in after each action (its payload shows the alert as it is now).
 ALERT_STATES: dict[str, dict[str, tuple[str, ...]]] = {
@@ -79,7 +82,17 @@ ALERT_STATES: dict[str, dict[str, tuple[str, ...]]] = {
 # The accounts that act for GitHub on alerts: (login, id).
 DEPENDABOT_BOT = ("dependabot[bot]", 49699333)
 CODE_SCANNING_BOT = ("github-advanced-security[bot]", 62310815)
-KEYS = {"number", "comment", "review", "alert", "label", "sender", "before", "changes"}
+KEYS = {
+    "number",
+    "comment",
+    "review",
+    "alert",
+    "deployment",
+    "label",
+    "sender",
+    "before",
+    "changes",
+}
 _ALIASES = {
     "issue": "number",
     "issue_number": "number",
@@ -106,6 +119,7 @@ def build(state: State, view: View, event: str, action: str, ids: Mapping[str, o
             "pull_request_review": _pull_request_review,
             "dependabot_alert": _dependabot_alert,
             "code_scanning_alert": _code_scanning_alert,
+            "deployment_status": _deployment_status,
         }[event]
         payload = builder(state, view, action, args)
         payload["repository"] = repository(view)
@@ -261,6 +275,65 @@ def _code_scanning_alert(state: State, view: View, action: str, args: Mapping[st
         "commit_oid": "" if by_user else alert.commit_sha,
         "_actor": (alert.actor or alert.dismissed_by) if by_user else None,
         "_bot": CODE_SCANNING_BOT,
+    }
+
+
+def _deployment_status(state: State, view: View, action: str, args: Mapping[str, object]) -> JSON:
+    ident = args.get("deployment")
+    deployment = state.deployments.get(ident) if isinstance(ident, int) else None
+    if deployment is None:
+        raise ValueError("deployment_status webhooks need deployment= (an existing deployment)")
+    if not deployment.statuses:
+        raise ValueError(f"deployment {ident} has no status yet")
+    status = deployment.statuses[-1]
+    url = f"{view.repo_api}/deployments/{deployment.id}"
+    links = {"log_url": status.log_url} if status.log_url else {}  # optional URLs: absent
+    return {
+        "action": action,
+        "deployment_status": {
+            **links,
+            "url": f"{url}/statuses/{status.id}",
+            "id": status.id,
+            "node_id": status.node_id,
+            "state": status.state,
+            "creator": view.user(status.creator),
+            "description": status.description,
+            "environment": status.environment,
+            "target_url": status.log_url,
+            "created_at": iso(status.created_at),
+            "updated_at": iso(status.created_at),
+            "deployment_url": url,
+            "repository_url": view.repo_api,
+            "performed_via_github_app": None,
+        },
+        "deployment": webhook_deployment(view, deployment),
+        "_actor": status.creator,
+    }
+
+
+def webhook_deployment(view: View, deployment: Deployment) -> JSON:
+    """`deployment` as deployment and deployment_status payloads carry it."""
+    url = f"{view.repo_api}/deployments/{deployment.id}"
+    updated = deployment.statuses[-1].created_at if deployment.statuses else deployment.created_at
+    return {
+        "url": url,
+        "id": deployment.id,
+        "node_id": deployment.node_id,
+        "sha": deployment.sha,
+        "ref": deployment.ref,
+        "task": "deploy",
+        "payload": deployment.payload,
+        "original_environment": deployment.environment,
+        "environment": deployment.environment,
+        "transient_environment": False,
+        "production_environment": deployment.production,
+        "description": deployment.description,
+        "creator": view.user(deployment.creator),
+        "created_at": iso(deployment.created_at),
+        "updated_at": iso(updated),
+        "statuses_url": f"{url}/statuses",
+        "repository_url": view.repo_api,
+        "performed_via_github_app": None,
     }
 
 

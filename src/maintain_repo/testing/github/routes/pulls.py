@@ -58,6 +58,20 @@ def list_pulls(ctx: Context) -> Reply:
     return paginate(ctx, found, lambda i: ctx.view.pull(i, full=False))
 
 
+def commit_pulls(ctx: Context) -> Reply:
+    """Pull requests associated with a commit: those whose head is the commit, or that
+    were merged as it."""
+    ctx.require("read")
+    sha = ctx.params["commit_sha"]
+    found = [
+        issue
+        for issue in ctx.state.pulls()
+        if issue.pull is not None and sha in (issue.pull.head_sha, issue.pull.merge_commit_sha)
+    ]
+    found.sort(key=lambda i: i.number, reverse=True)
+    return paginate(ctx, found, lambda i: ctx.view.pull(i, full=False))
+
+
 def create_pull(ctx: Context) -> Reply:
     ctx.require("write")
     body = ctx.body()
@@ -301,6 +315,7 @@ ROUTES = [
     route("PATCH", "/repos/{owner}/{repo}/pulls/{pull_number}", update_pull),
     route("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/files", pull_files),
     route("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/commits", pull_commits),
+    route("GET", "/repos/{owner}/{repo}/commits/{commit_sha}/pulls", commit_pulls),
     route("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/comments", review_comments),
     route("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/merge", is_merged),
     route("PUT", "/repos/{owner}/{repo}/pulls/{pull_number}/merge", merge_pull),

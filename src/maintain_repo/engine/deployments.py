@@ -1,0 +1,162 @@
+"""Deployments complete change records: `maintain change deployed` and GitHub's
+`deployment_status` events write the change's `deployment` block and `implemented_at`,
+and move it along its lifecycle.
+
+- `in_progress` (GitHub: queued, pending, in_progress): the deployment is recorded as
+  started; the change moves to `implementing`.
+- `success`: `deployment.finished_at` and `implemented_at` are the deployment's finish;
+  the change moves to `implemented`.
+- `failure` (GitHub: failure, error): the same times (a failed deployment is a
+  deployment, and counts in the change failure rate); the change moves to `failed` with
+  `outcome: failed` unless an outcome is already written.
+
+The status moves only along the change lifecycle and only when the target status's
+requirements hold (an `implemented` change needs its test evidence): otherwise the
+deployment is still written and the status left, and the message says why. Closed,
+rejected and cancelled changes are not edited. Replaying the same deployment status
+changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
+
+from maintain_repo.errors import UsageError
+from maintain_repo.model.change import LIFECYCLE
+from maintain_repo.model.timestamps import parse_timestamp
+from maintain_repo.store.roundtrip import plain
+
+RESULTS = ("success", "failure", "in_progress")
+# What a deployment record may show although a rule objects: it happened. `maintain
+# check` reports it (a commit deployed without passing test evidence).
+TOLERATED = ("change-tested-commit",)
+TARGET = {"success": "implemented", "failure": "failed", "in_progress": "implementing"}
+# GitHub's deployment states, as a change's deployment result (None: not a deployment's
+# progress at all: `inactive` is an older deployment superseded by a newer one).
+GITHUB_STATES: dict[str, str | None] = {
+    "queued": "in_progress",
+    "pending": "in_progress",
+    "in_progress": "in_progress",
+    "success": "success",
+    "failure": "failure",
+    "error": "failure",
+    "inactive": None,
+}
+
+
+class Deployed(NamedTuple):
+    """One deployment of a change, as the record will say it."""
+
+    sha: str
+    environment: str
+    result: str
+    at: datetime  # when this status was reached
+    started_at: datetime | None = None  # when the deployment began (default: `at`)
+
+
+def stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def record_deployment(
+    deployed: Deployed, *, by: str, source: str | None = None
+) -> Callable[[Any], str | None]:
+    """A change (for `proposals.edit_record`) that writes `deployed` into a change record;
+    it returns the commit message, or None when the record already says this."""
+    if deployed.result not in RESULTS:
+        raise UsageError(f"a deployment result is one of {', '.join(RESULTS)}")
+
+    def change(data: Any) -> str | None:
+        ident = data.get("id")
+        status = data.get("status")
+        if data.get("kind") != "change":
+            raise UsageError(f"{ident} is not a change record")
+        if status in LIFECYCLE.final:
+            raise UsageError(
+                f"{ident} is {status}; a {status} change is not edited",
+                hint="record the deployment on the change that carries it",
+            )
+        before = plain(data.get("deployment")) if data.get("deployment") is not None else None
+        block = _block(deployed, before)
+        finished = deployed.result != "in_progress"
+        if before == block and (not finished or data.get("implemented_at") is not None):
+            return None  # a replay
+        _put(data, "deployment", block)
+        if finished and data.get("implemented_at") is None:
+            _put(data, "implemented_at", stamp(deployed.at))
+        if deployed.result == "failure" and data.get("outcome") is None:
+            _put(data, "outcome", "failed")
+        moved = _move(data, TARGET[deployed.result])
+        short = deployed.sha[:12]
+        text = f"deployed {short} to {deployed.environment}: {deployed.result}"
+        entry: dict[str, Any] = {"at": stamp(deployed.at), "by": by, "event": "deployed"}
+        entry["text"] = text + (f"; {moved}" if moved else "")
+        if source is not None:
+            entry["source"] = source
+        timeline = data.get("timeline")
+        if not isinstance(timeline, list):
+            timeline = data["timeline"] = []
+        timeline.append(entry)
+        return f"{ident}: {text}" + (f" ({moved})" if moved else "")
+
+    return change
+
+
+def _block(deployed: Deployed, before: Any) -> dict[str, Any]:
+    same = (
+        isinstance(before, dict)
+        and before.get("commit_sha") == deployed.sha
+        and before.get("environment") == deployed.environment
+    )
+    started = (
+        deployed.started_at or (_time(before.get("started_at")) if same else None) or deployed.at
+    )
+    block: dict[str, Any] = {
+        "commit_sha": deployed.sha,
+        "environment": deployed.environment,
+        "started_at": stamp(started),
+    }
+    if deployed.result != "in_progress":
+        block["finished_at"] = stamp(max(deployed.at, started))
+    block["result"] = deployed.result
+    return block
+
+
+def _time(value: Any) -> datetime | None:
+    try:
+        return parse_timestamp(value)
+    except ValueError:
+        return None
+
+
+def _move(data: Any, target: str) -> str:
+    """Move the status to `target` when the lifecycle allows it and the record meets the
+    target's requirements; else say what kept it (the empty string: moved, or there)."""
+    status = data.get("status")
+    if status == target:
+        return ""
+    record = plain(data)
+    if not isinstance(status, str) or not LIFECYCLE.reaches(status, target, record):
+        return f"status left at {status}: the change lifecycle does not lead to {target}"
+    missing = LIFECYCLE.missing(record, target)
+    if missing:
+        names = ", ".join(" or ".join(r.any_of) for r in missing)
+        return f"status left at {status}: {target} needs {names}"
+    data["status"] = target
+    return f"status {status} -> {target}"
+
+
+def _put(data: Any, key: str, value: Any) -> None:
+    """Set `key`, a new key placed before the shared trailing fields (labels, links,
+    timeline), where people read a record's own fields."""
+    if key in data:
+        data[key] = value
+        return
+    keys = list(data)
+    following = next((k for k in ("labels", "links", "timeline") if k in keys), None)
+    if following is not None and hasattr(data, "insert"):
+        data.insert(keys.index(following), key, value)
+    else:
+        data[key] = value
