@@ -143,80 +143,47 @@ def test_a_closed_change_is_not_edited():
 # -- maintain change deployed, in a working tree ---------------------------------------------
 
 
+def deployed(repo, sha: str = SHA, *extra: str) -> int:
+    """`maintain change deployed` of the test's change at 10:00."""
+    change = ["change", "deployed", "CHG-20261127-DPX1", "--sha", sha, "--by", "dan"]
+    when = ["--environment", "production", "--now", "2026-11-28T10:00:00Z"]
+    return main(["--root", str(repo.root), *change, *when, *extra])
+
+
+def check_change(repo) -> int:
+    """The pre-commit hook's check of the change, an hour later."""
+    return main(
+        [
+            "--root",
+            str(repo.root),
+            "check",
+            "--now",
+            "2026-11-28T11:00:00Z",
+            str(repo.root / CHANGE),
+        ]
+    )
+
+
 def test_change_deployed_edits_the_working_tree(tmp_path, capsys):
     repo = make_ops_repo(tmp_path, {CHANGE: APPROVED, "records/services/checkout.yaml": SERVICE})
-    argv = [
-        "--root",
-        str(repo.root),
-        "change",
-        "deployed",
-        "CHG-20261127-DPX1",
-        "--sha",
-        SHA,
-        "--environment",
-        "production",
-        "--by",
-        "dan",
-        "--now",
-        "2026-11-28T10:00:00Z",
-    ]
-    assert main([*argv, "--dry-run"]) == 0
+    assert deployed(repo, SHA, "--dry-run") == 0
     assert "would write: CHG-20261127-DPX1: deployed" in capsys.readouterr().out
     assert (repo.root / CHANGE).read_text() == APPROVED
-    assert main(argv) == 0
+    assert deployed(repo) == 0
     text = (repo.root / CHANGE).read_text()
     assert re.search(r"status: implemented +# the approval workflow wrote the block below", text)
-    assert (
-        main(
-            [
-                "--root",
-                str(repo.root),
-                "check",
-                "--now",
-                "2026-11-28T11:00:00Z",
-                str(repo.root / CHANGE),
-            ]
-        )
-        == 0
-    )
+    assert check_change(repo) == 0
     capsys.readouterr()
-    assert main(argv) == 0
+    assert deployed(repo) == 0
     assert "already records this deployment" in capsys.readouterr().out
 
 
 def test_an_untested_commit_is_recorded_and_reported(tmp_path, capsys):
     repo = make_ops_repo(tmp_path, {CHANGE: APPROVED, "records/services/checkout.yaml": SERVICE})
     other = "a" * 40
-    argv = [
-        "--root",
-        str(repo.root),
-        "change",
-        "deployed",
-        "CHG-20261127-DPX1",
-        "--sha",
-        other,
-        "--environment",
-        "production",
-        "--by",
-        "dan",
-        "--now",
-        "2026-11-28T10:00:00Z",
-    ]
-    assert main(argv) == 0
+    assert deployed(repo, other) == 0
     assert f"commit_sha: {other}" in (repo.root / CHANGE).read_text()
-    assert (
-        main(
-            [
-                "--root",
-                str(repo.root),
-                "check",
-                "--now",
-                "2026-11-28T11:00:00Z",
-                str(repo.root / CHANGE),
-            ]
-        )
-        == 1
-    )
+    assert check_change(repo) == 1
     assert "change-tested-commit" in capsys.readouterr().out
 
 
