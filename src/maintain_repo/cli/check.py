@@ -45,6 +45,13 @@ def add_parser(commands: Any, name: str) -> None:
     )
     parser.add_argument("--output", metavar="FILE", help="write the report to FILE")
     parser.add_argument(
+        "--fix",
+        action="store_true",
+        help="write what the tool can write itself, then check again: the list side of a "
+        "two-way link (an incident's triggering change lists it in caused_incidents, its "
+        "problem in incidents, an improvement from it in its action_items)",
+    )
+    parser.add_argument(
         "--base",
         metavar="REF",
         help="also compare records with this git ref, e.g. origin/main (default in a pull "
@@ -114,6 +121,8 @@ def run(args: argparse.Namespace) -> int:
             online=_online(args, root) if args.online else None,
         )
     )
+    if args.fix:
+        result = _fixed(args, root, now, base, result)
     if result.cache_discarded:
         print("maintain: the cache was unreadable and has been rebuilt", file=sys.stderr)
     rendered = REPORTERS[args.format](result.report)
@@ -124,6 +133,34 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(rendered)
     return 1 if result.report.failed(Severity(args.fail_on)) else 0
+
+
+def _fixed(args: argparse.Namespace, root: Path, now: Any, base: str | None, result: Any) -> Any:
+    """With --fix: write the missing list sides of two-way links the check reported, and
+    check again (the report is of the repository as fixed)."""
+    from maintain_repo.engine.backlinks import complete
+    from maintain_repo.engine.check import CheckOptions, check
+
+    sources = [f.path for f in result.report.findings if f.rule == "ref-backlink"]
+    written = complete(root, sources) if sources else []
+    if not written:
+        return result
+    for backlink in written:
+        print(
+            f"maintain: fixed {backlink.target}: {backlink.field} lists {backlink.source}",
+            file=sys.stderr,
+        )
+    return check(
+        CheckOptions(
+            root=root,
+            paths=args.paths,
+            use_cache=not args.no_cache,
+            jobs=args.jobs,
+            base=base,
+            now=now,
+            policies_from_worktree=args.policies_from_worktree,
+        )
+    )
 
 
 def _online(args: argparse.Namespace, root: Path) -> Callable[[], list[Finding]]:

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 from maintain_repo.errors import UsageError
 from maintain_repo.model.change import LIFECYCLE
 from maintain_repo.model.timestamps import parse_timestamp
-from maintain_repo.store.roundtrip import plain
+from maintain_repo.store.roundtrip import place, plain
 
 RESULTS = ("success", "failure", "in_progress")
 # What a deployment record may show although a rule objects: it happened. `maintain
@@ -83,11 +83,11 @@ def record_deployment(
         finished = deployed.result != "in_progress"
         if before == block and (not finished or data.get("implemented_at") is not None):
             return None  # a replay
-        _put(data, "deployment", block)
+        place(data, "deployment", block)
         if finished and data.get("implemented_at") is None:
-            _put(data, "implemented_at", stamp(deployed.at))
+            place(data, "implemented_at", stamp(deployed.at))
         if deployed.result == "failure" and data.get("outcome") is None:
-            _put(data, "outcome", "failed")
+            place(data, "outcome", "failed")
         moved = _move(data, TARGET[deployed.result])
         short = deployed.sha[:12]
         text = f"deployed {short} to {deployed.environment}: {deployed.result}"
@@ -146,17 +146,3 @@ def _move(data: Any, target: str) -> str:
         return f"status left at {status}: {target} needs {names}"
     data["status"] = target
     return f"status {status} -> {target}"
-
-
-def _put(data: Any, key: str, value: Any) -> None:
-    """Set `key`, a new key placed before the shared trailing fields (labels, links,
-    timeline), where people read a record's own fields."""
-    if key in data:
-        data[key] = value
-        return
-    keys = list(data)
-    following = next((k for k in ("labels", "links", "timeline") if k in keys), None)
-    if following is not None and hasattr(data, "insert"):
-        data.insert(keys.index(following), key, value)
-    else:
-        data[key] = value

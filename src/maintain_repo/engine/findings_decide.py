@@ -78,7 +78,7 @@ def accept(
     if controls:
         acceptance.data["compensating_controls"] = controls
     data["status"] = "risk_accepted"
-    _put_before(data, "timeline", "waiver", acceptance.ident)
+    roundtrip.place(data, "waiver", acceptance.ident, before=("timeline",))
     _note(
         data,
         moment,
@@ -290,15 +290,6 @@ def _free(
         if ident not in taken and not (root / rel).exists():
             return ident, rel
     raise UsageError(f"could not draw a free {prefix} id; try again")
-
-
-def _put_before(data: Any, following: str, key: str, value: Any) -> None:
-    """`data[key] = value`, a new key placed before `following` (the timeline stays last)."""
-    keys = list(data)
-    if key not in data and following in keys and hasattr(data, "insert"):
-        data.insert(keys.index(following), key, value)
-    else:
-        data[key] = value
 
 
 def _note(data: Any, now: datetime, by: str, event: str, text: str) -> None:

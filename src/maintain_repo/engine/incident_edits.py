@@ -233,6 +233,39 @@ def set_commander(actor: Actor, text: str) -> Change:
     return _once(actor, "commander_assigned", change)
 
 
+_CAUSE = re.compile(r"^(CHG-[0-9]{8}-[0-9A-HJKMNP-TV-Z]{4})(?=\s|$)\s*(.*)$", re.DOTALL)
+
+
+def set_cause(actor: Actor, text: str) -> Change:
+    """`/cause [CHG-ID] [summary]`: what caused the incident; a change named as the trigger
+    lists the incident among the incidents it caused (the record pull request edits both)."""
+    match = _CAUSE.match(text.strip())
+    trigger = match.group(1) if match else None
+    summary = clean_text(match.group(2) if match else text)
+    if trigger is None and not summary:
+        raise Refused(
+            "`/cause` needs the change that triggered it or what caused it: "
+            "`/cause CHG-20261201-ABCD summary` or `/cause summary`"
+        )
+
+    def change(data: Any) -> str | None:
+        cause = data.get("cause")
+        if not isinstance(cause, dict):
+            data["cause"] = {}
+            cause = data["cause"]
+        wanted = {"triggering_change": trigger, "summary": summary or None}
+        if all(cause.get(k) == v for k, v in wanted.items() if v is not None):
+            return None
+        for key, value in wanted.items():
+            if value is not None:
+                cause[key] = value
+        said = " ".join(part for part in (trigger, summary) if part)
+        _entry(data, actor, "cause", said)
+        return f"{data['id']}: cause from {actor.login}"
+
+    return _once(actor, "cause", change)
+
+
 def note(actor: Actor, text: str) -> Change:
     body = _required(text, "/note", "the note")
 
@@ -316,6 +349,7 @@ COMMANDS: dict[str, Callable[[Actor, str], Change]] = {
     "severity": set_severity,
     "commander": set_commander,
     "note": note,
+    "cause": set_cause,
 }
 
 

@@ -302,7 +302,8 @@ _NEXT = "**Next:** "
 
 COMMAND_HELP = (
     "Commands (people with triage permission or more): `/ack`, `/mitigate WORKAROUND`, "
-    "`/resolve WHAT FIXED IT`, `/severity SEV2`, `/commander @login`, `/note TEXT`."
+    "`/resolve WHAT FIXED IT`, `/severity SEV2`, `/commander @login`, "
+    "`/cause CHG-ID WHAT CAUSED IT`, `/note TEXT`."
 )
 
 

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from maintain_repo.engine import incident_edits as edits
+from maintain_repo.engine.backlinks import complete
 from maintain_repo.engine.incidents import (
     INCIDENT_LABEL,
     Ops,
@@ -38,7 +39,7 @@ from maintain_repo.engine.incidents import (
     record_for_issue,
     record_from_form,
 )
-from maintain_repo.engine.proposals import Change, Proposal, Refused, edit_record
+from maintain_repo.engine.proposals import Change, Proposal, Refused, edit_record, record_path
 from maintain_repo.github.events import Comment, Event, Issue
 from maintain_repo.github.markers import marker, markers_in
 from maintain_repo.model.pull_facts import permission_rank
@@ -214,7 +215,15 @@ def _apply(ops: Ops, number: int, issue: Issue, change: Change) -> Outcome:
         return message
 
     def edit(checkout: Path) -> str | None:
-        return edit_record(checkout, record_id, remembering)
+        message = edit_record(checkout, record_id, remembering)
+        # Its two-way links, both sides in the same pull request (a triggering change
+        # lists the incident among those it caused).
+        written = complete(
+            checkout, [record_path(checkout, record_id).relative_to(checkout).as_posix()]
+        )
+        if written and message is not None:
+            message += "".join(f"\n\n{backlink}" for backlink in written)
+        return message
 
     try:
         proposal = ops.propose(

@@ -249,7 +249,8 @@ RULES: dict[str, Rule] = {
         ),
         _rule(
             "closed-immutable",
-            "A record in a final status changed outside its labels, links and timeline.",
+            "A record in a final status changed outside its labels, links and timeline "
+            "(the lists of two-way links, such as a change's caused_incidents, may grow).",
             "Reopen the record along a lifecycle edge first, or leave it as it was.",
             scope="base",
         ),

@@ -3,7 +3,8 @@
 Records are an audit trail: they are never deleted, ids are never reused,
 statuses move only along lifecycle edges, timelines are append-only, and a
 record that reached a final state changes only in its labels, links and
-timeline (unless it is reopened along a lifecycle edge). The engine gathers
+timeline, and in the list sides of its two-way links, which only grow (unless it is
+reopened along a lifecycle edge). The engine gathers
 both versions with git; these functions only compare plain data.
 """
 
@@ -19,6 +20,14 @@ from maintain_repo.model.timestamps import parse_timestamp
 
 # Fields that may change after a record reached a final state.
 EDITABLE_WHEN_FINAL = frozenset({"labels", "links", "timeline"})
+# The list sides of two-way links, which may only grow then: an incident found later to
+# have been caused by a closed change is listed in its caused_incidents (`maintain`
+# writes these back-links itself). A waiver's coverage is not among them.
+GROWING_WHEN_FINAL = {
+    "change": frozenset({"caused_incidents"}),
+    "problem": frozenset({"incidents"}),
+    "incident": frozenset({"action_items"}),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,8 +157,9 @@ def _final(revision: Revision) -> Iterator[Finding]:
     # final record says is rewritten only after it is open again, in a change of its own.
     reopened = new_status != status and isinstance(new_status, str)
     editable = EDITABLE_WHEN_FINAL | {"status"} if reopened else EDITABLE_WHEN_FINAL
+    growing = GROWING_WHEN_FINAL.get(str(revision.before.get("kind")), frozenset())
     for key in sorted(set(revision.before) | set(revision.after)):
-        if key in editable:
+        if key in editable or (key in growing and _grew(revision.before, revision.after, key)):
             continue
         if revision.before.get(key) != revision.after.get(key):
             changed = _first_difference(revision.before.get(key), revision.after.get(key), (key,))
@@ -163,6 +173,12 @@ def _final(revision: Revision) -> Iterator[Finding]:
                 else f"{dotted(changed)} changed in a {status} record; only labels, links and "
                 "new timeline entries may change (reopen it along a lifecycle edge first)",
             )
+
+
+def _grew(before: Mapping[str, Any], after: Mapping[str, Any], key: str) -> bool:
+    """Whether list `key` only had items appended (or is unchanged)."""
+    old, new = before.get(key) or [], after.get(key) or []
+    return isinstance(old, list) and isinstance(new, list) and new[: len(old)] == old
 
 
 def _first_difference(before: Any, after: Any, pointer: Pointer) -> Pointer:

@@ -172,6 +172,23 @@ def apply(target: Any, before: Any, after: Any) -> None:
 
 _MISSING = object()
 
+# The fields every record kind writes last (see `model.common.TRAILING`).
+TRAILING_FIELDS = ("labels", "links", "timeline")
+
+
+def place(data: Any, key: str, value: Any, before: tuple[str, ...] = TRAILING_FIELDS) -> None:
+    """`data[key] = value`; a new key goes before the first of `before` that the mapping
+    has (a record's own fields come before its labels, links and timeline)."""
+    if key in data:
+        data[key] = value
+        return
+    keys = list(data)
+    following = next((k for k in before if k in keys), None)
+    if following is not None and hasattr(data, "insert"):
+        data.insert(keys.index(following), key, value)
+    else:
+        data[key] = value
+
 
 def _commented(value: Any) -> Any:
     if isinstance(value, dict):
