@@ -31,7 +31,8 @@ def add_parser(commands: Any, name: str) -> None:
         "commands), pull_request and pull_request_review (the approval check), "
         "dependabot_alert and code_scanning_alert (the alert's finding, on its scope's "
         "record pull request), deployment_status (the deployed change's deployment, "
-        "implemented_at and status).",
+        "implemented_at and status), push to the default branch and pull_request closed "
+        "(a merged pull request's change records get their approval block).",
     )
     sync.add_argument(
         "--event",
@@ -71,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
         return _alert_event(args, payload)
     if args.event_name == "deployment_status":
         return _deployment_event(args, payload)
+    if args.event_name == "push" or _merged(args.event_name, payload):
+        return _merge_event(args, payload)
     event = read_event(args.event_name, payload)
     root = root_of(args)
     ops = github_ops(args, root, base=event.default_branch)
@@ -126,6 +129,41 @@ def _deployment_event(args: argparse.Namespace, payload: dict[str, Any]) -> int:
     ops = github_ops(args, root, base=_default_branch(payload))
     summary, failed = sync_deployment(ops, payload, now_of(args))
     say(summary)
+    return 1 if failed else 0
+
+
+def _merged(name: str, payload: dict[str, Any]) -> bool:
+    pull = payload.get("pull_request")
+    return (
+        name == "pull_request"
+        and payload.get("action") == "closed"
+        and isinstance(pull, dict)
+        and pull.get("merged") is True
+    )
+
+
+def _merge_event(args: argparse.Namespace, payload: dict[str, Any]) -> int:
+    """A pull request merged (its `closed` event, or the push it made to the default
+    branch): the change records it touched get their approval block."""
+    from maintain_repo.cli.common import say
+    from maintain_repo.engine.approval_record import merged_pulls, record_approvals
+
+    root = root_of(args)
+    ops = github_ops(args, root, base=_default_branch(payload))
+    if args.event_name == "push":
+        numbers = merged_pulls(ops, payload)
+    else:
+        number = payload.get("number")
+        numbers = [number] if isinstance(number, int) and not isinstance(number, bool) else []
+    if not numbers:
+        say(f"{args.event_name}: no merged pull request; nothing to do")
+        return 0
+    failed = False
+    for number in numbers:
+        lines, bad = record_approvals(ops, number, now_of(args))
+        failed |= bad
+        for line in lines:
+            say(line)
     return 1 if failed else 0
 
 

@@ -23,6 +23,7 @@ from maintain_repo.store.repo import RECORDS
 if TYPE_CHECKING:
     from maintain_repo.model.approval import ApprovalPolicy
     from maintain_repo.model.change import Change
+    from maintain_repo.model.pull_facts import PullRequestFacts
     from maintain_repo.policy.approval import Verdict
     from maintain_repo.policy.approval_source import Source
 
@@ -39,12 +40,23 @@ class Approved:
 
 
 def approve(ops: Ops, number: int, now: datetime) -> Approved:
+    from maintain_repo.report.approval import render_comment
+
+    verdict, facts = judge(ops, number)
+    state = STATES[verdict.status]
+    ops.api.set_status(facts.head_sha, state, CONTEXT, verdict.description)
+    ops.api.upsert_comment(number, COMMENT, f"{render_comment(verdict, facts)}\n\n{COMMENT}")
+    return Approved(verdict, facts.head_sha, state)
+
+
+def judge(ops: Ops, number: int) -> tuple[Verdict, PullRequestFacts]:
+    """The base branch's ApprovalPolicy's verdict on pull request `number`, and the facts
+    it was judged on (nothing is posted)."""
     from maintain_repo.engine.load import load_policies
     from maintain_repo.git.snapshot import files_at, snapshot
     from maintain_repo.policy.approval import evaluate
     from maintain_repo.policy.approval_source import choose
     from maintain_repo.policy.policybot import DEFAULT_PATH as POLICY_BOT
-    from maintain_repo.report.approval import render_comment
 
     pull = ops.api.pull(number)
     ref = _base_ref(ops, pull.base_ref)
@@ -53,17 +65,11 @@ def approve(ops: Ops, number: int, now: datetime) -> Approved:
     policies = load_policies(documents)
     source = choose(documents, files_at(ops.root, ref, [POLICY_BOT]).get(POLICY_BOT))
     if source is None or source.policy is None:
-        verdict = _unusable(pull.base_ref, source)
-        facts = ops.api.pull_facts(number, Wanted())
-    else:
-        facts = ops.api.pull_facts(number, wanted(source.policy))
-        changed = [p for p in facts.changed_files if p.startswith(f"{RECORDS}/changes/")]
-        changes = list(_changes(_head_files(ops, number, facts.head_sha, changed)))
-        verdict = evaluate(source.policy, facts, changes, policies.freezes)
-    state = STATES[verdict.status]
-    ops.api.set_status(facts.head_sha, state, CONTEXT, verdict.description)
-    ops.api.upsert_comment(number, COMMENT, f"{render_comment(verdict, facts)}\n\n{COMMENT}")
-    return Approved(verdict, facts.head_sha, state)
+        return _unusable(pull.base_ref, source), ops.api.pull_facts(number, Wanted())
+    facts = ops.api.pull_facts(number, wanted(source.policy))
+    changed = [p for p in facts.changed_files if p.startswith(f"{RECORDS}/changes/")]
+    changes = list(_changes(_head_files(ops, number, facts.head_sha, changed)))
+    return evaluate(source.policy, facts, changes, policies.freezes), facts
 
 
 def _head_files(ops: Ops, number: int, sha: str, rels: list[str]) -> dict[str, bytes]:
