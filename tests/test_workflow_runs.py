@@ -16,7 +16,8 @@ real; pip-audit a stand-in, see `_scanners`), and every
 emulator), GITHUB_EVENT_NAME, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY and
 GITHUB_API_URL pointing at the emulator. Expressions are evaluated only where
 Actions would (step `env:`), and only the ones we allow (the GITHUB_TOKEN
-secret, the job's matrix values): a workflow that needs anything else, an
+secret, the job's matrix values, repository variables given to the run): a workflow
+that needs anything else, an
 action the harness does not know or an `if:` it cannot judge fails here.
 """
 
@@ -80,7 +81,9 @@ class Ran:
     sarif: list[Path] = field(default_factory=list)  # files upload-sarif took
 
 
-def run_workflow(name, event, payload, *, origin, emu, tmp_path, now="2026-11-27T10:00:00Z"):
+def run_workflow(
+    name, event, payload, *, origin, emu, tmp_path, now="2026-11-27T10:00:00Z", variables=None
+):
     workflow = parse((ROOT / ".github/workflows" / name).read_text()).data
     triggers = workflow["on"]
     assert event in triggers, f"{name} is not triggered by {event}"
@@ -152,7 +155,7 @@ def run_workflow(name, event, payload, *, origin, emu, tmp_path, now="2026-11-27
                     job_env["PATH"] = f"{_scanners(step['run'], runner)}{os.pathsep}{env['PATH']}"
                     continue
                 step_env = {
-                    key: _expression(value, emu, matrix)
+                    key: _expression(value, emu, matrix, variables or {})
                     for key, value in (step.get("env") or {}).items()
                 }
                 done = subprocess.run(
@@ -243,12 +246,16 @@ def _scanners(command, runner):
     return folder
 
 
-def _expression(value, emu, matrix):
+def _expression(value, emu, matrix, variables):
     text = str(value)
     if "${{" not in text:
         return text
-    match = re.fullmatch(r"\$\{\{\s*(secrets\.GITHUB_TOKEN|matrix\.([\w-]+))\s*\}\}", text)
+    match = re.fullmatch(
+        r"\$\{\{\s*(secrets\.GITHUB_TOKEN|matrix\.([\w-]+)|vars\.([A-Z][A-Z0-9_]*))\s*\}\}", text
+    )
     assert match, f"the harness does not evaluate {text!r}"
+    if match.group(3) is not None:
+        return variables.get(match.group(3), "")  # an unset repository variable is empty
     if match.group(2) is None:
         return emu.bot_token
     assert match.group(2) in matrix, f"the job has no matrix value {match.group(2)}"
@@ -549,6 +556,10 @@ def test_status_page_builds_from_the_probes_state_and_deploys(probed, tmp_path):
         f"Checkout API: {name} is down" for name in PROBES
     )
     assert emu.bot_token not in ran.logs
+    # The report's dashboard is part of the same site, at /report/.
+    dashboard = (site / "report" / "index.html").read_text(encoding="utf-8")
+    assert "Ops report" in dashboard
+    assert json.loads((site / "report" / "report.json").read_text())["schema_version"] == 1
 
 
 UNSAFE_CODE = """\
@@ -612,3 +623,81 @@ def test_security_scans_land_on_one_record_pull_request_per_scope(tmp_path, make
 
     scan()  # the next day's scan, nothing new: the same pull requests, nothing pushed
     assert sorted(p["head"]["ref"] for p in emu.pulls) == heads
+
+
+REPORT_CRON = {"schedule": "23 6 * * 1"}
+
+
+def test_report_writes_the_summary_and_opens_the_review_issue_when_asked(world, tmp_path):
+    repo, emu = world
+
+    def report(**variables):
+        return run_workflow(
+            "report.yml",
+            "schedule",
+            REPORT_CRON,
+            origin=repo.origin,
+            emu=emu,
+            tmp_path=tmp_path,
+            now="2026-04-06T06:23:00Z",
+            variables=variables,
+        )
+
+    ran = report()
+    assert ran.summary.startswith("## Ops report: 2026-01-06T06:23:00Z to 2026-04-06T06:23:00Z")
+    assert "### Delivery (DORA)" in ran.summary
+    assert "set the repository variable MAINTAIN_OPS_REVIEW_ISSUE" in ran.logs
+    assert emu.issues == []
+    report(MAINTAIN_OPS_REVIEW_ISSUE="true")
+    report(MAINTAIN_OPS_REVIEW_ISSUE="true")  # the next week: the same month's issue
+    (issue,) = emu.issues
+    assert issue["title"] == "Ops review 2026-03"
+    assert emu.bot_token not in ran.logs
+
+
+DEPLOYED_SHA = "4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6071"
+SCHEDULED = f"""\
+id: CHG-20260320-9K2D
+kind: change
+schema_version: 1
+title: Raise the checkout timeout
+status: scheduled
+owner: bob
+created_at: 2026-03-20T08:00:00Z
+type: standard
+risk: {{level: low}}
+services: [checkout-api]
+implementation_plan: [Raise the timeout to 5 s.]
+test_evidence:
+  - kind: ci
+    ref: https://github.com/acme/shop/actions/runs/1
+    commit_sha: {DEPLOYED_SHA}
+    result: pass
+    at: 2026-03-20T09:00:00Z
+schedule: {{planned_start: "2026-03-21T09:00:00Z", planned_end: "2026-03-21T11:00:00Z"}}
+submitted_at: 2026-03-20T08:30:00Z
+"""
+
+
+def test_a_deployment_status_completes_its_change_record(world, tmp_path):
+    repo, emu = world
+    rel = "records/changes/CHG-20260320-9K2D.yaml"
+    repo.commit_and_push({rel: SCHEDULED}, "a scheduled change")
+    deployment = emu.seed_deployment(
+        DEPLOYED_SHA, "production", state="success", payload={"change": "CHG-20260320-9K2D"}
+    )
+    payload = emu.webhook("deployment_status", "created", deployment=deployment)
+    ran = run_workflow(
+        "changes.yml",
+        "deployment_status",
+        payload,
+        origin=repo.origin,
+        emu=emu,
+        tmp_path=tmp_path,
+        now="2026-03-21T10:00:00Z",
+    )
+    assert "CHG-20260320-9K2D: deployment written (pull request #" in ran.logs
+    written = mapping_in(repo.read("maintain/CHG-20260320-9K2D", rel))
+    assert written["status"] == "implemented"
+    assert written["deployment"]["commit_sha"] == DEPLOYED_SHA
+    assert emu.bot_token not in ran.logs

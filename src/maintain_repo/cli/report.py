@@ -7,7 +7,7 @@ import argparse
 from datetime import datetime
 from typing import Any
 
-from maintain_repo.cli.common import add_now, now_of, root_of
+from maintain_repo.cli.common import add_github, add_now, now_of, root_of
 from maintain_repo.errors import UsageError
 
 FORMATS = ("text", "markdown", "json", "html")
@@ -29,6 +29,11 @@ def add_parser(commands: Any, name: str) -> None:
     )
     parser.add_argument("--since", metavar="TIME", help="start of the window (RFC 3339 or a date)")
     parser.add_argument("--until", metavar="TIME", help="end of the window, not included")
+    parser.add_argument(
+        "--month",
+        metavar="YYYY-MM",
+        help="the window is this calendar month (UTC), or `last`: the month before --now's",
+    )
     parser.add_argument("--service", metavar="ID", help="only records about this service")
     parser.add_argument(
         "--format",
@@ -49,6 +54,13 @@ def add_parser(commands: Any, name: str) -> None:
         help="read the probes' history from this directory (default: the state branch on "
         "origin, read only when a service declares SLOs)",
     )
+    parser.add_argument(
+        "--issue",
+        action="store_true",
+        help='also open (or update) the issue "Ops review YYYY-MM" of the window\'s month '
+        "with the report as Markdown (the report workflow's monthly review)",
+    )
+    add_github(parser, writes=True)
     add_now(parser)
 
 
@@ -66,6 +78,10 @@ def run(args: argparse.Namespace) -> int:
     root = root_of(args)
     now = now_of(args)
     period = Period(_moment(args.since, "--since"), _moment(args.until, "--until"))
+    if args.month is not None:
+        if args.since or args.until:
+            raise UsageError("--month is a whole window: give it without --since and --until")
+        period = _month(args.month, now)
     if period.since and period.until and period.since >= period.until:
         raise UsageError("--since must be before --until")
     items = read_items(root)
@@ -84,6 +100,18 @@ def run(args: argparse.Namespace) -> int:
         "markdown": render_markdown(doc),
         "html": render_html(doc),
     }[args.format]
+    if args.issue:
+        from maintain_repo.cli.common import github_ops, say_aside
+        from maintain_repo.engine.review_issue import publish_review
+
+        since = datetime.fromisoformat(doc["window"]["since"].replace("Z", "+00:00"))
+        month = f"{since.year:04d}-{since.month:02d}"
+        ops = github_ops(args, root)
+        say_aside(
+            publish_review(
+                ops, month, rendered if args.format == "markdown" else render_markdown(doc)
+            )
+        )
     if args.out is None:
         sys.stdout.write(rendered)
         return 0
@@ -114,6 +142,29 @@ def _moment(text: str | None, option: str) -> datetime | None:
         return parse_timestamp(text)
     except ValueError as e:
         raise UsageError(f"{option}: {e}; or a date like 2026-11-01") from None
+
+
+def _month(text: str, now: datetime) -> Any:
+    """The calendar month `text` (YYYY-MM, or `last`: the one before `now`'s), in UTC."""
+    import re
+    from datetime import UTC
+
+    from maintain_repo.engine.report import Period
+
+    if text == "last":
+        year, month = now.year, now.month - 1
+        if month == 0:
+            year, month = year - 1, 12
+    else:
+        match = re.fullmatch(r"([0-9]{4})-(0[1-9]|1[0-2])", text)
+        if match is None or int(match.group(1)) < 1:
+            raise UsageError(f"--month {text!r}: a month like 2026-11, or last")
+        year, month = int(match.group(1)), int(match.group(2))
+    if (year, month) == (9999, 12):
+        raise UsageError(f"--month {text!r}: too late a month")
+    start = datetime(year, month, 1, tzinfo=UTC)
+    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=UTC)
+    return Period(start, end)
 
 
 class _history:

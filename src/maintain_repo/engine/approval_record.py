@@ -10,6 +10,8 @@ ApprovalPolicy's on the merged pull request, judged again (the base branch's pol
 GitHub's reviews and votes): a pull request merged without an approving verdict (an
 administrator's bypass) gets no block, and its change records keep saying so (a
 `normal` change needs one to be implemented). A submitted change moves to `approved`.
+Record pull requests (maintain's own) approve nothing, and a change that is already
+being implemented keeps the approval it went in with.
 """
 
 from __future__ import annotations
@@ -21,11 +23,16 @@ from typing import Any
 from maintain_repo.engine.deployments import stamp
 from maintain_repo.engine.incidents import Ops
 from maintain_repo.engine.proposals import Refused, edit_record, record_path
+from maintain_repo.git.branches import PREFIX
 from maintain_repo.github.markers import marker
 from maintain_repo.model.change import LIFECYCLE
 from maintain_repo.model.pull_facts import PullRequestFacts
 from maintain_repo.store.repo import RECORDS
 from maintain_repo.store.roundtrip import place, plain
+
+# A change is approved for implementation: a pull request merged later (closing it, a
+# review) does not replace the approval it was implemented with.
+BEFORE_IMPLEMENTATION = ("draft", "submitted", "approved", "scheduled")
 
 
 def approval_block(verdict: Any, facts: PullRequestFacts, now: datetime) -> dict[str, Any]:
@@ -54,6 +61,8 @@ def write_approval(block: dict[str, Any], by: str) -> Any:
     """A change (for `proposals.edit_record`) writing `block` into a change record."""
 
     def change(data: Any) -> str | None:
+        if data.get("status") not in BEFORE_IMPLEMENTATION:
+            return None  # edited after it was implemented: the approval it went in with stays
         current = data.get("approval")
         same = (
             isinstance(current, dict)
@@ -98,6 +107,8 @@ def record_approvals(ops: Ops, number: int, now: datetime) -> tuple[list[str], b
     pull = ops.api.pull(number)
     if not pull.merged:
         return [f"#{number} is not merged; no approval is recorded"], False
+    if pull.head_ref.startswith(PREFIX):
+        return [f"#{number} is a record pull request of maintain; it approves no change"], False
     verdict, facts = judge(ops, number)
     changed = sorted(
         rel
