@@ -442,3 +442,60 @@ def test_a_recovery_after_the_record_pull_request_was_dropped_still_closes_the_i
     assert state_of(repo)["incident"] is None
     after = probe_run(repo, "2026-11-27T10:25:00Z", capsys)
     assert after["probes"][0]["action"] == "none"
+
+
+FAST_BURN_SLO = """\
+slos:
+  - name: availability
+    objective: 99.9
+    window: 28d
+    probes: [health]
+    incident_on_fast_burn: true
+"""
+
+
+@pytest.fixture
+def burning(tmp_path, make_github, monkeypatch, server):
+    text = service(server.url, extra=FAST_BURN_SLO).replace(
+        "failure_threshold: 3", "failure_threshold: 5"
+    )
+    repo = make_ops_repo(tmp_path, {"records/services/checkout-api.yaml": text})
+    emu = make_github(users=USERS, teams={}, git_dir=repo.origin)
+    actions_env(monkeypatch, emu)
+    return repo, emu
+
+
+def test_a_fast_burn_opens_the_incident_before_the_failure_threshold(burning, server, capsys):
+    repo, emu = burning
+    # An hour of passing runs, then failures: the probe alone would wait for five.
+    for minute in range(0, 60, 10):
+        probe_run(repo, f"2026-11-27T09:{minute:02}:00Z", capsys)
+    assert incident_issues(emu) == []
+    server.fail("status")
+    # The first failing run has measured no failing time yet (a result holds from its run
+    # on); the second has five failing minutes of the hour: 8.3 % of it, a burn of 83.
+    probe_run(repo, "2026-11-27T10:00:00Z", capsys)
+    assert incident_issues(emu) == []
+    code = main(["--root", str(repo.root), "probe", "run", "--now", "2026-11-27T10:05:00Z"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "SLO checkout-api/availability: burning its error budget fast: incident" in out
+    (issue,) = incident_issues(emu)
+    assert "availability SLO is burning its error budget fast" in issue["title"]
+    # The probe's state holds the incident: its own threshold opens no second one...
+    assert state_of(repo)["incident"]["issue"] == issue["number"]
+    for minute in (10, 15, 20):
+        probe_run(repo, f"2026-11-27T10:{minute:02}:00Z", capsys)
+    assert len(incident_issues(emu)) == 1
+    # ...and its recovery resolves it.
+    server.recover()
+    for minute in (25, 30):
+        probe_run(repo, f"2026-11-27T10:{minute:02}:00Z", capsys)
+    assert emu.issue(issue["number"])["state"] == "closed"
+
+
+def test_slos_that_do_not_ask_open_nothing_early(world, server, capsys):
+    repo, emu = world
+    server.fail("status")
+    probe_run(repo, "2026-11-27T10:00:00Z", capsys)
+    assert incident_issues(emu) == []
