@@ -1,7 +1,7 @@
-"""Benchmarks P1-P4, P2m, P6, P7 and P8 of PERFORMANCE.md.
+"""Benchmarks P1-P8 and P2m of PERFORMANCE.md.
 
     python benchmarks/run.py [--records 10000] [--repeat 3]
-                             [--only check,git,policies,probes,import]
+                             [--only check,git,policies,probes,import,report]
 
 Builds a synthetic ops repository (benchmarks/corpus.py) as a team's would be:
 this repository's policies/ (SLA, freeze windows, record policies that read the
@@ -36,6 +36,9 @@ nothing. It times, as whole processes on the same files:
 - P8  the time 20 CEL record policies add to a cold check (on top of the
       corpus's own policies), against the cold check without them;
                                                         target <= 1.0x
+- P5  `maintain report --format json` over the corpus, cold (`--no-cache`), against a
+      cold `maintain check --no-cache` of it in the same run;  target <= 0.5x
+- P5w the same report warm (its cache filled), same anchor;  target <= 0.1x
 - P7  `maintain findings import` of a CodeQL SARIF log of --records (10,000)
       results into a repository holding as many findings (imported from an
       earlier scan; half of them in this scan again, half absent), which
@@ -57,6 +60,7 @@ take half a second each). Exit status 1 when a target is missed.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -226,6 +230,26 @@ def policy_benchmark(root: Path, env: dict[str, str], args: argparse.Namespace) 
     return [("P8", f"added by {count} CEL policies", with_policies - without, without, 1.0)]
 
 
+def report_benchmark(root: Path, env: dict[str, str], args: argparse.Namespace) -> list[Row]:
+    """P5: `maintain report --format json` over the corpus, cold (no cache) and warm,
+    against a cold `maintain check --no-cache` of it, in the same run."""
+    check = [str(BIN / "maintain"), "--root", str(root), "check", "--no-cache"]
+    anchor = best(args.repeat, lambda: timed(check, env))
+    report = [str(BIN / "maintain"), "--root", str(root), "report", "--format", "json"]
+    cold = best(args.repeat, lambda: timed([*report, "--no-cache"], env))
+    _, out = run(report, env)  # fill the cache
+    counts = json.loads(out)
+    print(
+        f"report: {counts['incidents']['count']} incidents, {counts['dora']['deployments']} "
+        f"deployments in the window; cold check {anchor:.3f}s"
+    )
+    warm = best(args.repeat, lambda: timed(report, env))
+    return [
+        ("P5", "report --format json, cold", cold, anchor, 0.5),
+        ("P5w", "report --format json, warm (cache)", warm, anchor, 0.1),
+    ]
+
+
 def import_benchmark(root: Path, env: dict[str, str], args: argparse.Namespace) -> list[Row]:
     """P7: a 10,000-result SARIF imported into a repository holding 10,000 findings (half
     of them seen again), against a cold check of the result; P7r: the same import again,
@@ -307,8 +331,9 @@ SECTIONS = {
     "policies": policy_benchmark,
     "probes": probe_section,
     "import": import_benchmark,
+    "report": report_benchmark,
 }
-NEEDS_CORPUS = {"check", "git", "policies"}
+NEEDS_CORPUS = {"check", "git", "policies", "report"}
 
 
 def main() -> int:
@@ -319,8 +344,8 @@ def main() -> int:
     parser.add_argument("--commits", type=int, default=2_000)
     parser.add_argument(
         "--only",
-        default="check,git,policies,probes,import",
-        help="comma-separated: check, git, policies, probes, import",
+        default="check,git,policies,probes,import,report",
+        help="comma-separated: check, git, policies, probes, import, report",
     )
     args = parser.parse_args()
     env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "CI")}

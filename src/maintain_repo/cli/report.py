@@ -49,6 +49,9 @@ def add_parser(commands: Any, name: str) -> None:
         "report.json, the site's /report/ folder)",
     )
     parser.add_argument(
+        "--no-cache", action="store_true", help="read every record again, ignoring the cache"
+    )
+    parser.add_argument(
         "--state-dir",
         metavar="DIR",
         help="read the probes' history from this directory (default: the state branch on "
@@ -70,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from maintain_repo.cli.common import display, say_aside
-    from maintain_repo.engine.report import Period, build_report, read_items
+    from maintain_repo.engine.report import Period, build_report, report_items
     from maintain_repo.report.dashboard import render_html
     from maintain_repo.report.ops_review import render_markdown, render_text
     from maintain_repo.store.files import write_atomic
@@ -84,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
         period = _month(args.month, now)
     if period.since and period.until and period.since >= period.until:
         raise UsageError("--since must be before --until")
-    items = read_items(root)
+    items = report_items(root, use_cache=not args.no_cache)
     if args.service and not any(
         item.get("kind") == "service" and item.id == args.service for item in items
     ):
@@ -178,13 +181,14 @@ class _history:
     def __enter__(self) -> tuple[Any, Any]:
         from pathlib import Path
 
-        from maintain_repo.engine.load import worktree_policies
         from maintain_repo.engine.report import objectives
         from maintain_repo.probes.history import hold_for
         from maintain_repo.probes.store import StateDir
 
         if not objectives(self.items, self.args.service):
-            return None, hold_for(None)
+            return None, hold_for(None)  # no settings needed (nor their models)
+        from maintain_repo.engine.load import worktree_policies
+
         settings = worktree_policies(self.root).settings
         hold = hold_for(settings.monitoring.history_interval())
         if self.args.state_dir:

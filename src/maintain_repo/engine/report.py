@@ -19,13 +19,15 @@ from maintain_repo.model.kinds import FOLDERS
 from maintain_repo.model.monitoring import Sample
 from maintain_repo.model.timestamps import shift
 from maintain_repo.probes.slo import Objective, evaluate
-from maintain_repo.report.measures import Item, Window, measure
+from maintain_repo.report.measures import SCHEMA_VERSION, Item, Window, measure, project
 from maintain_repo.rules.layout import folder_of
+from maintain_repo.store.projections import Projections
 from maintain_repo.store.repo import record_files
 from maintain_repo.store.yaml import read_mapping
 
 DEFAULT_WINDOW = timedelta(days=90)
 KINDS = ("service", "incident", "change", "improvement", "finding")
+PROJECTIONS = "report-records.bin"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,65 @@ def read_items(root: Path, kinds: Sequence[str] = KINDS) -> list[Item]:
         if data is not None:
             items.append(Item(rel, data))
     return items
+
+
+def report_items(root: Path, *, use_cache: bool = True) -> list[Item]:
+    """The records the report measures, as the part of each it reads (`measures.project`):
+    from the cache where a file's stat signature is the one it was read with, else parsed
+    (in parallel processes when there are many)."""
+    import os
+
+    from maintain_repo.store.cache import stat_of
+
+    store = Projections(root, PROJECTIONS, f"{SCHEMA_VERSION}", enabled=use_cache)
+    wanted = set(KINDS)
+    items: dict[str, Item] = {}
+    missing: list[tuple[str, Any, int]] = []
+    base = str(root)
+    for rel in record_files(root):
+        # `record_files` gives clean `records/<folder>/<name>` paths: split, not parsed.
+        parts = rel.split("/")
+        if len(parts) != 3 or not rel.endswith(".yaml") or FOLDERS.get(parts[1]) not in wanted:
+            continue
+        try:
+            stat, mtime_ns = stat_of(base + os.sep + rel)
+        except FileNotFoundError:
+            continue  # gone since it was listed
+        known, value = store.get(rel, stat)
+        if known:
+            if value is not None:
+                items[rel] = Item(rel, value)
+        else:
+            missing.append((rel, stat, mtime_ns))
+    for (rel, stat, mtime_ns), value in zip(
+        missing, _parsed(root, [m[0] for m in missing]), strict=True
+    ):
+        store.put(rel, stat, mtime_ns, value)
+        if value is not None:
+            items[rel] = Item(rel, value)
+    store.save()
+    return [items[rel] for rel in sorted(items)]
+
+
+def _parsed(root: Path, rels: list[str]) -> list[dict[str, Any] | None]:
+    """The projections of the files `rels` (None: not a record mapping), in order."""
+    from maintain_repo.sandbox.machine import PARALLEL_THRESHOLD, cpus
+
+    def one(index: int) -> dict[str, Any] | None:
+        rel = rels[index]
+        data = read_mapping(str(root / rel), shown=rel)
+        return project(data) if data is not None else None
+
+    workers = cpus()
+    if workers < 2 or len(rels) < PARALLEL_THRESHOLD:
+        return [one(index) for index in range(len(rels))]
+    from maintain_repo.sandbox.pool import imap
+
+    out: list[dict[str, Any] | None] = [None] * len(rels)
+    chunk = max(1, len(rels) // (workers * 8))
+    for index, value in imap(one, len(rels), workers=workers, chunk=chunk, name=rels.__getitem__):
+        out[index] = value
+    return out
 
 
 def objectives(items: Sequence[Item], service: str | None = None) -> list[Objective]:

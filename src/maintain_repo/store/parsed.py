@@ -16,20 +16,11 @@ another version, or holds anything unexpected is ignored and replaced.
 from __future__ import annotations
 
 import hashlib
-import hmac
-import json
-import marshal
 from pathlib import Path
 from typing import Any
 
-from maintain_repo.store.cache import (
-    FORMAT,
-    cache_dir,
-    cache_key,
-    fingerprint,
-    read_cache_file,
-)
-from maintain_repo.store.files import write_atomic
+from maintain_repo.store import signed
+from maintain_repo.store.cache import cache_dir, cache_key, fingerprint
 from maintain_repo.store.yaml import mapping_of
 
 NAME = "parsed-records.bin"
@@ -69,40 +60,12 @@ class ParsedRecords:
         records long gone); nothing to do when every record read was known."""
         if self._path is None or not self._learned:
             return
-        body = marshal.dumps(self._used)
-        header = {"format": FORMAT, "tool": self._tool, "hmac": self._sign(body)}
-        try:
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(
-                self._path,
-                json.dumps(header).encode() + b"\n" + body,
-                overwrite=True,
-                durable=False,
-            )
-        except OSError:
-            pass  # a cache that cannot be written is no cache
+        signed.save(self._path, self._key, self._tool, self._used)
 
     def _load(self) -> dict[bytes, Any]:
         if self._path is None:
             return {}
-        raw = read_cache_file(self._path)
-        if raw is None:
-            return {}
-        try:
-            head, _, body = raw.partition(b"\n")
-            header = json.loads(head)
-            if not isinstance(header, dict) or header.get("format") != FORMAT:
-                return {}
-            if header.get("tool") != self._tool:
-                return {}
-            signature = header.get("hmac")
-            if not isinstance(signature, str) or not hmac.compare_digest(
-                signature, self._sign(body)
-            ):
-                return {}
-            known = marshal.loads(body)  # noqa: S302  # signed by this user's key, checked above
-        except (ValueError, EOFError, TypeError):
-            return {}
+        known = signed.load(self._path, self._key, self._tool)
         if not isinstance(known, dict):
             return {}
         return {
@@ -110,9 +73,3 @@ class ParsedRecords:
             for digest, data in known.items()
             if isinstance(digest, bytes) and (data is None or isinstance(data, dict))
         }
-
-    def _sign(self, body: bytes) -> str:
-        """The signature covers the format and the tool's fingerprint too: a body written
-        by another version of maintain never passes for this one's."""
-        prefix = f"{FORMAT}\n{self._tool}\n".encode()
-        return hmac.new(self._key, prefix + body, hashlib.sha256).hexdigest()
