@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from maintain_repo.store import signed
-from maintain_repo.store.cache import cache_dir, cache_key, fingerprint
 from maintain_repo.store.yaml import mapping_of
 
 NAME = "parsed-records.bin"
@@ -30,12 +29,12 @@ class ParsedRecords:
     """Mappings of record files by the SHA-256 of their bytes (see the module)."""
 
     def __init__(self, root: Path, *, enabled: bool = True) -> None:
-        directory = cache_dir(root, enabled=enabled)
-        key = cache_key() if directory is not None else None
-        self._path = directory / NAME if directory is not None and key else None
-        self._key = key or b""
-        self._tool = fingerprint() if self._path is not None else ""
-        self._known: dict[bytes, Any] = self._load()
+        self._store = signed.Store(root, NAME, enabled=enabled)
+        self._known: dict[bytes, Any] = {
+            digest: data
+            for digest, data in self._store.load().items()
+            if isinstance(digest, bytes) and (data is None or isinstance(data, dict))
+        }
         self._used: dict[bytes, Any] = {}
         self._learned = False  # something was parsed or written that the store lacks
 
@@ -58,18 +57,5 @@ class ParsedRecords:
     def save(self) -> None:
         """Keep what this run read or wrote (only that: the store does not grow with
         records long gone); nothing to do when every record read was known."""
-        if self._path is None or not self._learned:
-            return
-        signed.save(self._path, self._key, self._tool, self._used)
-
-    def _load(self) -> dict[bytes, Any]:
-        if self._path is None:
-            return {}
-        known = signed.load(self._path, self._key, self._tool)
-        if not isinstance(known, dict):
-            return {}
-        return {
-            digest: data
-            for digest, data in known.items()
-            if isinstance(digest, bytes) and (data is None or isinstance(data, dict))
-        }
+        if self._learned:
+            self._store.save(self._used)

@@ -19,20 +19,19 @@ from pathlib import Path
 from typing import Any
 
 from maintain_repo.store import signed
-from maintain_repo.store.cache import RACY_NS, Stat, cache_dir, cache_key, fingerprint
+from maintain_repo.store.cache import RACY_NS, Stat
 
 
 class Projections:
     """Values derived from files, by root-relative path and stat signature."""
 
     def __init__(self, root: Path, name: str, version: str, *, enabled: bool = True) -> None:
-        directory = cache_dir(root, enabled=enabled)
-        key = cache_key() if directory is not None else None
-        self._path = directory / name if directory is not None and key else None
-        self._key = key or b""
-        # The projection's own version: a change of what is kept is a new store.
-        self._tool = f"{fingerprint()}:{version}" if self._path is not None else ""
-        self._known = self._load()
+        self._store = signed.Store(root, name, version, enabled=enabled)
+        self._known = {
+            rel: entry
+            for rel, entry in self._store.load().items()
+            if isinstance(rel, str) and isinstance(entry, tuple) and len(entry) == 2
+        }
         self._kept: dict[str, tuple[Any, Any]] = {}
         self._changed = False
 
@@ -51,18 +50,5 @@ class Projections:
 
     def save(self) -> None:
         """Keep the entries this run used or made (files gone are forgotten)."""
-        if self._path is None or not (self._changed or len(self._kept) != len(self._known)):
-            return
-        signed.save(self._path, self._key, self._tool, self._kept)
-
-    def _load(self) -> dict[str, tuple[Any, Any]]:
-        if self._path is None:
-            return {}
-        known = signed.load(self._path, self._key, self._tool)
-        if not isinstance(known, dict):
-            return {}
-        return {
-            rel: entry
-            for rel, entry in known.items()
-            if isinstance(rel, str) and isinstance(entry, tuple) and len(entry) == 2
-        }
+        if self._changed or len(self._kept) != len(self._known):
+            self._store.save(self._kept)

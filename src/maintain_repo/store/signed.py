@@ -17,7 +17,7 @@ import marshal
 from pathlib import Path
 from typing import Any
 
-from maintain_repo.store.cache import FORMAT, read_cache_file
+from maintain_repo.store.cache import FORMAT, cache_dir, cache_key, fingerprint, read_cache_file
 from maintain_repo.store.files import write_atomic
 
 
@@ -62,3 +62,27 @@ def save(path: Path, key: bytes, tool: str, value: Any) -> None:
         )
     except OSError:
         pass  # a cache that cannot be written is no cache
+
+
+class Store:
+    """One signed cache file of an ops repository: `NAME` in its cache directory, off
+    where caching is off; `version` names what the file holds (a change of it is a new
+    store)."""
+
+    def __init__(self, root: Path, name: str, version: str = "", *, enabled: bool = True) -> None:
+        directory = cache_dir(root, enabled=enabled)
+        key = cache_key() if directory is not None else None
+        self.path = directory / name if directory is not None and key else None
+        self._key = key or b""
+        self._tool = f"{fingerprint()}:{version}" if self.path is not None else ""
+
+    def load(self) -> dict[Any, Any]:
+        """What the file holds, when it is a mapping (else, or without a cache, empty)."""
+        if self.path is None:
+            return {}
+        value = load(self.path, self._key, self._tool)
+        return value if isinstance(value, dict) else {}
+
+    def save(self, value: Any) -> None:
+        if self.path is not None:
+            save(self.path, self._key, self._tool, value)
