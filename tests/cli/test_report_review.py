@@ -36,6 +36,7 @@ def test_month_last_is_the_calendar_month_before_now(world, capsys):
     [
         (["--month", "2026-13"], "a month like 2026-11, or last"),
         (["--month", "last", "--since", "2026-01-01"], "without --since and --until"),
+        (["--issue"], "--issue writes one month's review: give --month"),
     ],
 )
 def test_bad_months_are_usage_errors(world, capsys, args, message):

@@ -125,3 +125,36 @@ def test_pushes_that_merge_nothing_do_nothing(world, tmp_path, capsys):
     }
     assert sync(repo, tmp_path, "push", other) == 0
     assert "push: no merged pull request; nothing to do" in capsys.readouterr().out
+
+
+NOBODY = """\
+kind: ApprovalPolicy
+name: standard-changes
+policy:
+  approval:
+    - catalogued
+rules:
+  - name: catalogued
+    requires: {count: 0}
+"""
+
+
+def test_a_merge_that_needed_no_approver_writes_nothing_and_succeeds(
+    tmp_path, make_github, monkeypatch, capsys
+):
+    repo = make_ops_repo(tmp_path, {"policies/approval.yaml": NOBODY})
+    emu = make_github(users=USERS, teams={}, git_dir=repo.origin)
+    actions_env(monkeypatch, emu)
+    git(repo.root, "checkout", "-q", "-b", "timeout")
+    repo.commit_and_push({CHANGE: SUBMITTED}, "raise the timeout", branch="timeout")
+    number = (
+        client(emu, "dan")
+        .get_repo(REPOSITORY)
+        .create_pull(base="main", head="timeout", title="Raise the timeout", body="")
+        .number
+    )
+    merge(repo, emu, number)
+    payload = emu.webhook("pull_request", "closed", number=number)
+    assert sync(repo, tmp_path, "pull_request", payload) == 0
+    assert "needed no approver; no approval block is written" in capsys.readouterr().out
+    assert len(emu.pulls) == 1

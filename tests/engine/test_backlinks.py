@@ -146,3 +146,19 @@ def test_cause_refusals_are_answered(tmp_path, make_github, monkeypatch, text, r
     assert sync(repo, tmp_path, "issue_comment", comment(emu, number, "alice", text)) == 0
     answers = [c["body"] for c in emu.comments(number) if "maintain:reply" in c["body"]]
     assert any(reply in body for body in answers), answers
+
+
+def test_cause_does_not_silently_switch_the_triggering_change(tmp_path, make_github, monkeypatch):
+    repo, emu = incident_world(tmp_path, make_github, monkeypatch)
+    number = emu.seed_issue(
+        "carol", "[Incident]: Payments time out", FORM_BODY, labels=["incident"]
+    )
+    assert sync(repo, tmp_path, "issues", emu.webhook("issues", "opened", issue=number)) == 0
+    first = "/cause CHG-20260228-4QX1 The pool change."
+    assert sync(repo, tmp_path, "issue_comment", comment(emu, number, "alice", first)) == 0
+    other = "/cause CHG-20260301-0A1B Something else."
+    assert sync(repo, tmp_path, "issue_comment", comment(emu, number, "alice", other)) == 0
+    answers = [c["body"] for c in emu.comments(number) if "maintain:reply" in c["body"]]
+    assert any("names CHG-20260228-4QX1 as the change that triggered it" in a for a in answers)
+    _record_id, record = record_of(repo, emu)
+    assert record["cause"]["triggering_change"] == "CHG-20260228-4QX1"

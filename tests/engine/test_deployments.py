@@ -354,3 +354,42 @@ def test_the_payload_can_name_the_change_and_staging_is_skipped(world, tmp_path,
     )
     assert "inactive: not a deployment's progress" in capsys.readouterr().out
     assert emu.pulls == []
+
+
+def test_an_older_status_never_rewinds_the_deployment():
+    document = load(APPROVED)
+    started = datetime(2026, 11, 28, 9, 50, tzinfo=UTC)
+    record_deployment(Deployed(SHA, "production", "success", NOW), by="dan")(document.data)
+    once = document.dump()
+    # The in_progress status of the same deployment, delivered late (or replayed).
+    late = record_deployment(Deployed(SHA, "production", "in_progress", started), by="dan")
+    assert late(document.data) is None
+    # A replay of the in_progress status stamped after the success: still not a rewind.
+    replay = record_deployment(
+        Deployed(SHA, "production", "in_progress", datetime(2026, 11, 28, 11, tzinfo=UTC)),
+        by="dan",
+    )
+    assert replay(document.data) is None
+    # A status of an older deployment, reached before this one finished.
+    older = record_deployment(Deployed("e" * 40, "production", "failure", started), by="dan")
+    assert older(document.data) is None
+    assert document.dump() == once
+
+
+def test_deploy_matching_ignores_values_of_the_wrong_shape():
+    from maintain_repo.engine.deploy_sync import DeploymentEvent, changes_deployed
+    from maintain_repo.report.measures import Item
+
+    event = DeploymentEvent(1, SHA, "production", "success", NOW, None, True, None, None)
+    odd = Item(
+        "records/changes/CHG-20261127-ODD1.yaml",
+        {
+            "id": "CHG-20261127-ODD1",
+            "kind": "change",
+            "test_evidence": 5,
+            "links": {"pull_requests": [[1], "2", True, 3]},
+        },
+    )
+    assert changes_deployed([odd], event, [1, 2]) == []
+    assert changes_deployed([odd], event, [3]) == [odd]
+    assert changes_deployed([odd], event, [], ["records/changes/CHG-20261127-ODD1.yaml"]) == [odd]

@@ -499,3 +499,17 @@ def test_slos_that_do_not_ask_open_nothing_early(world, server, capsys):
     server.fail("status")
     probe_run(repo, "2026-11-27T10:00:00Z", capsys)
     assert incident_issues(emu) == []
+
+
+def test_a_blip_that_recovered_opens_no_burn_incident(burning, server, capsys):
+    repo, emu = burning
+    for minute in range(0, 60, 10):
+        probe_run(repo, f"2026-11-27T09:{minute:02}:00Z", capsys)
+    server.fail("status")
+    probe_run(repo, "2026-11-27T10:00:00Z", capsys)
+    server.recover()
+    # The five minutes before this passing run were failing (the last result held), but
+    # nothing fails now: no incident, which no probe would ever resolve.
+    probe_run(repo, "2026-11-27T10:05:00Z", capsys)
+    probe_run(repo, "2026-11-27T10:10:00Z", capsys)
+    assert incident_issues(emu) == []

@@ -117,7 +117,18 @@ def test_markdown_for_the_job_summary(capsys, state_dir):
     markdown = report(capsys, "--format", "markdown", "--state-dir", str(state_dir))
     assert markdown.startswith("## Ops report: 2026-09-02T00:00:00Z to 2026-12-01T00:00:00Z")
     assert "### Delivery (DORA)" in markdown
-    assert "| `tracking-api/availability` |" in markdown
+    assert "| tracking-api/availability |" in markdown
+
+
+def test_the_public_form_leaves_out_security_and_the_records_not_counted(capsys, state_dir):
+    full = json.loads(report(capsys, "--format", "json", "--state-dir", str(state_dir)))
+    assert full["security"] is not None
+    assert full["unknown"]
+    public = json.loads(
+        report(capsys, "--format", "json", "--public", "--state-dir", str(state_dir))
+    )
+    assert (public["security"], public["unknown"], public["public"]) == (None, [], True)
+    assert public["dora"] == full["dora"]
 
 
 def test_the_dashboard_in_chromium(tmp_path, capsys, state_dir):

@@ -447,22 +447,99 @@ def test_tiers(measure_name, value, expected):
 
 def test_text_and_markdown_show_the_same_figures(doc):
     text, markdown = render_text(doc), render_markdown(doc)
-    for shown in (text, markdown):
+    for shown in (text, markdown.replace("\\[", "[").replace("\\]", "]")):
         assert "p50 20 min, p90 28 min (n=3)" in shown  # time to acknowledge
         assert "0.90 a week (4 deployments) [medium]" in shown
         assert "50.0 % (2 of 4) [low]" in shown
         assert "33.3 % (1 of 3 approved before implemented)" in shown
     assert "INC-7: incidents.time_to_acknowledge (acknowledged_at missing)" in text
-    assert "| `INC-7` | incidents.time_to_acknowledge | `acknowledged_at` missing |" in markdown
+    assert "| INC-7 | incidents.time\\_to\\_acknowledge | acknowledged\\_at missing |" in markdown
 
 
-def test_markdown_keeps_record_text_in_code_spans():
+def test_markdown_makes_record_text_inert():
     hostile = record(
         "incident",
-        "INC-`x`|<b>@team",
+        "INC-`x`|<b>@team #7",
         severity="SEV3",
         status="active",
         reported_at="2026-10-02T00:00:00Z",
     )
     markdown = render_markdown(measure([hostile], Window(SINCE, UNTIL), now=NOW))
-    assert "| `INC-'x'\\|<b>@team` |" in markdown
+    assert "| INC-\\`x\\`\\|&lt;b&gt;@\u200dteam #\u200d7 |" in markdown
+    assert "<b>" not in markdown
+
+
+def test_values_of_the_wrong_shape_count_for_nothing():
+    odd = [
+        record(
+            "incident",
+            "INC-20",
+            severity="SEV3",
+            status="active",
+            reported_at="2026-10-02T00:00:00Z",
+            services=5,
+            action_items=7,
+        ),
+        record(
+            "incident",
+            "INC-21",
+            severity="SEV3",
+            status="active",
+            reported_at="2026-10-02T00:00:00Z",
+            services="checkout",
+        ),
+        record(
+            "change",
+            "CHG-20",
+            type={"x": 1},
+            status="implemented",
+            implemented_at="2026-10-03T00:00:00Z",
+            caused_incidents="INC-20",
+        ),
+    ]
+    doc = measure(odd, Window(SINCE, UNTIL), now=NOW)
+    assert doc["incidents"]["count"] == 2
+    assert doc["incidents"]["by_service"] == {}  # not one count per character
+    assert doc["incidents"]["action_items"]["listed"] == 0
+    assert doc["changes"]["deployed_by_type"] == {"unknown": 1}
+    assert (
+        measure(odd, Window(SINCE, UNTIL), now=NOW, service="checkout")["incidents"]["count"] == 0
+    )
+
+
+def test_categories_from_records_are_never_shown_as_written():
+    hostile = "@acme/sre #12 <!-- maintain:review:2026-05 -->"
+    items = [
+        record(
+            "change",
+            "CHG-30",
+            type=hostile,
+            status="implemented",
+            implemented_at="2026-10-03T00:00:00Z",
+        ),
+        record(
+            "improvement",
+            "IMP-30",
+            status="open",
+            source={"kind": hostile},
+            created_at="2026-10-03T00:00:00Z",
+        ),
+    ]
+    doc = measure(items, Window(SINCE, UNTIL), now=NOW)
+    assert doc["changes"]["deployed_by_type"] == {"unknown": 1}
+    assert doc["improvements"]["by_source"] == {"unknown": 1}
+    markdown = render_markdown(doc)
+    assert "maintain:review" not in markdown
+    assert "@acme" not in markdown
+
+
+def test_months_are_utc_months():
+    late = record(
+        "incident",
+        "INC-40",
+        severity="SEV3",
+        status="active",
+        reported_at="2026-10-31T23:30:00-05:00",
+    )  # 04:30 on 1 November, UTC
+    window = Window(SINCE, datetime(2026, 12, 1, tzinfo=UTC))
+    assert measure([late], window, now=NOW)["incidents"]["by_month"] == {"2026-11": 1}

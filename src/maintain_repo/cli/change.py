@@ -49,22 +49,27 @@ def add_parser(commands: Any, name: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import re
-
     from maintain_repo.cli.common import login_of, say
-    from maintain_repo.engine.deployments import TOLERATED, Deployed, record_deployment
+    from maintain_repo.engine.deployments import (
+        CHANGE_ID,
+        ENVIRONMENT,
+        SHA,
+        TOLERATED,
+        Deployed,
+        record_deployment,
+    )
     from maintain_repo.engine.proposals import Refused, edit_record, record_path
     from maintain_repo.errors import UsageError
     from maintain_repo.model.timestamps import parse_timestamp
 
     root = root_of(args)
-    if not re.fullmatch(r"[0-9a-f]{7,64}", args.sha):
+    if not SHA.fullmatch(args.sha):
         raise UsageError(f"--sha {args.sha!r}: a commit sha is 7 to 64 lowercase hex digits")
-    if not re.fullmatch(r"[a-z][a-z0-9_]*", args.environment):
+    if not ENVIRONMENT.fullmatch(args.environment):
         raise UsageError(
             f"--environment {args.environment!r}: a lowercase word like production or staging"
         )
-    if not re.fullmatch(r"CHG-[0-9]{8}-[0-9A-Z]{4}", args.change):
+    if not CHANGE_ID.fullmatch(args.change):
         raise UsageError(f"{args.change!r} is not a change id (CHG-YYYYMMDD-XXXX)")
     if not record_path(root, args.change).is_file():
         raise UsageError(f"no change {args.change} in records/changes/")

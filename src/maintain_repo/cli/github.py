@@ -10,6 +10,7 @@ from typing import Any
 
 from maintain_repo.cli.common import add_github, add_now, github_ops, now_of, root_of
 from maintain_repo.errors import UsageError
+from maintain_repo.github.events import default_branch_of
 
 MAX_EVENT = 25 * 1024 * 1024  # GitHub caps webhook payloads at 25 MB
 ALERT_EVENTS = ("dependabot_alert", "code_scanning_alert")
@@ -96,9 +97,7 @@ def _alert_event(args: argparse.Namespace, payload: dict[str, Any]) -> int:
         return 0
     report_format, data = found
     root = root_of(args)
-    repository = payload.get("repository")
-    default = repository.get("default_branch") if isinstance(repository, dict) else None
-    ops = github_ops(args, root, base=default if isinstance(default, str) else None)
+    ops = github_ops(args, root, base=default_branch_of(payload))
     results = import_into(
         root,
         ops.api,
@@ -126,7 +125,7 @@ def _deployment_event(args: argparse.Namespace, payload: dict[str, Any]) -> int:
     from maintain_repo.engine.deploy_sync import sync_deployment
 
     root = root_of(args)
-    ops = github_ops(args, root, base=_default_branch(payload))
+    ops = github_ops(args, root, base=default_branch_of(payload))
     summary, failed = sync_deployment(ops, payload, now_of(args))
     say(summary)
     return 1 if failed else 0
@@ -149,7 +148,7 @@ def _merge_event(args: argparse.Namespace, payload: dict[str, Any]) -> int:
     from maintain_repo.engine.approval_record import merged_pulls, record_approvals
 
     root = root_of(args)
-    ops = github_ops(args, root, base=_default_branch(payload))
+    ops = github_ops(args, root, base=default_branch_of(payload))
     if args.event_name == "push":
         numbers = merged_pulls(ops, payload)
     else:
@@ -165,12 +164,6 @@ def _merge_event(args: argparse.Namespace, payload: dict[str, Any]) -> int:
         for line in lines:
             say(line)
     return 1 if failed else 0
-
-
-def _default_branch(payload: dict[str, Any]) -> str | None:
-    repository = payload.get("repository")
-    default = repository.get("default_branch") if isinstance(repository, dict) else None
-    return default if isinstance(default, str) else None
 
 
 def _alert_owner(payload: dict[str, Any]) -> str:

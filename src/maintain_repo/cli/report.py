@@ -60,8 +60,14 @@ def add_parser(commands: Any, name: str) -> None:
     parser.add_argument(
         "--issue",
         action="store_true",
-        help='also open (or update) the issue "Ops review YYYY-MM" of the window\'s month '
-        "with the report as Markdown (the report workflow's monthly review)",
+        help='also open (or update) the issue "Ops review YYYY-MM" of --month with the '
+        "report as Markdown (the report workflow's monthly review; needs --month)",
+    )
+    parser.add_argument(
+        "--public",
+        action="store_true",
+        help="leave out what only the team should see: the security section and the "
+        "records not counted (the status page's site publishes this form)",
     )
     add_github(parser, writes=True)
     add_now(parser)
@@ -81,6 +87,10 @@ def run(args: argparse.Namespace) -> int:
     root = root_of(args)
     now = now_of(args)
     period = Period(_moment(args.since, "--since"), _moment(args.until, "--until"))
+    if args.issue and args.month is None:
+        raise UsageError(
+            "--issue writes one month's review: give --month YYYY-MM (or --month last)"
+        )
     if args.month is not None:
         if args.since or args.until:
             raise UsageError("--month is a whole window: give it without --since and --until")
@@ -96,6 +106,8 @@ def run(args: argparse.Namespace) -> int:
         doc = build_report(
             root, period, now, service=args.service, samples=samples, hold=hold, items=items
         )
+    if args.public:
+        doc = {**doc, "security": None, "unknown": [], "public": True}
     text = json.dumps(doc, indent=2, sort_keys=False) + "\n"
     rendered = {
         "json": text,
@@ -107,8 +119,8 @@ def run(args: argparse.Namespace) -> int:
         from maintain_repo.cli.common import github_ops, say_aside
         from maintain_repo.engine.review_issue import publish_review
 
-        since = datetime.fromisoformat(doc["window"]["since"].replace("Z", "+00:00"))
-        month = f"{since.year:04d}-{since.month:02d}"
+        assert period.since is not None  # --month gave the window
+        month = f"{period.since.year:04d}-{period.since.month:02d}"
         ops = github_ops(args, root)
         say_aside(
             publish_review(

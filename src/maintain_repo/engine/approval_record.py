@@ -10,8 +10,9 @@ ApprovalPolicy's on the merged pull request, judged again (the base branch's pol
 GitHub's reviews and votes): a pull request merged without an approving verdict (an
 administrator's bypass) gets no block, and its change records keep saying so (a
 `normal` change needs one to be implemented). A submitted change moves to `approved`.
-Record pull requests (maintain's own) approve nothing, and a change that is already
-being implemented keeps the approval it went in with.
+Record pull requests (maintain's own) approve nothing, a verdict that needed no
+approver records nothing, and a change that is already being implemented keeps the
+approval it went in with (one implemented before its approval was written gets it).
 """
 
 from __future__ import annotations
@@ -20,15 +21,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from maintain_repo.engine.deployments import stamp
+from maintain_repo.engine.incident_edits import handle_of
 from maintain_repo.engine.incidents import Ops
 from maintain_repo.engine.proposals import Refused, edit_record, record_path
 from maintain_repo.git.branches import PREFIX
+from maintain_repo.github.events import default_branch_of
 from maintain_repo.github.markers import marker
 from maintain_repo.model.change import LIFECYCLE
 from maintain_repo.model.pull_facts import PullRequestFacts
+from maintain_repo.model.timestamps import format_timestamp
 from maintain_repo.store.repo import RECORDS
-from maintain_repo.store.roundtrip import place, plain
+from maintain_repo.store.roundtrip import append, place, plain
 
 # A change is approved for implementation: a pull request merged later (closing it, a
 # review) does not replace the approval it was implemented with.
@@ -45,7 +48,7 @@ def approval_block(verdict: Any, facts: PullRequestFacts, now: datetime) -> dict
             for review in facts.reviews
             if review.user == login and review.state == "APPROVED"
         ] or [comment.created_at for comment in facts.comments if comment.user == login]
-        approvers.append({"login": login, "at": stamp(max(times) if times else now)})
+        approvers.append({"login": login, "at": format_timestamp(max(times) if times else now)})
     block: dict[str, Any] = {
         "pull_request": facts.number,
         "head_sha": facts.head_sha,
@@ -53,7 +56,7 @@ def approval_block(verdict: Any, facts: PullRequestFacts, now: datetime) -> dict
     }
     if verdict.policy_name:
         block["policy"] = verdict.policy_name
-    block["evaluated_at"] = stamp(now)
+    block["evaluated_at"] = format_timestamp(now)
     return block
 
 
@@ -61,9 +64,9 @@ def write_approval(block: dict[str, Any], by: str) -> Any:
     """A change (for `proposals.edit_record`) writing `block` into a change record."""
 
     def change(data: Any) -> str | None:
-        if data.get("status") not in BEFORE_IMPLEMENTATION:
-            return None  # edited after it was implemented: the approval it went in with stays
         current = data.get("approval")
+        if current is not None and data.get("status") not in BEFORE_IMPLEMENTATION:
+            return None  # edited after it was implemented: the approval it went in with stays
         same = (
             isinstance(current, dict)
             and current.get("pull_request") == block["pull_request"]
@@ -81,18 +84,16 @@ def write_approval(block: dict[str, Any], by: str) -> Any:
                 data["status"] = "approved"
                 moved = "; submitted -> approved"
         names = ", ".join(a["login"] for a in block["approvers"])
-        timeline = data.get("timeline")
-        if not isinstance(timeline, list):
-            data["timeline"] = []
-            timeline = data["timeline"]
-        timeline.append(
+        append(
+            data,
+            "timeline",
             {
                 "at": block["evaluated_at"],
                 "by": by,
                 "event": "approved",
                 "text": f"pull request #{block['pull_request']} approved by {names}{moved}",
                 "source": f"github:pull_request:{block['pull_request']}",
-            }
+            },
         )
         return f"{data.get('id')}: approval of #{block['pull_request']} by {names}{moved}"
 
@@ -122,13 +123,17 @@ def record_approvals(ops: Ops, number: int, now: datetime) -> tuple[list[str], b
             f"#{number} was merged without an approving verdict ({verdict.status}: "
             f"{verdict.description}); no approval block is written"
         ], False
+    if not verdict.approvers:
+        # The policy asked nobody (a standard change's rule with count 0, say): there is
+        # no approval to record, and a change needing one says so itself.
+        return [f"#{number} needed no approver; no approval block is written"], False
     block = approval_block(verdict, facts, now)
     lines, failed = [], False
     for rel in changed:
         record_id = Path(rel).stem
         if not (ops.root / rel).is_file() or record_path(ops.root, record_id) != ops.root / rel:
             continue  # deleted since, or not named by its id: `maintain check` says so
-        change = write_approval(block, ops.api.login.removesuffix("[bot]"))
+        change = write_approval(block, handle_of(ops.api.login))
 
         def edit(checkout: Path, record_id: str = record_id, change: Any = change) -> str | None:
             return edit_record(checkout, record_id, change)
@@ -156,9 +161,8 @@ def merged_pulls(ops: Ops, payload: dict[str, Any]) -> list[int]:
     branch only)."""
     after = payload.get("after")
     ref = payload.get("ref")
-    repository = payload.get("repository")
-    default = repository.get("default_branch") if isinstance(repository, dict) else None
-    if not isinstance(after, str) or not isinstance(ref, str) or ref != f"refs/heads/{default}":
+    default = default_branch_of(payload)
+    if not isinstance(after, str) or default is None or ref != f"refs/heads/{default}":
         return []
     if set(after) == {"0"}:
         return []  # a deleted branch

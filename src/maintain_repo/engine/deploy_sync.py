@@ -7,8 +7,9 @@ Which change a deployment carries, in this order:
    repos/O/R/deployments -f payload[change]=CHG-...` or any deploy tool can send);
 2. change records that name the deployed commit already (`approval.head_sha`,
    `deployment.commit_sha`, a `test_evidence` entry's `commit_sha`);
-3. change records whose pull request (`approval.pull_request`, `links.pull_requests`) is
-   one GitHub associates with the commit (its head, or merged as it).
+3. change records that a pull request GitHub associates with the commit (its head, or
+   merged as it) changes, or that name such a pull request (`approval.pull_request`,
+   `links.pull_requests`).
 
 A deployment to an environment the change does not list (`environments`; when it lists
 none: the production environment) is not the change's implementation and is skipped,
@@ -19,24 +20,28 @@ patterns, nothing is run or interpolated.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from maintain_repo.engine.deployments import GITHUB_STATES, TOLERATED, Deployed, record_deployment
+from maintain_repo.engine.deployments import (
+    CHANGE_ID,
+    ENVIRONMENT,
+    GITHUB_STATES,
+    SHA,
+    TOLERATED,
+    Deployed,
+    record_deployment,
+)
+from maintain_repo.engine.incident_edits import handle_of
 from maintain_repo.engine.incidents import Ops
 from maintain_repo.engine.proposals import Refused, edit_record
 from maintain_repo.engine.report import read_items
 from maintain_repo.github.markers import marker
-from maintain_repo.model.timestamps import parse_timestamp
+from maintain_repo.model.timestamps import timestamp_or_none
 from maintain_repo.report.measures import Item
-
-CHANGE_ID = re.compile(r"CHG-[0-9]{8}-[0-9A-HJKMNP-TV-Z]{4}")
-SHA = re.compile(r"[0-9a-f]{7,64}")
-ENVIRONMENT = re.compile(r"[a-z][a-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -68,7 +73,7 @@ def read_deployment_event(payload: Mapping[str, Any]) -> DeploymentEvent | None:
     ident = status.get("id")
     if not isinstance(state, str) or not isinstance(ident, int):
         raise ValueError("the deployment status has no state or id")
-    at = _time(status.get("created_at"))
+    at = timestamp_or_none(status.get("created_at"))
     if at is None:
         raise ValueError("the deployment status has no created_at time")
     creator = status.get("creator")
@@ -79,18 +84,11 @@ def read_deployment_event(payload: Mapping[str, Any]) -> DeploymentEvent | None:
         environment=environment,
         state=state,
         at=at,
-        started_at=_time(deployment.get("created_at")),
+        started_at=timestamp_or_none(deployment.get("created_at")),
         production=deployment.get("production_environment") is True,
         named_change=_named_change(deployment.get("payload")),
         creator=login if isinstance(login, str) else None,
     )
-
-
-def _time(value: object) -> datetime | None:
-    try:
-        return parse_timestamp(value)
-    except ValueError:
-        return None
 
 
 def _named_change(payload: object) -> str | None:
@@ -104,28 +102,33 @@ def _named_change(payload: object) -> str | None:
 
 
 def changes_deployed(
-    changes: Sequence[Item], event: DeploymentEvent, pulls: Sequence[int]
+    changes: Sequence[Item],
+    event: DeploymentEvent,
+    pulls: Sequence[int],
+    changed: Sequence[str] = (),
 ) -> list[Item]:
-    """The change records the deployment carries (see the module)."""
+    """The change records the deployment carries (see the module): `pulls` are the pull
+    requests GitHub associates with the commit, `changed` the files they change."""
     if event.named_change is not None:
         return [item for item in changes if item.id == event.named_change]
     by_commit = [item for item in changes if event.sha in _commits(item)]
     if by_commit:
         return by_commit
-    wanted = set(pulls)
-    return [item for item in changes if wanted & _pulls(item)]
+    wanted, touched = set(pulls), set(changed)
+    return [item for item in changes if wanted & _pulls(item) or item.path in touched]
 
 
 def _commits(item: Item) -> set[str]:
-    found = {item.get("approval.head_sha"), item.get("deployment.commit_sha")}
-    for evidence in item.get("test_evidence") or []:
-        if isinstance(evidence, dict):
-            found.add(evidence.get("commit_sha"))
+    evidence = item.get("test_evidence")
+    entries = evidence if isinstance(evidence, list) else []
+    found = [item.get("approval.head_sha"), item.get("deployment.commit_sha")]
+    found += [e.get("commit_sha") for e in entries if isinstance(e, dict)]
     return {sha for sha in found if isinstance(sha, str)}
 
 
 def _pulls(item: Item) -> set[int]:
-    numbers = {item.get("approval.pull_request"), *(item.get("links.pull_requests") or [])}
+    listed = item.get("links.pull_requests")
+    numbers = [item.get("approval.pull_request"), *(listed if isinstance(listed, list) else [])]
     return {n for n in numbers if isinstance(n, int) and not isinstance(n, bool)}
 
 
@@ -151,9 +154,13 @@ def sync_deployment(ops: Ops, payload: Mapping[str, Any], now: datetime) -> tupl
         return "deployment_status: the environment is not a lowercase name; nothing to do", False
     changes = read_items(ops.root, ["change"])
     pulls: list[int] = []
+    changed: list[str] = []
     if event.named_change is None and not any(event.sha in _commits(c) for c in changes):
+        # The usual case: the change record came in with the pull request that was merged
+        # as the deployed commit (its approval block may still be on a record branch).
         pulls = ops.api.pulls_of_commit(event.sha)
-    found = changes_deployed(changes, event, pulls)
+        changed = [path for number in pulls for path in ops.api.pull_files(number)]
+    found = changes_deployed(changes, event, pulls, changed)
     if not found:
         return f"deployment of {event.sha[:12]}: no change record names it; nothing to do", False
     lines, failed = [], False
@@ -164,7 +171,7 @@ def sync_deployment(ops: Ops, payload: Mapping[str, Any], now: datetime) -> tupl
         if not counts_for(item, event):
             lines.append(f"{item.id}: {event.environment} is not where it is implemented; skipped")
             continue
-        change = record_deployment(deployed, by=_login(by), source=source)
+        change = record_deployment(deployed, by=handle_of(by), source=source)
         record_id = item.id
 
         def edit(checkout: Path, record_id: str = record_id, change: Any = change) -> str | None:
@@ -183,13 +190,6 @@ def sync_deployment(ops: Ops, payload: Mapping[str, Any], now: datetime) -> tupl
             failed = True
             continue
         where = f" (pull request #{proposal.pull.number})" if proposal.pull else ""
-        changed = proposal.published.changed
-        lines.append(
-            f"{record_id}: {'deployment written' if changed else 'already says so'}{where}"
-        )
+        done = "deployment written" if proposal.published.changed else "already says so"
+        lines.append(f"{record_id}: {done}{where}")
     return "; ".join(lines), failed
-
-
-def _login(login: str) -> str:
-    """A GitHub login as a record's `by` (a bot's `[bot]` suffix dropped)."""
-    return login.removesuffix("[bot]")

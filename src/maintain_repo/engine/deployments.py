@@ -19,15 +19,20 @@ changes nothing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from maintain_repo.errors import UsageError
 from maintain_repo.model.change import LIFECYCLE
-from maintain_repo.model.timestamps import parse_timestamp
-from maintain_repo.store.roundtrip import place, plain
+from maintain_repo.model.timestamps import format_timestamp, timestamp_or_none
+from maintain_repo.store.roundtrip import append, place, plain
 
+# What a deployment names, as records spell it (the change model's patterns).
+CHANGE_ID = re.compile(r"CHG-[0-9]{8}-[0-9A-HJKMNP-TV-Z]{4}")
+SHA = re.compile(r"[0-9a-f]{7,64}")
+ENVIRONMENT = re.compile(r"[a-z][a-z0-9_]*")
 RESULTS = ("success", "failure", "in_progress")
 # What a deployment record may show although a rule objects: it happened. `maintain
 # check` reports it (a commit deployed without passing test evidence).
@@ -56,10 +61,6 @@ class Deployed(NamedTuple):
     started_at: datetime | None = None  # when the deployment began (default: `at`)
 
 
-def stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
 def record_deployment(
     deployed: Deployed, *, by: str, source: str | None = None
 ) -> Callable[[Any], str | None]:
@@ -79,29 +80,46 @@ def record_deployment(
                 hint="record the deployment on the change that carries it",
             )
         before = plain(data.get("deployment")) if data.get("deployment") is not None else None
+        if _superseded(before, deployed):
+            return None  # an older status, delivered late or replayed: what is written stands
         block = _block(deployed, before)
         finished = deployed.result != "in_progress"
         if before == block and (not finished or data.get("implemented_at") is not None):
             return None  # a replay
         place(data, "deployment", block)
         if finished and data.get("implemented_at") is None:
-            place(data, "implemented_at", stamp(deployed.at))
+            place(data, "implemented_at", format_timestamp(deployed.at))
         if deployed.result == "failure" and data.get("outcome") is None:
             place(data, "outcome", "failed")
         moved = _move(data, TARGET[deployed.result])
         short = deployed.sha[:12]
         text = f"deployed {short} to {deployed.environment}: {deployed.result}"
-        entry: dict[str, Any] = {"at": stamp(deployed.at), "by": by, "event": "deployed"}
+        entry: dict[str, Any] = {"at": format_timestamp(deployed.at), "by": by, "event": "deployed"}
         entry["text"] = text + (f"; {moved}" if moved else "")
         if source is not None:
             entry["source"] = source
-        timeline = data.get("timeline")
-        if not isinstance(timeline, list):
-            timeline = data["timeline"] = []
-        timeline.append(entry)
+        append(data, "timeline", entry)
         return f"{ident}: {text}" + (f" ({moved})" if moved else "")
 
     return change
+
+
+def _superseded(before: Any, deployed: Deployed) -> bool:
+    """Whether the record's deployment is newer than `deployed`: it was reached later (a
+    status of an older deployment, delivered late), or it is the same deployment finished
+    and this is one of its earlier, unfinished statuses."""
+    if not isinstance(before, dict):
+        return False
+    latest = timestamp_or_none(before.get("finished_at")) or timestamp_or_none(
+        before.get("started_at")
+    )
+    if latest is not None and deployed.at < latest:
+        return True
+    same = (before.get("commit_sha"), before.get("environment")) == (
+        deployed.sha,
+        deployed.environment,
+    )
+    return same and before.get("result") != "in_progress" and deployed.result == "in_progress"
 
 
 def _block(deployed: Deployed, before: Any) -> dict[str, Any]:
@@ -111,24 +129,19 @@ def _block(deployed: Deployed, before: Any) -> dict[str, Any]:
         and before.get("environment") == deployed.environment
     )
     started = (
-        deployed.started_at or (_time(before.get("started_at")) if same else None) or deployed.at
+        deployed.started_at
+        or (timestamp_or_none(before.get("started_at")) if same else None)
+        or deployed.at
     )
     block: dict[str, Any] = {
         "commit_sha": deployed.sha,
         "environment": deployed.environment,
-        "started_at": stamp(started),
+        "started_at": format_timestamp(started),
     }
     if deployed.result != "in_progress":
-        block["finished_at"] = stamp(max(deployed.at, started))
+        block["finished_at"] = format_timestamp(max(deployed.at, started))
     block["result"] = deployed.result
     return block
-
-
-def _time(value: Any) -> datetime | None:
-    try:
-        return parse_timestamp(value)
-    except ValueError:
-        return None
 
 
 def _move(data: Any, target: str) -> str:

@@ -293,10 +293,7 @@ def _free(
 
 
 def _note(data: Any, now: datetime, by: str, event: str, text: str) -> None:
-    timeline = data.get("timeline")
-    if not isinstance(timeline, list):
-        timeline = data["timeline"] = []
-    timeline.append({"at": _stamp(now), "by": by, "event": event, "text": text})
+    roundtrip.append(data, "timeline", {"at": _stamp(now), "by": by, "event": event, "text": text})
 
 
 def _moment(now: datetime) -> datetime:

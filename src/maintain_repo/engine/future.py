@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from maintain_repo.model.timestamps import CLOCK_SKEW, parse_timestamp, shift
+from maintain_repo.model.timestamps import CLOCK_SKEW, shift, timestamp_or_none
 
 if TYPE_CHECKING:  # the models load only when some record is judged (a warm run never)
     from maintain_repo.model.common import Record
@@ -76,9 +76,4 @@ def _latest(fact: RecordFacts) -> datetime | None:
 
 
 def _parse(text: object) -> datetime | None:
-    if not isinstance(text, str):
-        return None
-    try:
-        return parse_timestamp(text)
-    except ValueError:
-        return None
+    return timestamp_or_none(text) if isinstance(text, str) else None

@@ -27,7 +27,7 @@ from maintain_repo.engine.proposals import Change, Refused
 from maintain_repo.errors import MaintainError
 from maintain_repo.model.incident import LIFECYCLE as INCIDENT_LIFECYCLE
 from maintain_repo.model.incident import SEVERITIES
-from maintain_repo.model.timestamps import format_timestamp, parse_timestamp
+from maintain_repo.model.timestamps import format_timestamp, parse_timestamp, timestamp_or_none
 
 SEVERITY_LABELS = {severity: severity for severity in SEVERITIES}
 STATUS_PREFIX = "status:"
@@ -57,8 +57,12 @@ class Actor:
 
     @property
     def handle(self) -> str:
-        """The login as records name people: an app's `name[bot]` is `name`."""
-        return self.login.removesuffix("[bot]") or "maintain"
+        return handle_of(self.login)
+
+
+def handle_of(login: str) -> str:
+    """A GitHub login as records name people: an app's `name[bot]` is `name`."""
+    return login.removesuffix("[bot]") or "maintain"
 
 
 class Skipped(MaintainError):
@@ -93,17 +97,10 @@ def _acknowledged_by(data: Any, actor: Actor) -> None:
         _set_once(data, "acknowledged_at", actor.stamp)
 
 
-def _moment(value: Any) -> datetime | None:
-    try:
-        return parse_timestamp(value)
-    except ValueError:
-        return None
-
-
 def latest_entry(data: Any) -> datetime | None:
     """When the record's timeline last moved (None: it has no dated entry)."""
     timeline = [e for e in data.get("timeline") or [] if isinstance(e, dict)]
-    return max(filter(None, (_moment(e.get("at")) for e in timeline)), default=None)
+    return max(filter(None, (timestamp_or_none(e.get("at")) for e in timeline)), default=None)
 
 
 def _once(actor: Actor, event: str, change: Change) -> Change:
@@ -133,7 +130,7 @@ def _same_event(entry: dict[str, Any], actor: Actor, event: str, at: datetime) -
     by who, what and when (maintain's own acts, which have no source)."""
     if actor.source is not None:
         return bool(entry.get("source") == actor.source)
-    return (entry.get("by"), entry.get("event")) == (actor.handle, event) and _moment(
+    return (entry.get("by"), entry.get("event")) == (actor.handle, event) and timestamp_or_none(
         entry.get("at")
     ) == at
 
@@ -256,6 +253,13 @@ def set_cause(actor: Actor, text: str) -> Change:
         wanted = {"triggering_change": trigger, "summary": summary or None}
         if all(cause.get(k) == v for k, v in wanted.items() if v is not None):
             return None
+        named = cause.get("triggering_change")
+        if trigger is not None and named and named != trigger:
+            raise Refused(
+                f"{data.get('id')} names {named} as the change that triggered it; to name "
+                f"another, edit the record's pull request (and take the incident out of "
+                f"{named}'s caused_incidents there)"
+            )
         for key, value in wanted.items():
             if value is not None:
                 cause[key] = value

@@ -216,7 +216,15 @@ def _fast_burns(
     for service in services.values():
         for slo in service.slos:
             keys = [(service.id, name) for name in slo.probes]
-            if not slo.incident_on_fast_burn or not any(key in rows for key in keys):
+            # Only while one of its probes fails in this run: a burn measured over the
+            # minutes before a passing run is over, and its incident would have no probe
+            # to resolve it.
+            failing = [
+                key
+                for key in keys
+                if key in rows and report.rows[rows[key]].outcome.state == "down"
+            ]
+            if not slo.incident_on_fast_burn or not failing:
                 continue
             since = now - FAST_LONG - hold
             histories = [_recent(store, report, rows, key, since, now) for key in keys]
@@ -238,13 +246,12 @@ def _fast_burns(
             say(f"SLO {key}: {note}")
             if incident is None:
                 continue
-            for probe_key, state in states.items():
-                index = rows.get(probe_key)
-                if index is not None and state.failures:
-                    row = report.rows[index]
-                    report.rows[index] = dataclasses.replace(
-                        row, state=opened(row.state, incident), note=note
-                    )
+            for probe_key in failing:
+                index = rows[probe_key]
+                row = report.rows[index]
+                report.rows[index] = dataclasses.replace(
+                    row, state=opened(row.state, incident), note=note
+                )
 
 
 def _recent(

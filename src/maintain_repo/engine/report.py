@@ -125,7 +125,8 @@ def objectives(items: Sequence[Item], service: str | None = None) -> list[Object
             continue
         if item.get("status") == "retired":
             continue
-        for raw in item.get("slos") or []:
+        declared = item.get("slos")
+        for raw in declared if isinstance(declared, list) else []:
             objective = _objective(item.id, raw)
             if objective is not None:
                 found.append(objective)

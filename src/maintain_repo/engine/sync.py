@@ -178,7 +178,9 @@ def _comment(ops: Ops, action: str, issue: Issue, comment: Comment) -> Outcome:
         return Outcome(f"#{number}: /{name} refused (permission {permission})")
     actor = edits.Actor(user.login, comment.created_at, source=f"github:comment:{comment.id}")
     try:
-        outcome = _apply(ops, number, issue, edits.COMMANDS[name](actor, argument))
+        outcome = _apply(
+            ops, number, issue, edits.COMMANDS[name](actor, argument), links=name == "cause"
+        )
     except edits.Replayed:
         # Applied by an earlier run that stopped before it answered.
         _reply(ops, number, key, f"Done: `/{name}`.")
@@ -198,10 +200,12 @@ def _comment(ops: Ops, action: str, issue: Issue, comment: Comment) -> Outcome:
     return outcome
 
 
-def _apply(ops: Ops, number: int, issue: Issue, change: Change) -> Outcome:
+def _apply(ops: Ops, number: int, issue: Issue, change: Change, *, links: bool = False) -> Outcome:
     """Propose `change` to the issue's record, then bring the issue's owned labels (and
     status line) in line with the record. A refused change still corrects the labels: a
-    label that cannot set the status goes, the record's labels stay."""
+    label that cannot set the status goes, the record's labels stay. With `links` (the
+    change sets what the record links to), the other sides of its two-way links are
+    written in the same pull request."""
     record_id = record_for_issue(ops, number, issue)
     if record_id is None:
         raise Refused(f"issue #{number} has no incident record yet")
@@ -216,13 +220,17 @@ def _apply(ops: Ops, number: int, issue: Issue, change: Change) -> Outcome:
 
     def edit(checkout: Path) -> str | None:
         message = edit_record(checkout, record_id, remembering)
+        if not links:
+            return message
         # Its two-way links, both sides in the same pull request (a triggering change
         # lists the incident among those it caused).
         written = complete(
             checkout, [record_path(checkout, record_id).relative_to(checkout).as_posix()]
         )
-        if written and message is not None:
-            message += "".join(f"\n\n{backlink}" for backlink in written)
+        if written:
+            message = (message or f"{record_id}: its two-way links") + "".join(
+                f"\n\n{backlink}" for backlink in written
+            )
         return message
 
     try:

@@ -126,6 +126,10 @@ class GitHubApi(Protocol):
         merged as it."""
         ...
 
+    def pull_files(self, number: int) -> list[str]:
+        """The paths pull request `number` changes (for a rename: the new path)."""
+        ...
+
     def find_pull(self, head: str) -> PullRef | None:
         """The open pull request from branch `head` of this repository."""
         ...

@@ -376,6 +376,14 @@ class Client:
             lambda: [pull.number for pull in self.repo.get_commit(sha).get_pulls()],
         )
 
+    def pull_files(self, number: int) -> list[str]:
+        if self.offline:
+            return []
+        return self.call(
+            f"list the files of pull request #{number}",
+            lambda: [f.filename for f in self.repo.get_pull(number).get_files()],
+        )
+
     def find_pull(self, head: str) -> PullRef | None:
         def find() -> PullRef | None:
             pulls = self.repo.get_pulls(state="open", head=f"{self.config.owner}:{head}")

@@ -10,6 +10,7 @@ nothing. Values are never echoed in messages: a payload is untrusted text.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Annotated, Any
@@ -176,3 +177,11 @@ def _first(error: ValidationError) -> str:
     message = _SAID.get(found["type"]) or str(found["msg"]).removeprefix("Value error, ")
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
     return f"{where}: {message}{more}"
+
+
+def default_branch_of(payload: Mapping[str, Any]) -> str | None:
+    """The repository's default branch, as any event's payload says it (None: it does
+    not, or not as text)."""
+    repository = payload.get("repository")
+    default = repository.get("default_branch") if isinstance(repository, dict) else None
+    return default if isinstance(default, str) and default else None

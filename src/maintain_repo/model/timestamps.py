@@ -48,6 +48,15 @@ def parse_timestamp(value: object) -> datetime:
     return _in_range(moment, value)
 
 
+def timestamp_or_none(value: object) -> datetime | None:
+    """`parse_timestamp(value)`, or None when `value` is not a timestamp (missing, or
+    what a record should not say: `maintain check` reports it)."""
+    try:
+        return parse_timestamp(value)
+    except ValueError:
+        return None
+
+
 def _in_range(moment: datetime, text: str) -> datetime:
     """`moment`, if its UTC time is a datetime too (0001-01-01 to 9999-12-31 in UTC)."""
     if not EARLIEST <= moment <= LATEST:  # compared without converting: cannot overflow

@@ -21,7 +21,7 @@ import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from maintain_repo.model.timestamps import format_timestamp, parse_timestamp
@@ -35,6 +35,10 @@ FAILED = ("failed", "rolled_back")
 IMPROVEMENT_DONE = ("done",)
 IMPROVEMENT_CLOSED = ("done", "wont_do")
 FINDING_OPEN = "open"
+# The values categories are counted by; anything else a record says (which `maintain
+# check` rejects) is counted as "unknown", never shown as it is written.
+CHANGE_TYPES = ("standard", "normal", "emergency")
+SOURCE_KINDS = ("incident", "problem", "finding", "change", "product")
 
 # DORA performance tiers (State of DevOps 2023; thresholds as Apache DevLake's DORA
 # dashboard implements them): the first tier whose test the value passes.
@@ -156,6 +160,14 @@ class Item:
     def id(self) -> str:
         value = self.data.get("id")
         return value if isinstance(value, str) else self.path
+
+    def names(self, dotted: str) -> list[str]:
+        """A list field's text items (anything else in a record that `maintain check`
+        rejects, such as `services: 5`, names nothing)."""
+        value = self.get(dotted)
+        if not isinstance(value, list):
+            return []
+        return [item for item in value if isinstance(item, str)]
 
     def get(self, dotted: str) -> Any:
         if "." not in dotted:
@@ -293,9 +305,8 @@ def _serves(item: Item, service: str) -> bool:
     """Whether a record is about `service` (records of no service are about none)."""
     if item.get("kind") == "service":
         return item.id == service
-    services = item.get("services")
-    if isinstance(services, list):
-        return service in services
+    if isinstance(item.get("services"), list):
+        return service in item.names("services")
     return bool(item.get("service") == service)
 
 
@@ -326,10 +337,10 @@ def _incidents(
     for item, reported in inside:
         sev = item.get("severity")
         severity[sev if sev in SEVERITIES else "unknown"] += 1
-        for name in item.get("services") or []:
-            services[str(name)] += 1
+        for name in item.names("services"):
+            services[name] += 1
         assert reported is not None
-        months[f"{reported.year:04d}-{reported.month:02d}"] += 1
+        months[_month(reported)] += 1
         start = read.time(item, "impact_started_at", "incidents.time_to_mitigate") or reported
         acknowledged = read.needed(item, "acknowledged_at", "incidents.time_to_acknowledge")
         if acknowledged is not None:
@@ -380,7 +391,7 @@ def _action_items(
 ) -> dict[str, Any]:
     """The improvements the window's incidents list as action items, at `until`: done,
     open (not done, not won't-do) and, of those, overdue (`due` before `until`)."""
-    wanted = {str(ref) for item in incidents for ref in item.get("action_items") or []}
+    wanted = {ref for item in incidents for ref in item.names("action_items")}
     found = {item.id: item for item in improvements if item.id in wanted}
     done = opened = overdue = 0
     for ident in sorted(wanted):
@@ -499,7 +510,7 @@ def _changes(deployed: list[Item], read: _Reader) -> dict[str, Any]:
     needing = compliant = 0
     for item in deployed:
         kind = item.get("type")
-        types[kind if isinstance(kind, str) else "unknown"] += 1
+        types[kind if kind in CHANGE_TYPES else "unknown"] += 1
         if kind == "standard":
             continue
         needing += 1
@@ -537,7 +548,7 @@ def _improvements(items: list[Item], window: Window, read: _Reader) -> dict[str,
             assert created is not None
             opened[_month(created)] += 1
             source = item.get("source.kind")
-            sources[source if isinstance(source, str) else "unknown"] += 1
+            sources[source if source in SOURCE_KINDS else "unknown"] += 1
         if item.get("status") not in IMPROVEMENT_DONE:
             continue
         finished = read.needed(item, "done_at", "improvements.done")
@@ -560,6 +571,9 @@ def _improvements(items: list[Item], window: Window, read: _Reader) -> dict[str,
 
 
 def _month(moment: datetime) -> str:
+    """The UTC month (as `--month` windows are): 23:30 at -05:00 on 31 October is
+    November."""
+    moment = moment.astimezone(UTC)
     return f"{moment.year:04d}-{moment.month:02d}"
 
 

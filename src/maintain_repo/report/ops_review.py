@@ -2,7 +2,8 @@
 job summary (`$GITHUB_STEP_SUMMARY`) or the monthly ops review issue.
 
 Both show the same numbers, from the JSON document alone. Ids and names from records
-are untrusted text: in Markdown they are shown inside code spans only.
+are untrusted text: shown with control characters escaped in text, and made inert in
+Markdown (`safe.markdown`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from maintain_repo.report.safe import printable
+from maintain_repo.report.safe import markdown, printable
 
 Doc = Mapping[str, Any]
 
@@ -198,24 +199,14 @@ def render_text(doc: Doc) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _cell(text: str) -> str:
-    return printable(text).replace("|", "\\|")
-
-
-def _code(text: str) -> str:
-    """Untrusted text as a Markdown code span (backticks cannot end it; a pipe, escaped,
-    cannot end a table cell)."""
-    clean = printable(text).replace("`", "'").replace("|", "\\|")
-    return f"`{clean}`"
-
-
 def render_markdown(doc: Doc) -> str:
-    lines = [f"## {_cell(_heading(doc))}", ""]
+    """Every cell goes through `safe.markdown`: what a record says (ids, names) is shown
+    as written, with no formatting, no mention, no reference and no HTML (so no hidden
+    marker either: the review issue is found again by its own)."""
+    lines = [f"## {markdown(_heading(doc))}", ""]
     for title, items in rows(doc):
         lines += [f"### {title}", "", "| measure | value |", "|---|---|"]
-        for label, value in items:
-            shown = _code(label) if title == "SLOs" else _cell(label)
-            lines.append(f"| {shown} | {_cell(value)} |")
+        lines += [f"| {markdown(label)} | {markdown(value)} |" for label, value in items]
         lines.append("")
     unknown = doc.get("unknown") or []
     if unknown:
@@ -227,7 +218,8 @@ def render_markdown(doc: Doc) -> str:
             "|---|---|---|",
         ]
         lines += [
-            f"| {_code(u['record'])} | {_cell(u['metric'])} | {_code(u['field'])} {u['reason']} |"
+            f"| {markdown(str(u['record']))} | {markdown(u['metric'])} | "
+            f"{markdown(u['field'])} {u['reason']} |"
             for u in unknown[:200]
         ]
         lines += ["", "</details>", ""]

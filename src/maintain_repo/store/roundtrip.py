@@ -176,6 +176,16 @@ _MISSING = object()
 TRAILING_FIELDS = ("labels", "links", "timeline")
 
 
+def append(data: Any, key: str, item: Any) -> None:
+    """Append `item` to the list at `key` (made, or made again when it is not a list;
+    a timeline, say)."""
+    listed = data.get(key)
+    if not isinstance(listed, list):
+        data[key] = []
+        listed = data[key]
+    listed.append(item)
+
+
 def place(data: Any, key: str, value: Any, before: tuple[str, ...] = TRAILING_FIELDS) -> None:
     """`data[key] = value`; a new key goes before the first of `before` that the mapping
     has (a record's own fields come before its labels, links and timeline)."""
