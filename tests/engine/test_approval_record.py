@@ -43,7 +43,12 @@ NOW = "2026-03-28T10:00:00Z"
 
 @pytest.fixture
 def world(tmp_path, make_github, monkeypatch):
-    repo = make_ops_repo(tmp_path, {"policies/approval.yaml": POLICY})
+    return change_pull(tmp_path, make_github, monkeypatch, POLICY)
+
+
+def change_pull(tmp_path, make_github, monkeypatch, policy):
+    """An ops repository with `policy`, and dan's pull request adding a change record."""
+    repo = make_ops_repo(tmp_path, {"policies/approval.yaml": policy})
     emu = make_github(users=USERS, teams={}, git_dir=repo.origin)
     actions_env(monkeypatch, emu)
     git(repo.root, "checkout", "-q", "-b", "timeout")
@@ -142,17 +147,7 @@ rules:
 def test_a_merge_that_needed_no_approver_writes_nothing_and_succeeds(
     tmp_path, make_github, monkeypatch, capsys
 ):
-    repo = make_ops_repo(tmp_path, {"policies/approval.yaml": NOBODY})
-    emu = make_github(users=USERS, teams={}, git_dir=repo.origin)
-    actions_env(monkeypatch, emu)
-    git(repo.root, "checkout", "-q", "-b", "timeout")
-    repo.commit_and_push({CHANGE: SUBMITTED}, "raise the timeout", branch="timeout")
-    number = (
-        client(emu, "dan")
-        .get_repo(REPOSITORY)
-        .create_pull(base="main", head="timeout", title="Raise the timeout", body="")
-        .number
-    )
+    repo, emu, number = change_pull(tmp_path, make_github, monkeypatch, NOBODY)
     merge(repo, emu, number)
     payload = emu.webhook("pull_request", "closed", number=number)
     assert sync(repo, tmp_path, "pull_request", payload) == 0
