@@ -39,7 +39,8 @@ def test_init_commit_then_check_base_head_passes(tmp_path, capsys):
     assert main(["--root", str(root), "check", "--base", "HEAD"]) == 0
     out = capsys.readouterr().out
     assert "record-deleted" not in out
-    assert out.endswith("2 files checked (0 records): 2 passed, 0 failed, 0 waived\n")
+    # The settings, the SLA, approval and two record policies, and the example service.
+    assert out.endswith("6 files checked (1 record): 6 passed, 0 failed, 0 waived\n")
 
 
 def test_a_new_repository_has_a_working_sla_policy(tmp_path, capsys):
@@ -73,7 +74,7 @@ def test_a_pull_request_adding_the_first_record_passes_check_base(tmp_path, caps
     capsys.readouterr()
     assert main(["--root", str(root), "check", "--base", "main"]) == 0
     assert capsys.readouterr().out.endswith(
-        "3 files checked (1 record): 3 passed, 0 failed, 0 waived\n"
+        "7 files checked (2 records): 7 passed, 0 failed, 0 waived\n"
     )
 
 
@@ -86,27 +87,32 @@ def test_every_next_step_init_prints_works(tmp_path, maintain_exe):
     """Run the printed steps in a shell, as a new team would (the login filled in)."""
     env = {**os.environ, "PATH": f"{Path(maintain_exe).parent}{os.pathsep}{os.environ['PATH']}"}
     made = subprocess.run(
-        [maintain_exe, "init", "ops"], cwd=tmp_path, env=env, capture_output=True, text=True
+        [maintain_exe, "init", "ops", "--org", "acme", "--team", "sre"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert made.returncode == 0, made.stderr
     steps = _next_steps(made.stdout)
     assert steps == [
         "cd ops",
         "git init && git add -A && git commit -m 'Start the ops repository'",
-        "git config github.user YOUR-GITHUB-LOGIN  # maintain new makes you the owner",
-        "maintain new service --title 'Checkout API'",
+        "maintain new service --title 'Checkout API' --set owner=acme/sre",
         "maintain check",
+        "maintain policy test",
     ]
-    # Pasted line by line into a shell, stopping at the first that fails.
-    script = "\n".join(["set -e", *steps]).replace("YOUR-GITHUB-LOGIN", "ana-costa")
+    # Pasted line by line into a shell, exactly as printed, stopping at the first that fails.
+    script = "\n".join(["set -e", *steps])
     ran = subprocess.run(
         ["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True
     )
     assert ran.returncode == 0, ran.stderr
     root = tmp_path / "ops"
     assert "records/services/checkout-api.yaml" in ran.stdout
-    assert "owner: ana-costa" in (root / "records/services/checkout-api.yaml").read_text()
-    assert ran.stdout.endswith("3 files checked (1 record): 3 passed, 0 failed, 0 waived\n")
+    assert "owner: acme/sre" in (root / "records/services/checkout-api.yaml").read_text()
+    assert "7 files checked (2 records): 7 passed, 0 failed, 0 waived\n" in ran.stdout
+    assert ran.stdout.endswith("2 policy tests: 2 passed, 0 failed\n")
     git(root, "add", "-A")
     git(root, "commit", "-qm", "Add checkout-api")
     based = subprocess.run(
@@ -171,7 +177,8 @@ def test_a_maintain_new_killed_mid_write_leaves_nothing_git_would_commit(tmp_pat
     argv = ["--root", str(root), "new", "service", "--title", "Checkout API", "--set", "owner=a"]
     killed = subprocess.run([sys.executable, "-c", KILL_INSIDE_WRITE, *argv], capture_output=True)
     assert killed.returncode == -signal.SIGKILL
-    leftovers = [p for p in (root / "records/services").iterdir() if p.name != ".gitkeep"]
+    starters = (".gitkeep", "example-service.yaml")
+    leftovers = [p for p in (root / "records/services").iterdir() if p.name not in starters]
     assert [p.name.endswith(TEMP_SUFFIX) and p.name.startswith(".") for p in leftovers] == [True]
     assert not (root / "records/services/checkout-api.yaml").exists()
     git(root, "add", "-A")
@@ -194,3 +201,80 @@ def _maintain(*argv: str) -> int:
     """`maintain` in a process of its own (each process sweeps a folder once)."""
     script = "from maintain_repo.__main__ import main; raise SystemExit(main())"
     return subprocess.run([sys.executable, "-c", script, *argv], capture_output=True).returncode
+
+
+def test_init_writes_a_repository_that_works_for_the_team(tmp_path, capsys):
+    from maintain_repo import HOME, __version__
+    from maintain_repo.store.yaml import mapping_in
+
+    root = tmp_path / "ops"
+    assert main(["init", str(root), "--repo", "acme/ops", "--team", "sre"]) == 0
+    settings = mapping_in((root / "policies/settings.yaml").read_text())
+    assert settings["github"] == {"repository": "acme/ops"}
+    approval = mapping_in((root / "policies/approval.yaml").read_text())
+    assert approval["policy"]["disapproval"] == {"requires": {"teams": ["acme/sre"]}}
+    service = mapping_in((root / "records/services/example-service.yaml").read_text())
+    assert service["owner"] == "acme/sre"
+    assert [probe["enabled"] for probe in service["probes"]] == [False]
+    config = mapping_in((root / ".pre-commit-config.yaml").read_text())
+    assert config["repos"] == [
+        {
+            "repo": HOME,
+            "rev": f"v{__version__}",
+            "hooks": [{"id": "maintain-check"}, {"id": "maintain-policy-test"}],
+        }
+    ]
+    checked = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "pre-commit"),
+            "validate-config",
+            str(root / ".pre-commit-config.yaml"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert (root / ".github/ISSUE_TEMPLATE/incident.yml").is_file()
+    assert "acme/ops" in (root / "README.md").read_text()
+    capsys.readouterr()
+    for command in (["policy", "validate"], ["policy", "test"], ["sla"], ["check"]):
+        assert main(["--root", str(root), *command]) == 0, command
+    # The starter policies judge: a SEV1 incident past triage without a commander fails.
+    incident = root / "records/incidents/INC-20261201-AB12.yaml"
+    incident.write_text(
+        "id: INC-20261201-AB12\nkind: incident\nschema_version: 1\ntitle: Checkout down\n"
+        "status: active\nowner: acme/sre\ncreated_at: 2026-03-01T09:00:00Z\nseverity: SEV1\n"
+        "type: availability\nservices: [example-service]\n"
+        "reported_at: 2026-03-01T09:00:00Z\nacknowledged_at: 2026-03-01T09:05:00Z\n"
+    )
+    capsys.readouterr()
+    assert main(["--root", str(root), "check"]) == 1
+    assert "major-incidents-need-commander" in capsys.readouterr().out
+
+
+def test_init_keeps_the_files_a_team_has_already(tmp_path, capsys):
+    root = tmp_path / "ops"
+    (root / "policies").mkdir(parents=True)
+    (root / "README.md").write_text("# Ours\n")
+    (root / "policies/settings.yaml").write_text(
+        "kind: Settings\nschema_version: 1\ntime_zone: Europe/Berlin\n"
+    )
+    assert main(["init", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert "created README.md" not in out
+    assert (root / "README.md").read_text() == "# Ours\n"
+    assert "Europe/Berlin" in (root / "policies/settings.yaml").read_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--repo", "not a repo"], "--repo 'not a repo': OWNER/NAME"),
+        (["--org=-acme"], "--org '-acme'"),
+        (["--team", "a/b/c"], "--team 'a/b/c'"),
+    ],
+)
+def test_init_refuses_bad_names(tmp_path, capsys, args, message):
+    assert main(["init", str(tmp_path / "ops"), *args]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "ops").exists()

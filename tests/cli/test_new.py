@@ -181,7 +181,7 @@ def test_init_scaffolds_a_repository_that_checks_clean(tmp_path, capsys):
     assert "created schemas/incident.schema.json" in out
     assert "created policies/sla.yaml" in out
     assert main(["--root", str(root), "check"]) == 0
-    assert capsys.readouterr().out == "2 files checked (0 records): 2 passed, 0 failed, 0 waived\n"
+    assert capsys.readouterr().out == "6 files checked (1 record): 6 passed, 0 failed, 0 waived\n"
     assert main(["--root", str(root), "schema", "check"]) == 0
     code, _path, err = _new(root, "incident", "First", "owner=alice", capsys=capsys)
     assert code == 0, err

@@ -13,8 +13,21 @@ def add_parser(commands: Any, name: str) -> None:
     parser = commands.add_parser(
         name,
         help="create an empty ops repository",
-        description="Create records/<kind>/ folders, policies/settings.yaml, schemas/ and a "
-        ".gitignore in DIR, then print the next steps.",
+        description="Create a new ops repository in DIR that passes `maintain check` on its "
+        "first commit: records/<kind>/ folders, schemas/, a .gitignore, settings, an SLA "
+        "policy, an approval policy, a starter policy pack with its tests, an example "
+        "service (its probe disabled), the incident issue form, a pre-commit configuration "
+        "and a README; files that exist are left alone. Then print the next steps.",
+    )
+    parser.add_argument("--org", metavar="ORG", help="the GitHub organization (or user)")
+    parser.add_argument(
+        "--repo", metavar="OWNER/NAME", help="the ops repository on GitHub (github.repository)"
+    )
+    parser.add_argument(
+        "--team",
+        metavar="TEAM",
+        help="the team that owns operations (a slug of --org, or ORG/slug): the owner of the "
+        "starter records and the veto in the approval policy",
     )
     parser.add_argument(
         "directory",
@@ -27,18 +40,31 @@ def add_parser(commands: Any, name: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from maintain_repo.engine.init import scaffold
+    import re
 
+    from maintain_repo.engine.init import scaffold
+    from maintain_repo.engine.starter import Starter
+    from maintain_repo.errors import UsageError
+
+    name = r"[A-Za-z0-9][A-Za-z0-9-]{0,38}"
+    if args.org and not re.fullmatch(name, args.org):
+        raise UsageError(f"--org {args.org!r}: a GitHub organization or user name")
+    if args.repo and not re.fullmatch(rf"{name}/[A-Za-z0-9._-]{{1,100}}", args.repo):
+        raise UsageError(f"--repo {args.repo!r}: OWNER/NAME of a GitHub repository")
+    if args.team and not re.fullmatch(rf"@?({name}/)?[A-Za-z0-9][A-Za-z0-9_.-]{{0,99}}", args.team):
+        raise UsageError(f"--team {args.team!r}: a team slug, or ORG/slug")
+    org = args.org or (args.repo.split("/")[0] if args.repo else None)
+    starter = Starter(org=org, repo=args.repo, team=args.team)
     directory = args.directory or Path(args.root or ".")
-    for path in scaffold(directory):
+    for path in scaffold(directory, starter):
         print(f"created {path}")
     print("next:")
-    for step in next_steps(directory):
+    for step in next_steps(directory, starter.owner):
         print(f"  {step}")
     return 0
 
 
-def next_steps(directory: Path) -> list[str]:
+def next_steps(directory: Path, owner: str = "ops") -> list[str]:
     """The commands that take a new ops repository to its first checked record."""
     import shlex  # here: every other command starts without it
 
@@ -51,8 +77,8 @@ def next_steps(directory: Path) -> list[str]:
     ):
         steps.append("git init && git add -A && git commit -m 'Start the ops repository'")
     steps += [
-        "git config github.user YOUR-GITHUB-LOGIN  # maintain new makes you the owner",
-        "maintain new service --title 'Checkout API'",
+        f"maintain new service --title 'Checkout API' --set owner={shlex.quote(owner)}",
         "maintain check",
+        "maintain policy test",
     ]
     return steps
