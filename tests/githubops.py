@@ -70,11 +70,17 @@ def make_ops_repo(tmp_path: Path, files: dict[str, str] | None = None) -> OpsRep
         target = root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
+    return published(tmp_path, root)
+
+
+def published(tmp_path: Path, root: Path, message: str = "the ops repository") -> OpsRepo:
+    """`root` made a git repository, committed, and pushed to a new bare `origin.git` (what
+    GitHub holds) in `tmp_path`."""
     origin = tmp_path / "origin.git"
     git(tmp_path, "init", "-q", "--bare", "-b", "main", str(origin))
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "the ops repository")
+    git(root, "commit", "-q", "-m", message)
     git(root, "remote", "add", "origin", str(origin))
     git(root, "push", "-q", "origin", "main")
     git(root, "fetch", "-q", "origin")

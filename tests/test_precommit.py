@@ -114,3 +114,63 @@ def test_a_commit_that_only_deletes_a_record_still_runs_the_repository_hook(
     assert done.returncode == 1, done.stdout + done.stderr
     assert "(no files to check)" not in done.stdout
     assert "ref-exists action_items[0] names IMP-20260302-9ZT4, which does not exist" in done.stdout
+
+
+def test_a_new_repository_blocks_a_broken_record_with_the_hooks_of_a_tag(
+    tmp_path, pre_commit_home, hook_repo
+):
+    """As a team adopts it: `maintain init`, its .pre-commit-config.yaml pointed at a clone
+    of maintain at the release tag it names, `pre-commit install`, then commits."""
+    from maintain_repo import HOME, __version__
+
+    tag = f"v{__version__}"
+    subprocess.run(["git", "tag", "-f", tag], cwd=hook_repo, check=True, capture_output=True)
+    ops = tmp_path / "ops"
+    maintain = str(Path(sys.executable).parent / "maintain")
+    made = subprocess.run(
+        [maintain, "init", str(ops), "--org", "acme", "--team", "sre"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    config = ops / ".pre-commit-config.yaml"
+    text = config.read_text()
+    assert f"repo: {HOME}\n    rev: {tag}\n" in text
+    config.write_text(text.replace(HOME, str(hook_repo)))  # the clone stands in for GitHub
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "HOME": str(pre_commit_home),
+        "PRE_COMMIT_HOME": str(pre_commit_home),
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.invalid",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.invalid",
+    }
+
+    def run(*args):
+        return subprocess.run(
+            args, cwd=ops, env=env, capture_output=True, text=True, check=False, timeout=600
+        )
+
+    assert run("git", "init", "-q", "-b", "main").returncode == 0
+    assert run(PRE_COMMIT, "install").returncode == 0
+    run("git", "add", "-A")
+    first = run("git", "commit", "-q", "-m", "Start the ops repository")
+    assert first.returncode == 0, first.stdout + first.stderr
+
+    service = ops / "records/services/example-service.yaml"
+    service.write_text(service.read_text().replace("tier: 2", "tier: 7"))
+    run("git", "add", "-A")
+    blocked = run("git", "commit", "-q", "-m", "A broken record")
+    assert blocked.returncode != 0
+    assert "records/services/example-service.yaml" in blocked.stdout + blocked.stderr
+    assert "tier" in blocked.stdout + blocked.stderr
+
+    service.write_text(service.read_text().replace("tier: 7", "tier: 3"))
+    run("git", "add", "-A")
+    fixed = run("git", "commit", "-q", "-m", "A fixed record")
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    # A pull request from here is checked against its base, as the validate workflow does.
+    based = run(maintain, "check", "--base", "HEAD~1")
+    assert based.returncode == 0, based.stdout + based.stderr

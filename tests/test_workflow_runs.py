@@ -36,7 +36,8 @@ from pathlib import Path
 import pytest
 
 from emulated import validate_webhook
-from githubops import FORM_BODY, REPOSITORY, git, make_ops_repo
+from githubops import FORM_BODY, REPOSITORY, git, make_ops_repo, published
+from maintain_repo import ACTION as MAINTAIN_ACTION
 from maintain_repo.store.yaml import mapping_in, parse
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,9 +83,18 @@ class Ran:
 
 
 def run_workflow(
-    name, event, payload, *, origin, emu, tmp_path, now="2026-11-27T10:00:00Z", variables=None
+    name,
+    event,
+    payload,
+    *,
+    origin,
+    emu,
+    tmp_path,
+    now="2026-11-27T10:00:00Z",
+    variables=None,
+    workflows=ROOT / ".github/workflows",
 ):
-    workflow = parse((ROOT / ".github/workflows" / name).read_text()).data
+    workflow = parse((workflows / name).read_text()).data
     triggers = workflow["on"]
     assert event in triggers, f"{name} is not triggered by {event}"
     types = (triggers[event] or {}).get("types") if isinstance(triggers[event], dict) else None
@@ -145,6 +155,18 @@ def run_workflow(
             }
             for step in job["steps"]:
                 assert "if" not in step, f"the harness does not evaluate if: ({step})"
+                if step.get("uses", "").split("@")[0] == MAINTAIN_ACTION:
+                    logs.append(
+                        _maintain_action(
+                            step,
+                            job_env,
+                            workspace,
+                            run / "summary",
+                            (emu, matrix, variables or {}),
+                            label,
+                        )
+                    )
+                    continue
                 if "uses" in step:
                     _action(step, job, origin=origin, workspace=workspace, ran=ran)
                     continue
@@ -173,6 +195,37 @@ def run_workflow(
     ran.summary = (run / "summary").read_text()
     ran.logs = "".join(logs)
     return ran
+
+
+def _maintain_action(step, job_env, workspace, summary, context, label):
+    """maintain's own action (action.yml) as a job runs it: `maintain` with the `args`
+    input split on whitespace (expressions in it evaluated as Actions would), the step's
+    env, and its output appended to the job summary with `summary: "true"`."""
+    emu, matrix, variables = context
+    given = step.get("with") or {}
+    assert set(given) <= {"args", "summary", "python-version"}, given
+    args = re.sub(
+        r"\$\{\{[^}]*\}\}",
+        lambda found: _expression(found.group(), emu, matrix, variables),
+        str(given["args"]),
+    )
+    step_env = {
+        key: _expression(value, emu, matrix, variables)
+        for key, value in (step.get("env") or {}).items()
+    }
+    done = subprocess.run(
+        [str(BIN / "maintain"), *args.split()],
+        cwd=workspace,
+        env=job_env | step_env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, f"{label}: {step.get('name')} failed:\n{done.stdout}{done.stderr}"
+    if str(given.get("summary", "false")) == "true":
+        with summary.open("a", encoding="utf-8") as out:
+            out.write(done.stdout)
+    return done.stdout + done.stderr
 
 
 def _combinations(job):
@@ -701,3 +754,112 @@ def test_a_deployment_status_completes_its_change_record(world, tmp_path):
     assert written["status"] == "implemented"
     assert written["deployment"]["commit_sha"] == DEPLOYED_SHA
     assert emu.bot_token not in ran.logs
+
+
+# -- the workflows `maintain init` writes, run against the emulator ------------------------
+
+
+@pytest.fixture
+def fresh(tmp_path, make_github):
+    """A repository as `maintain init` made it (acme/shop, team acme/sre), on origin."""
+    from maintain_repo.cli import main
+
+    root = tmp_path / "checkout"
+    assert main(["init", str(root), "--repo", REPOSITORY, "--team", "sre"]) == 0
+    origin = published(tmp_path, root, "Start the ops repository").origin
+    users = {"alice": "admin", "bob": "write", "carol": "triage"}
+    emu = make_github(users=users, teams={"acme/sre": ["alice", "bob"]}, git_dir=origin)
+    return root, origin, emu
+
+
+GENERATED_FORM = FORM_BODY.replace("checkout-api", "example-service")
+
+
+def test_every_workflow_init_writes_runs(fresh, tmp_path):
+    from emulated import client
+
+    root, origin, emu = fresh
+    workflows = root / ".github/workflows"
+    written = sorted(p.name for p in workflows.glob("*.yml"))
+    assert written == sorted(
+        [
+            "approval.yml",
+            "changes.yml",
+            "incident-sync.yml",
+            "probes.yml",
+            "report.yml",
+            "security.yml",
+            "sla.yml",
+            "status-page.yml",
+            "validate.yml",
+        ]
+    )
+    ran: dict[str, Ran] = {}
+
+    def run(name, event, payload, now="2026-03-02T10:00:00Z"):
+        ran[name] = run_workflow(
+            name,
+            event,
+            payload,
+            origin=origin,
+            emu=emu,
+            tmp_path=tmp_path,
+            now=now,
+            workflows=workflows,
+        )
+        assert emu.bot_token not in ran[name].logs
+
+    def cron(name):
+        workflow = parse((workflows / name).read_text()).data
+        return {"schedule": workflow["on"]["schedule"][0]["cron"]}
+
+    # An incident from the form: its record pull request, then /ack.
+    number = emu.seed_issue(
+        "carol", "[Incident]: Checkout fails", GENERATED_FORM, labels=["incident"]
+    )
+    run("incident-sync.yml", "issues", emu.webhook("issues", "opened", issue=number))
+    (record_pull,) = emu.pulls
+    assert record_pull["head"]["ref"].startswith("maintain/INC-")
+
+    # A change pull request: validated and judged.
+    git(root, "checkout", "-q", "-b", "add-service")
+    (root / "records/services/checkout-api.yaml").write_text(
+        "id: checkout-api\nkind: service\nschema_version: 1\ntitle: Checkout API\n"
+        "status: active\nowner: acme/sre\ncreated_at: 2026-03-01T09:00:00Z\ntier: 1\n"
+    )
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "Add checkout-api")
+    git(root, "push", "-q", "origin", "add-service")
+    pull = (
+        client(emu, "bob")
+        .get_repo(REPOSITORY)
+        .create_pull(base="main", head="add-service", title="Add checkout-api", body="")
+    )
+    opened = emu.webhook("pull_request", "opened", number=pull.number)
+    run("validate.yml", "pull_request", opened)
+    assert "files checked" in ran["validate.yml"].logs
+    run("approval.yml", "pull_request", opened)
+    head = emu.pull(pull.number)["head"]["sha"]
+    assert [s["state"] for s in emu.statuses(head) if s["context"] == "maintain/approval"] == [
+        "pending"
+    ]
+
+    for name in ("sla.yml", "probes.yml", "report.yml", "security.yml"):
+        run(name, "schedule", cron(name))
+    assert "open obligations" in ran["sla.yml"].summary
+    assert "## Ops report" in ran["report.yml"].summary
+    assert ran["probes.yml"].jobs == ["probe (shard=1)", "probe (shard=2)"]
+
+    run("status-page.yml", "schedule", cron("status-page.yml"))
+    (site,) = ran["status-page.yml"].pages
+    assert (site / "index.html").is_file()
+    assert json.loads((site / "report" / "report.json").read_text())["public"] is True
+    assert ran["status-page.yml"].deployed == 1
+
+    deployment = emu.seed_deployment("a" * 40, "production", state="success")
+    run(
+        "changes.yml",
+        "deployment_status",
+        emu.webhook("deployment_status", "created", deployment=deployment),
+    )
+    assert "no change record names it; nothing to do" in ran["changes.yml"].logs

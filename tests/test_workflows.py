@@ -71,8 +71,12 @@ def test_workflow_security_baseline(path):
 
 
 def test_zizmor_finds_nothing():
+    _zizmor_finds_nothing(ROOT / ".github/workflows", ROOT / "action.yml")
+
+
+def _zizmor_finds_nothing(*paths):
     done = subprocess.run(
-        [str(BIN / "zizmor"), "--offline", "--persona=pedantic", str(ROOT / ".github/workflows")],
+        [str(BIN / "zizmor"), "--offline", "--persona=pedantic", *map(str, paths)],
         capture_output=True,
         text=True,
         check=False,
@@ -82,13 +86,12 @@ def test_zizmor_finds_nothing():
 
 
 def test_workflows_match_the_github_workflow_schema():
+    _match_the_workflow_schema(WORKFLOWS)
+
+
+def _match_the_workflow_schema(paths):
     done = subprocess.run(
-        [
-            str(BIN / "check-jsonschema"),
-            "--builtin-schema",
-            "vendor.github-workflows",
-            *map(str, WORKFLOWS),
-        ],
+        [str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *paths],
         capture_output=True,
         text=True,
         check=False,
@@ -132,3 +135,28 @@ def test_validate_workflow_steps_pass_on_this_repository(tmp_path):
         assert "::error" not in done.stdout
         ran.append(step["run"])
     assert any("maintain check" in command for command in ran)
+
+
+def test_what_init_writes_passes_zizmor_and_the_workflow_schema(tmp_path):
+    from maintain_repo import ACTION, __version__
+    from maintain_repo.cli import main
+
+    root = tmp_path / "ops"
+    assert main(["init", str(root), "--repo", "acme/ops", "--team", "sre"]) == 0
+    generated = sorted((root / ".github/workflows").glob("*.yml"))
+    assert len(generated) == 9
+    _zizmor_finds_nothing(root)
+    _match_the_workflow_schema(generated)
+    for path in generated:
+        workflow = _load(path)
+        assert workflow["permissions"] == {}
+        for job in workflow["jobs"].values():
+            assert "timeout-minutes" in job
+            assert "permissions" in job
+        for step in _steps(workflow):
+            uses = step.get("uses", "")
+            if uses.startswith(ACTION):
+                assert uses == f"{ACTION}@v{__version__}"  # the release tag, as zizmor.yml allows
+            elif uses:
+                assert PINNED.match(uses), uses
+            assert "${{" not in step.get("run", "")

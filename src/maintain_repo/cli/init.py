@@ -30,6 +30,16 @@ def add_parser(commands: Any, name: str) -> None:
         "starter records and the veto in the approval policy",
     )
     parser.add_argument(
+        "--upgrade",
+        action="store_true",
+        help="in an existing ops repository: rewrite the workflows init wrote (and their "
+        "maintain action pins) to this version and show the diff; files the team wrote or "
+        "changed (without the generated header) are left alone",
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="with --upgrade: show the diff, write nothing"
+    )
+    parser.add_argument(
         "directory",
         nargs="?",
         default=None,
@@ -53,6 +63,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--repo {args.repo!r}: OWNER/NAME of a GitHub repository")
     if args.team and not re.fullmatch(rf"@?({name}/)?[A-Za-z0-9][A-Za-z0-9_.-]{{0,99}}", args.team):
         raise UsageError(f"--team {args.team!r}: a team slug, or ORG/slug")
+    if args.upgrade:
+        return _upgrade(args)
     org = args.org or (args.repo.split("/")[0] if args.repo else None)
     starter = Starter(org=org, repo=args.repo, team=args.team)
     directory = args.directory or Path(args.root or ".")
@@ -61,6 +73,21 @@ def run(args: argparse.Namespace) -> int:
     print("next:")
     for step in next_steps(directory, starter.owner):
         print(f"  {step}")
+    return 0
+
+
+def _upgrade(args: argparse.Namespace) -> int:
+    import sys
+
+    from maintain_repo import __version__
+    from maintain_repo.engine.init import upgrade
+
+    directory = args.directory or Path(args.root or ".")
+    changed = upgrade(directory, dry_run=args.dry_run)
+    for _rel, diff in changed:
+        sys.stdout.write(diff)
+    verb = "would rewrite" if args.dry_run else "rewrote"
+    print(f"{verb} {len(changed)} generated file(s) for maintain {__version__}")
     return 0
 
 

@@ -19,6 +19,7 @@ from maintain_repo.engine.starter import (
     settings_text,
     triage_test,
 )
+from maintain_repo.engine.starter_workflows import GENERATED, generated_files
 from maintain_repo.errors import UsageError
 from maintain_repo.model.kinds import KINDS
 from maintain_repo.store.cache import DEFAULT_DIR
@@ -66,7 +67,38 @@ def starter_files(starter: Starter) -> dict[str, str]:
         ".github/ISSUE_TEMPLATE/incident.yml": INCIDENT_FORM,
         ".pre-commit-config.yaml": precommit_text(),
         "README.md": readme_text(starter),
+        **generated_files(),
     }
+
+
+def upgrade(root: Path, *, dry_run: bool = False) -> list[tuple[str, str]]:
+    """Rewrite the generated workflows (and the zizmor configuration) to this version:
+    each file that still starts with the generated header, or is missing; the team's own
+    files are left alone. (path, unified diff) of each file rewritten."""
+    import difflib
+
+    if not (root / RECORDS).is_dir():
+        raise UsageError(f"{root} is not an ops repository (no {RECORDS}/): run maintain init")
+    changed = []
+    for rel, text in generated_files().items():
+        path = root / rel
+        before = path.read_text(encoding="utf-8") if path.is_file() else None
+        if before is not None and not before.startswith(GENERATED):
+            continue  # the team's own (or edited and so marked): not ours to rewrite
+        if before == text:
+            continue
+        diff = "".join(
+            difflib.unified_diff(
+                (before or "").splitlines(keepends=True),
+                text.splitlines(keepends=True),
+                fromfile=f"a/{rel}" if before is not None else "/dev/null",
+                tofile=f"b/{rel}",
+            )
+        )
+        changed.append((rel, diff))
+        if not dry_run:
+            write_atomic(path, text, overwrite=True)
+    return changed
 
 
 def _ignore(path: Path) -> bool:
