@@ -278,3 +278,39 @@ def test_init_refuses_bad_names(tmp_path, capsys, args, message):
     assert main(["init", str(tmp_path / "ops"), *args]) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "ops").exists()
+
+
+def test_upgrade_rewrites_only_the_generated_workflows(tmp_path, capsys):
+    from maintain_repo import ACTION, __version__
+
+    root = tmp_path / "ops"
+    assert main(["init", str(root)]) == 0
+    workflows = root / ".github/workflows"
+    sla = workflows / "sla.yml"
+    sla.write_text(sla.read_text().replace(f"@v{__version__}", "@v0.0.1"))
+    ours = workflows / "deploy.yml"
+    ours.write_text("name: deploy\n")  # the team's own
+    mine = workflows / "report.yml"
+    edited = mine.read_text().split("\n", 1)[1].replace("23 6 * * 1", "0 7 * * 1")
+    mine.write_text(edited)  # the team took it over: the header is gone
+    capsys.readouterr()
+    assert main(["init", str(root), "--upgrade", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert f"-        uses: {ACTION}@v0.0.1" in out
+    assert f"+        uses: {ACTION}@v{__version__}" in out
+    assert "would rewrite 1 generated file(s)" in out
+    assert "@v0.0.1" in sla.read_text()  # a dry run writes nothing
+    assert main(["init", str(root), "--upgrade"]) == 0
+    assert f"@v{__version__}" in sla.read_text()
+    assert ours.read_text() == "name: deploy\n"
+    assert mine.read_text() == edited
+    (workflows / "probes.yml").unlink()
+    capsys.readouterr()
+    assert main(["init", str(root), "--upgrade"]) == 0
+    assert "rewrote 1 generated file(s)" in capsys.readouterr().out  # a missing one is back
+    assert (workflows / "probes.yml").is_file()
+
+
+def test_upgrade_needs_an_ops_repository(tmp_path, capsys):
+    assert main(["init", str(tmp_path), "--upgrade"]) == 2
+    assert "not an ops repository" in capsys.readouterr().err
