@@ -1,11 +1,11 @@
 """The declared shape of each probe type's result (model/probe_results.py) against what the
-probes really produce, against the CEL types built from it, and against the README's table.
+probes really produce, against the CEL types built from it, and against the docs' table.
 
 Every probe type runs against real loopback servers; what each attempt produced must be
 exactly what is declared: no field produced that is not declared, none declared that no
 probe produces, each of the declared kind.
 
-    python tests/probes/test_results.py    # rewrite the README's table of fields
+    python tests/probes/test_results.py    # rewrite docs/monitoring.md's table of fields
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from maintain_repo.probes.result import Observation
 from maintain_repo.testing.certs import Certificate
 from maintain_repo.testing.servers import DnsServer, HttpServer, TcpServer
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = Path(__file__).resolve().parents[2] / "docs/monitoring.md"
 START = "<!-- probe fields: generated from src/maintain_repo/model/probe_results.py -->"
 END = "<!-- end of probe fields -->"
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -209,7 +209,7 @@ def test_json_nested_very_deep_does_not_stop_the_probe():
     assert evaluate(compile_condition(source, "http"), context) is True
 
 
-# -- the README ------------------------------------------------------------------------------
+# -- the docs' table --------------------------------------------------------------------------
 
 
 def table(results: dict[str, dict[str, ResultShape]] = RESULTS) -> str:

@@ -24,7 +24,7 @@ def add_parser(commands: Any, name: str) -> None:
         "with their performance tiers, changes (approval compliance, freeze overrides, "
         "rollbacks), improvements (opened, done, on time), security findings (open, "
         "overdue, SLA compliance, time to remediate) and the services' SLOs from the probes' "
-        "history (availability, error budget, burn rates). Every formula is in the README; "
+        "history (availability, error budget, burn rates). Every formula is in the docs (Reports); "
         "records a measure could not use are listed as not counted.",
     )
     parser.add_argument("--since", metavar="TIME", help="start of the window (RFC 3339 or a date)")

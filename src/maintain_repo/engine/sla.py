@@ -27,7 +27,7 @@ def open_obligations(
     if policies.sla is None:
         raise ConfigError(
             "no valid SLAPolicy in policies/",
-            hint="add policies/sla.yaml with kind: SLAPolicy (see the README); if there is "
+            hint="add policies/sla.yaml with kind: SLAPolicy (see the docs, Policies); if there is "
             "one, `maintain policy validate` says what is wrong with it",
         )
     records = load_records(root, KINDS)

@@ -183,7 +183,7 @@ def failure(what: str, error: Exception) -> GitHubError:
         hint = "the token was refused: check GITHUB_TOKEN"
     elif status in (403, 404):
         hint = (
-            "the token may lack a permission this command needs (see the README's GitHub "
+            "the token may lack a permission this command needs (see the docs' GitHub "
             "setup for each workflow's permissions)"
         )
     return GitHubError(redact(f"GitHub: {what} failed: {describe(error)}"), hint=hint)

@@ -5,8 +5,8 @@ A probe's result is one or more *variables* (`response` and `tls` for http, `tcp
 builds one CEL message type per variable, so a condition that names a field the result
 does not have (`response.stauts`) is reported when the service record is checked, not when
 the probe runs; the same declaration turns each attempt's answer into the values the
-condition reads, and the README's table of fields is generated from it. A test runs every
-probe type and compares what it produced with what is declared here.
+condition reads, and the table of fields in docs/monitoring.md is generated from it. A test
+runs every probe type and compares what it produced with what is declared here.
 
 Only genuinely open parts stay dynamic: the response headers (a map of whatever the server
 sent) and the JSON body.
@@ -21,7 +21,7 @@ from typing import Literal
 # text; json: any JSON value (dynamic: `response.json.items.size()`, null when absent).
 FieldKind = Literal["bool", "int", "double", "string", "strings", "headers", "json"]
 
-# How each kind reads in CEL, for messages and the README.
+# How each kind reads in CEL, for messages and the docs.
 CEL_NAMES: dict[FieldKind, str] = {
     "bool": "bool",
     "int": "int",
@@ -41,7 +41,7 @@ JSON_DEPTH = 30
 class ResultField:
     name: str
     kind: FieldKind
-    meaning: str  # one line, for the README
+    meaning: str  # one line, for the docs
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +107,7 @@ DNS_RESULT = ResultShape(
     ),
 )
 
-# Per probe type, its variables in the order the README lists them.
+# Per probe type, its variables in the order the docs list them.
 RESULTS: dict[str, dict[str, ResultShape]] = {
     "http": {"response": HTTP_RESPONSE, "tls": CERTIFICATE},
     "tcp": {"tcp": TCP_RESULT},

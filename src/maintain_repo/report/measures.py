@@ -3,7 +3,7 @@ improvement flow, and security remediation, computed from records over a window.
 
 Pure: records come in as their YAML mappings (`Item`: path and data), the window and
 the clock as arguments, and out comes the report's JSON shape (`schema_version` 1).
-Every measure has one formula (documented in the README, "Reports"), and every record
+Every measure has one formula (documented in docs/reports.md), and every record
 a measure could not use is listed under `unknown` with the field it lacks, never
 dropped silently.
 

@@ -223,7 +223,5 @@ def render_markdown(doc: Doc) -> str:
             for u in unknown[:200]
         ]
         lines += ["", "</details>", ""]
-    lines.append(
-        "Formulas and DORA tiers: see the README's Reports section (State of DevOps 2023)."
-    )
+    lines.append("Formulas and DORA tiers: see maintain's docs, Reports (State of DevOps 2023).")
     return "\n".join(lines) + "\n"

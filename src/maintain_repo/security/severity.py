@@ -1,5 +1,5 @@
-"""Severity from what a report gives: one table for every format (the README's
-Security section shows it). CVSS vectors are parsed and scored by the `cvss` library
+"""Severity from what a report gives: one table for every format (docs/security.md
+shows it). CVSS vectors are parsed and scored by the `cvss` library
 (Red Hat's), never by hand; the score a report states is not trusted over its vector.
 
 Order of preference, wherever a report gives several: a CVSS v4.0 vector, a CVSS v3.x
