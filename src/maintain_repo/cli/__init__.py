@@ -19,6 +19,7 @@ from maintain_repo.cli import (
     approve,
     change,
     check,
+    doctor,
     findings,
     github,
     history,
@@ -57,6 +58,7 @@ COMMANDS = {
     "status": status,
     "findings": findings,
     "report": report,
+    "doctor": doctor,
 }
 
 ROOT_HELP = (

@@ -130,6 +130,15 @@ class GitHubApi(Protocol):
         """The paths pull request `number` changes (for a rename: the new path)."""
         ...
 
+    def probe(self, path: str) -> tuple[int, Any]:
+        """GET an API path: (HTTP status, JSON body), a refusal (403, 404) included rather
+        than raised, for commands that report what the token can see."""
+        ...
+
+    def label_names(self) -> list[str]:
+        """The repository's labels."""
+        ...
+
     def find_pull(self, head: str) -> PullRef | None:
         """The open pull request from branch `head` of this repository."""
         ...

@@ -16,6 +16,7 @@ token is available. PyGithub is imported here only, on first use.
 from __future__ import annotations
 
 import functools
+import json
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -383,6 +384,25 @@ class Client:
             f"list the files of pull request #{number}",
             lambda: [f.filename for f in self.repo.get_pull(number).get_files()],
         )
+
+    def probe(self, path: str) -> tuple[int, Any]:
+        if self.offline:
+            return 0, None
+        try:
+            # requestJson answers every status (requestJsonAndCheck raises on 4xx).
+            status, _, data = self.repo.requester.requestJson("GET", path)
+        except Exception as error:
+            raise failure(f"read {path}", error) from None
+        try:
+            body = json.loads(data) if data else None
+        except ValueError:
+            body = None
+        return status, body
+
+    def label_names(self) -> list[str]:
+        if self.offline:
+            return []
+        return self.call("list labels", lambda: [label.name for label in self.repo.get_labels()])
 
     def find_pull(self, head: str) -> PullRef | None:
         def find() -> PullRef | None:

@@ -400,6 +400,32 @@ class Emulator:
         a deployment; its id (KeyError: no such deployment)."""
         return self._state.add_deployment_status(deployment, state, **fields).id
 
+    def configure(
+        self,
+        *,
+        actions_create_pulls: bool | None = None,
+        workflow_permissions: str | None = None,
+        pages: str | None = None,
+        protect: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
+        """Repository settings: whether Actions may create pull requests, the token's
+        default permissions (read, write), the Pages site's build type (workflow, legacy;
+        "" removes the site), required status checks by branch."""
+        state = self._state
+        with state.lock:
+            if actions_create_pulls is not None:
+                state.actions_create_pulls = actions_create_pulls
+            if workflow_permissions is not None:
+                if workflow_permissions not in ("read", "write"):
+                    raise ValueError("workflow_permissions is read or write")
+                state.workflow_permissions = workflow_permissions
+            if pages is not None:
+                if pages not in ("", "workflow", "legacy"):
+                    raise ValueError('pages is workflow, legacy, or "" for none')
+                state.pages = pages or None
+            for branch, checks in (protect or {}).items():
+                state.protections[branch] = list(checks)
+
     def fix_alert(self, kind: str, number: int) -> None:
         """Mark alert `number` of `kind` (`dependabot` or `code_scanning`) fixed, as a push
         that removes the vulnerability would (KeyError: no such alert; ValueError: fixed)."""

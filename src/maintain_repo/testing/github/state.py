@@ -448,6 +448,11 @@ class State:
         self.check_runs: list[CheckRun] = []
         self.branches: dict[str, str] = {}  # seeded branch tips (without a git_dir)
         self.deployments: dict[int, Deployment] = {}
+        # Repository settings a doctor reads: Actions' token defaults, Pages, protections.
+        self.workflow_permissions = "read"  # default_workflow_permissions
+        self.actions_create_pulls = False  # can_approve_pull_request_reviews
+        self.pages: str | None = None  # None: no Pages site; else its build_type
+        self.protections: dict[str, list[str]] = {}  # branch -> required status checks
         self.dependabot_alerts: dict[int, DependabotAlert] = {}
         self.code_scanning_alerts: dict[int, CodeScanningAlert] = {}
         self.rate_used: dict[tuple[str, str], int] = {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from maintain_repo.testing.github.protocol import Context, Reply, not_found, paginate
+from maintain_repo.testing.github.protocol import ApiError, Context, Reply, not_found, paginate
 from maintain_repo.testing.github.routes import route
 from maintain_repo.testing.github.state import Team, User, rank
 
@@ -115,6 +115,63 @@ def _team(ctx: Context) -> Team:
     return team
 
 
+def workflow_permissions(ctx: Context) -> Reply:
+    """Actions' GITHUB_TOKEN defaults (GitHub asks for administration: read)."""
+    ctx.require("admin")
+    state = ctx.state
+    return Reply(
+        200,
+        {
+            "default_workflow_permissions": state.workflow_permissions,
+            "can_approve_pull_request_reviews": state.actions_create_pulls,
+        },
+    )
+
+
+def pages(ctx: Context) -> Reply:
+    ctx.require("read")
+    state = ctx.state
+    if state.pages is None:
+        raise not_found()
+    site = f"https://{state.owner.lower()}.github.io/{state.name}/"
+    return Reply(
+        200,
+        {
+            "url": f"{ctx.view.repo_api}/pages",
+            "status": "built",
+            "cname": None,
+            "custom_404": False,
+            "html_url": site,
+            "build_type": state.pages,
+            "public": True,
+            "https_enforced": True,
+        },
+    )
+
+
+def branch_protection(ctx: Context) -> Reply:
+    """A branch's protection (GitHub asks for administration: read; 404 unprotected)."""
+    ctx.require("admin")
+    branch = ctx.params["branch"]
+    checks = ctx.state.protections.get(branch)
+    if checks is None:
+        raise ApiError(404, "Branch not protected")
+    url = f"{ctx.view.repo_api}/branches/{branch}/protection"
+    return Reply(
+        200,
+        {
+            "url": url,
+            "required_status_checks": {
+                "url": f"{url}/required_status_checks",
+                "strict": True,
+                "contexts": checks,
+                "checks": [{"context": name, "app_id": None} for name in checks],
+                "contexts_url": f"{url}/required_status_checks/contexts",
+            },
+        },
+    )
+
+
 ROUTES = [
     route("GET", "/repos/{owner}/{repo}", get_repo),
     route("GET", "/user", get_authenticated_user),
@@ -125,6 +182,9 @@ ROUTES = [
     route("GET", "/orgs/{org}/teams/{team_slug}", get_team),
     route("GET", "/orgs/{org}/teams/{team_slug}/memberships/{username}", team_membership),
     route("GET", "/orgs/{org}/teams/{team_slug}/members", team_members),
+    route("GET", "/repos/{owner}/{repo}/actions/permissions/workflow", workflow_permissions),
+    route("GET", "/repos/{owner}/{repo}/pages", pages),
+    route("GET", "/repos/{owner}/{repo}/branches/{branch}/protection", branch_protection),
     route("GET", "/repos/{owner}/{repo}/collaborators", list_collaborators),
     route("GET", "/repos/{owner}/{repo}/collaborators/{username}", check_collaborator),
     route(
