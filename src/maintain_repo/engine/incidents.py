@@ -157,6 +157,7 @@ def open_incident(
         body,
         sorted({INCIDENT_LABEL, *owned_labels({"severity": severity, "status": "triage"})}),
         MAINTAIN_LABEL,
+        assignees=_assignable(ops, owner),
     )
     if issue.number:  # 0: a dry run did not open it
         values["links.github_issue"] = issue.number
@@ -168,7 +169,39 @@ def open_incident(
     )
     if issue.number:
         _track(ops, issue.number, record_id, proposal, again=not proposal.published.changed)
+        announce_opened(ops, record_id, issue.number, title, severity, services)
     return Opened(record_id, issue, created, proposal)
+
+
+def _assignable(ops: Ops, owner: str) -> tuple[str, ...]:
+    """The owner as the issue's assignee, so GitHub notifies them: a login with a role on
+    the repository (GitHub refuses others; a team cannot be assigned)."""
+    login = owner.lstrip("@")
+    if "/" in login or not login or ops.api.dry_run:
+        return ()
+    return (login,) if ops.api.permission(login) != "none" else ()
+
+
+def announce_opened(
+    ops: Ops, record_id: str, number: int, title: str, severity: str, services: Sequence[str]
+) -> None:
+    """The notification routes that want it hear of a new incident (once)."""
+    from maintain_repo.engine.notify import Event, notify_ops
+
+    shown = ", ".join(services) or "no service named yet"
+    notify_ops(
+        ops,
+        Event(
+            "incident.opened",
+            f"incident.opened:{record_id}",
+            number,
+            f"Incident {record_id} opened ({severity}): {_one_line(title)}",
+            f"{_one_line(title)}\nSeverity: {severity}\nServices: {shown}\n"
+            f"Issue: https://github.com/{ops.api.repository}/issues/{number}",
+            severity,
+            tuple(services),
+        ),
+    )
 
 
 def record_from_form(ops: Ops, issue: Issue) -> Opened:
@@ -214,6 +247,7 @@ def record_from_form(ops: Ops, issue: Issue) -> Opened:
     _track(ops, number, record_id, proposal, again=not made)
     if made:
         follow_record(ops, number, values | {"status": "triage"})
+    announce_opened(ops, record_id, number, title, values["severity"], values["services"])
     return Opened(record_id, ops.api.issue(number), False, proposal)
 
 

@@ -325,6 +325,14 @@ def _open_burn(
         return None, f"burning its error budget fast: would open incident {made.record_id}"
     verb = "opened" if made.issue_created else "found again"
     incident = OpenIncident(made.record_id, made.issue.number, now)
+    _tell(
+        ops,
+        "slo.fast_burn",
+        incident,
+        f"{service.title}: the {slo.name} SLO is burning its error budget fast",
+        f"Incident {made.record_id} opened.",
+        service,
+    )
     return incident, (
         f"burning its error budget fast: incident {made.record_id} {verb} (#{made.issue.number})"
     )
@@ -489,11 +497,42 @@ def _resolve(
         if ops.api.issue(incident.issue).state != "closed":
             ops.api.edit_issue(incident.issue, state="closed", state_reason="completed")
         follow_record(ops, incident.issue, record or {"status": "resolved"})
+        _tell(
+            ops,
+            "incident.resolved",
+            incident,
+            f"Incident {incident.id} resolved",
+            f"{text} Down for {down}.",
+            item.service,
+        )
     if ops.api.dry_run:
         return state, f"would resolve incident {incident.id} after {down}"
     if gone:
         return resolved(state), f"issue of incident {incident.id} closed after {down}; {gone[0]}"
     return resolved(state), f"incident {incident.id} resolved after {down}"
+
+
+def _tell(
+    ops: Ops, kind: str, incident: OpenIncident, title: str, body: str, service: Service
+) -> None:
+    """The notification routes hear of it (once; the incident's issue keeps the receipt)."""
+    from maintain_repo.engine.notify import Event, notify_ops
+
+    if not incident.issue or ops.api.dry_run:
+        return
+    link = f"https://github.com/{ops.api.repository}/issues/{incident.issue}"
+    notify_ops(
+        ops,
+        Event(
+            kind,
+            f"{kind}:{incident.id}",
+            incident.issue,
+            title,
+            f"{body} Issue: {link}",
+            None,
+            (service.id,),
+        ),
+    )
 
 
 def _message(report: RunReport) -> str:

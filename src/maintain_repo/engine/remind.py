@@ -155,6 +155,7 @@ def _remind(
     if issue is None:
         made, created = ops.api.ensure_issue(mark, title, body, labels, SLA_LABEL, assignees)
         (done.opened if created else done.unchanged).append(made.number)
+        _announce(ops, key, obligation, made.number)
         return
     if (issue.title, issue.body.strip(), issue.state) == (
         title,
@@ -162,12 +163,47 @@ def _remind(
         "open",
     ) and owned_match(issue.labels, labels, _owned):
         done.unchanged.append(issue.number)
+        _announce(ops, key, obligation, issue.number)  # one that could not be sent, again
         return
     # Labels people added stay. Assignees are set when the reminder is opened, and then
     # left to people: somebody may have taken it over, or handed it on.
     keep_owned(ops.api, issue.number, issue.labels, labels, _owned, LABELS)
     ops.api.edit_issue(issue.number, title=title, body=body, state="open")
     done.updated.append(issue.number)
+    _announce(ops, key, obligation, issue.number)
+
+
+def _announce(ops: Ops, key: str, obligation: Obligation, number: int) -> None:
+    """The notification routes hear of an obligation at risk, then breached (once each);
+    a finding's remediation breached is also a finding overdue."""
+    from maintain_repo.engine.notify import Event, notify_ops
+
+    if not number:
+        return  # a dry run opened nothing to keep the receipt on
+    what = f"the {obligation.kind.replace('_', ' ')} of {obligation.record}"
+    link = f"https://github.com/{ops.api.repository}/issues/{number}"
+    due = format_timestamp(obligation.due)
+    notify_ops(
+        ops,
+        Event(
+            f"sla.{obligation.state}",
+            f"sla.{obligation.state}:{key}",
+            number,
+            f"SLA {obligation.state.replace('_', ' ')}: {what}",
+            f"Due {due}. Owner: {obligation.owner}. Issue: {link}",
+        ),
+    )
+    if obligation.kind == "remediation" and obligation.state == "breached":
+        notify_ops(
+            ops,
+            Event(
+                "finding.overdue",
+                f"finding.overdue:{obligation.record}",
+                number,
+                f"Finding {obligation.record} is overdue",
+                f"Was due {due}. Issue: {link}",
+            ),
+        )
 
 
 def _owned(label: str) -> bool:

@@ -212,10 +212,14 @@ def _apply(ops: Ops, number: int, issue: Issue, change: Change, *, links: bool =
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
 
+    services: list[str] = []
+
     def remembering(data: Any) -> str | None:
         before.update(status=data.get("status"), severity=data.get("severity"))
         message = change(data)
         after.update(status=data.get("status"), severity=data.get("severity"))
+        listed = data.get("services")
+        services[:] = [s for s in listed if isinstance(s, str)] if isinstance(listed, list) else []
         return message
 
     def edit(checkout: Path) -> str | None:
@@ -247,9 +251,52 @@ def _apply(ops: Ops, number: int, issue: Issue, change: Change, *, links: bool =
         raise
     if after:
         follow_record(ops, number, after)
+        _announce(ops, number, record_id, before, after, tuple(services))
     if not proposal.published.changed:
         return Outcome(f"{record_id} already says so")
     return Outcome(f"{record_id} updated{_in(proposal)}")
+
+
+def _announce(
+    ops: Ops,
+    number: int,
+    record_id: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    services: tuple[str, ...],
+) -> None:
+    """Tell the notification routes an incident was resolved or changed severity (once
+    each: the resolution, the move to each severity)."""
+    from maintain_repo.engine.notify import Event, notify_ops
+
+    link = f"https://github.com/{ops.api.repository}/issues/{number}"
+    severity = str(after.get("severity") or "unknown")
+    if after.get("status") == "resolved" and before.get("status") != "resolved":
+        notify_ops(
+            ops,
+            Event(
+                "incident.resolved",
+                f"incident.resolved:{record_id}",
+                number,
+                f"Incident {record_id} resolved",
+                f"Issue: {link}",
+                severity,
+                services,
+            ),
+        )
+    if before.get("severity") and after.get("severity") != before.get("severity"):
+        notify_ops(
+            ops,
+            Event(
+                "incident.severity_changed",
+                f"incident.severity:{record_id}:{severity}",
+                number,
+                f"Incident {record_id} is now {severity}",
+                f"Was {before.get('severity')}. Issue: {link}",
+                severity,
+                services,
+            ),
+        )
 
 
 def _answered(ops: Ops, number: int, key: str) -> bool:

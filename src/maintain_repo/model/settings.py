@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, Field
 
 from maintain_repo.model.common import Line, SchemaVersion, Strict, TierNumber, UniqueList
-from maintain_repo.model.secrets import EnvName
+from maintain_repo.model.secrets import EnvName, runner_variable
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
@@ -43,6 +43,55 @@ class MonitoringSettings(Strict):
     def history_interval(self) -> timedelta:
         number, unit = int(self.history_every[:-1]), self.history_every[-1]
         return timedelta(minutes=number) if unit == "m" else timedelta(hours=number)
+
+
+NotificationEvent = Literal[
+    "incident.opened",
+    "incident.resolved",
+    "incident.severity_changed",
+    "sla.at_risk",
+    "sla.breached",
+    "slo.fast_burn",
+    "finding.overdue",
+]
+NOTIFICATION_EVENTS: tuple[str, ...] = NotificationEvent.__args__  # type: ignore[attr-defined]
+
+
+NOTIFY_PREFIX = "MAINTAIN_NOTIFY_"
+
+
+def _notify_variable(name: str) -> str:
+    """A notification URL's variable: anything but the CI runner's and maintain's own (a
+    route reading GITHUB_TOKEN would send the token), MAINTAIN_NOTIFY_... allowed."""
+    if runner_variable(name) and not name.upper().startswith(NOTIFY_PREFIX):
+        raise ValueError(
+            f"the variable {name} belongs to the CI runner or to maintain: keep the "
+            f"notification URL in a secret of its own, named {NOTIFY_PREFIX}..."
+        )
+    return name
+
+
+NotifyEnvName = Annotated[
+    str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,99}$"), AfterValidator(_notify_variable)
+]
+
+
+class NotificationRoute(Strict):
+    """Where events go: an Apprise URL (Slack, Teams, Discord, email, ntfy, a webhook...)
+    kept in an environment variable (a secret of the workflow), never in this file."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$", max_length=50)]
+    url_env: NotifyEnvName
+    events: UniqueList[NotificationEvent] = Field(min_length=1)
+    # Only events of these severities (SEV1..SEV4 for incidents, critical..info for
+    # findings; empty: all).
+    severities: UniqueList[Line] = []
+    # Only events about these services (empty: all).
+    services: UniqueList[Line] = []
+
+
+class NotificationSettings(Strict):
+    routes: list[NotificationRoute] = Field(default=[], max_length=50)
 
 
 class SeverityLevel(Strict):
@@ -89,6 +138,7 @@ class Settings(Strict):
     )
     rules: dict[str, RuleSetting] = {}
     monitoring: MonitoringSettings = MonitoringSettings()
+    notifications: NotificationSettings = NotificationSettings()
 
 
 MODEL = Settings
