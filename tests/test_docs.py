@@ -37,7 +37,7 @@ def test_readme_rule_examples_are_generated_from_the_cases():
 
 def test_every_rule_has_an_example_in_the_readme():
     examples = RULES_PAGE[RULES_PAGE.index(casework.START) : RULES_PAGE.index(casework.END)]
-    shown = set(re.findall(r"<summary><code>([a-z-]+)</code>", examples))
+    shown = set(re.findall(r"<details markdown=\"1\"><summary><code>([a-z-]+)</code>", examples))
     offline = set(RULES) - casework.ONLINE_RULES
     assert shown == offline
     assert examples.count("```diff") == len(offline)

@@ -198,9 +198,10 @@ def run_workflow(
 
 
 def _maintain_action(step, job_env, workspace, summary, context, label):
-    """maintain's own action (action.yml) as a job runs it: `maintain` with the `args`
-    input split on whitespace (expressions in it evaluated as Actions would), the step's
-    env, and its output appended to the job summary with `summary: "true"`."""
+    """maintain's own action as a job runs it: action.yml's setup-python and install steps
+    are the test environment's (maintain is installed in it), and its run step runs as
+    written, in bash with `-eo pipefail` as Actions runs composite steps, with the inputs
+    (expressions in them evaluated as Actions would) and the step's env."""
     emu, matrix, variables = context
     given = step.get("with") or {}
     assert set(given) <= {"args", "summary", "python-version"}, given
@@ -213,18 +214,20 @@ def _maintain_action(step, job_env, workspace, summary, context, label):
         key: _expression(value, emu, matrix, variables)
         for key, value in (step.get("env") or {}).items()
     }
+    action = parse((ROOT / "action.yml").read_text()).data
+    steps = action["runs"]["steps"]
+    assert steps[0]["uses"].startswith("actions/setup-python@")
+    assert "pip install" in steps[1]["run"]
+    inputs = {"MAINTAIN_ARGS": args, "MAINTAIN_SUMMARY": str(given.get("summary", "false"))}
     done = subprocess.run(
-        [str(BIN / "maintain"), *args.split()],
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", steps[2]["run"]],
         cwd=workspace,
-        env=job_env | step_env,
+        env=job_env | step_env | inputs | {"GITHUB_STEP_SUMMARY": str(summary)},
         capture_output=True,
         text=True,
         check=False,
     )
     assert done.returncode == 0, f"{label}: {step.get('name')} failed:\n{done.stdout}{done.stderr}"
-    if str(given.get("summary", "false")) == "true":
-        with summary.open("a", encoding="utf-8") as out:
-            out.write(done.stdout)
     return done.stdout + done.stderr
 
 

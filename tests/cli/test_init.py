@@ -307,8 +307,32 @@ def test_upgrade_rewrites_only_the_generated_workflows(tmp_path, capsys):
     (workflows / "probes.yml").unlink()
     capsys.readouterr()
     assert main(["init", str(root), "--upgrade"]) == 0
-    assert "rewrote 1 generated file(s)" in capsys.readouterr().out  # a missing one is back
-    assert (workflows / "probes.yml").is_file()
+    assert "rewrote 0 generated file(s)" in capsys.readouterr().out  # a deleted one stays so
+    assert not (workflows / "probes.yml").exists()
+
+
+def test_upgrade_wires_the_notification_secrets_and_moves_the_hooks(tmp_path, capsys):
+    from maintain_repo import HOME, __version__
+
+    root = tmp_path / "ops"
+    assert main(["init", str(root)]) == 0
+    settings = root / "policies/settings.yaml"
+    settings.write_text(
+        settings.read_text()
+        + "notifications:\n  routes:\n    - name: sre\n      url_env: MAINTAIN_NOTIFY_SRE\n"
+        "      events: [incident.opened]\n"
+    )
+    config = root / ".pre-commit-config.yaml"
+    config.write_text(config.read_text().replace(f"rev: v{__version__}", "rev: v0.0.1"))
+    capsys.readouterr()
+    assert main(["init", str(root), "--upgrade"]) == 0
+    out = capsys.readouterr().out
+    assert "+          MAINTAIN_NOTIFY_SRE: ${{ secrets.MAINTAIN_NOTIFY_SRE }}" in out
+    for name in ("incident-sync.yml", "sla.yml", "probes.yml"):
+        assert "MAINTAIN_NOTIFY_SRE" in (root / ".github/workflows" / name).read_text()
+    assert "MAINTAIN_NOTIFY_SRE" not in (root / ".github/workflows/validate.yml").read_text()
+    assert f"repo: {HOME}\n    rev: v{__version__}\n" in config.read_text()
+    assert main(["--root", str(root), "check"]) == 0
 
 
 def test_upgrade_needs_an_ops_repository(tmp_path, capsys):

@@ -338,3 +338,21 @@ def test_a_fast_burn_is_told(tmp_path, make_github, monkeypatch, hook, capsys):
         count = len(hook.received)
         probe("2026-11-27T10:15:00Z")
         assert len(hook.received) == count
+
+
+def test_text_keeps_its_lines_and_pings_nobody():
+    sent = []
+    route = Route("a", "U", ("incident.opened",))
+    event = Event("incident.opened", "k", 1, "<!channel> @everyone down", "first\nsecond")
+    notify(
+        FakeApi(),
+        [route],
+        event,
+        env={"U": "json://x"},
+        send=lambda url, title, body: sent.append((title, body)) or True,
+    )
+    ((title, body),) = sent
+    assert body == "first\nsecond"
+    assert "<!channel>" not in title
+    assert "@everyone" not in title
+    assert title == "<\u200d!channel> @\u200deveryone down"

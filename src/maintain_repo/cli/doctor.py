@@ -42,10 +42,11 @@ def run(args: argparse.Namespace) -> int:
     root = root_of(args)
     checks: list[Check] = list(offline(root))
     if args.online:
-        from maintain_repo.cli.common import github_ops
+        from maintain_repo.cli.common import github_ops, say_aside
         from maintain_repo.engine.load import worktree_policies
 
-        ops = github_ops(args, root)
+        # Progress (a retried request) goes to stderr when stdout is the JSON document.
+        ops = github_ops(args, root, talk=say_aside if args.format == "json" else None)
         branch = worktree_policies(root).settings.state_branch
         checks += list(online(root, ops.api, all_labels(), fix=args.fix, state_branch=branch))
     problems = [c for c in checks if c.ok is False]

@@ -154,7 +154,9 @@ def online(
     yield _actions_pulls(api)
     yield _pages(api)
     default = repo.get("default_branch")
-    yield _protection(api, default if isinstance(default, str) else "main")
+    granted = repo.get("permissions")
+    admin = isinstance(granted, dict) and granted.get("admin") is True
+    yield _protection(api, default if isinstance(default, str) else "main", admin=admin)
     yield _state_branch(root, state_branch)
     yield from _teams(root, api)
 
@@ -241,10 +243,12 @@ def _pages(api: Any) -> Check:
     return Check("pages", True, "Pages is published by a workflow (the status page)")
 
 
-def _protection(api: Any, branch: str) -> Check:
+def _protection(api: Any, branch: str, *, admin: bool) -> Check:
     where = f"Settings → Branches → {branch} → require the status check `{CHECK_NAME}`"
     status, data = api.probe(f"/repos/{api.repository}/branches/{branch}/protection")
-    if status == 404:
+    # GitHub answers 404 both for an unprotected branch and to a token that may not read
+    # protections: only an administrator's 404 says the branch is unprotected.
+    if status == 404 and admin:
         return Check("protection", False, f"{branch} is not protected", where)
     if status != 200 or not isinstance(data, dict):
         return _unknown("protection", status, where)

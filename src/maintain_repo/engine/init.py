@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 from pathlib import Path
 
+from maintain_repo import HOME, __version__
 from maintain_repo.engine.schemas import export
 from maintain_repo.engine.starter import (
     COMMANDER_POLICY,
@@ -72,26 +75,37 @@ def starter_files(starter: Starter) -> dict[str, str]:
 
 
 def upgrade(root: Path, *, dry_run: bool = False) -> list[tuple[str, str]]:
-    """Rewrite the generated workflows (and the zizmor configuration) to this version:
-    each file that still starts with the generated header, or is missing; the team's own
-    files are left alone. (path, unified diff) of each file rewritten."""
-    import difflib
+    """Bring what `maintain init` generated to this version: each workflow (and the zizmor
+    configuration) that still starts with the generated header, with the notification
+    routes' secrets of the settings wired in, and the `rev:` of maintain's hooks in
+    `.pre-commit-config.yaml`. Files the team wrote, changed (without the header) or
+    deleted are left alone. (path, unified diff) of each file rewritten."""
+    from maintain_repo.engine.load import worktree_policies
 
     if not (root / RECORDS).is_dir():
         raise UsageError(f"{root} is not an ops repository (no {RECORDS}/): run maintain init")
+    routes = worktree_policies(root).settings.notifications.routes
+    wanted = generated_files([route.url_env for route in routes])
+    config = root / ".pre-commit-config.yaml"
+    if config.is_file():
+        text = config.read_text(encoding="utf-8")
+        wanted[".pre-commit-config.yaml"] = re.sub(
+            rf"(repo: {re.escape(HOME)}\s*\n\s*rev: )v[^\s#]+", rf"\g<1>v{__version__}", text
+        )
     changed = []
-    for rel, text in generated_files().items():
+    for rel, text in wanted.items():
         path = root / rel
-        before = path.read_text(encoding="utf-8") if path.is_file() else None
-        if before is not None and not before.startswith(GENERATED):
-            continue  # the team's own (or edited and so marked): not ours to rewrite
-        if before == text:
+        if not path.is_file():
+            continue  # deleted by the team (or never there): left so
+        before = path.read_text(encoding="utf-8")
+        ours = rel == ".pre-commit-config.yaml" or before.startswith(GENERATED)
+        if not ours or before == text:
             continue
         diff = "".join(
             difflib.unified_diff(
-                (before or "").splitlines(keepends=True),
+                before.splitlines(keepends=True),
                 text.splitlines(keepends=True),
-                fromfile=f"a/{rel}" if before is not None else "/dev/null",
+                fromfile=f"a/{rel}",
                 tofile=f"b/{rel}",
             )
         )

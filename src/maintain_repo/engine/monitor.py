@@ -332,6 +332,7 @@ def _open_burn(
         f"{service.title}: the {slo.name} SLO is burning its error budget fast",
         f"Incident {made.record_id} opened.",
         service,
+        severity,
     )
     return incident, (
         f"burning its error budget fast: incident {made.record_id} {verb} (#{made.issue.number})"
@@ -497,6 +498,7 @@ def _resolve(
         if ops.api.issue(incident.issue).state != "closed":
             ops.api.edit_issue(incident.issue, state="closed", state_reason="completed")
         follow_record(ops, incident.issue, record or {"status": "resolved"})
+        severity = (record or {}).get("severity")
         _tell(
             ops,
             "incident.resolved",
@@ -504,6 +506,7 @@ def _resolve(
             f"Incident {incident.id} resolved",
             f"{text} Down for {down}.",
             item.service,
+            severity if isinstance(severity, str) else item.target.probe.severity,
         )
     if ops.api.dry_run:
         return state, f"would resolve incident {incident.id} after {down}"
@@ -513,7 +516,13 @@ def _resolve(
 
 
 def _tell(
-    ops: Ops, kind: str, incident: OpenIncident, title: str, body: str, service: Service
+    ops: Ops,
+    kind: str,
+    incident: OpenIncident,
+    title: str,
+    body: str,
+    service: Service,
+    severity: str | None,
 ) -> None:
     """The notification routes hear of it (once; the incident's issue keeps the receipt)."""
     from maintain_repo.engine.notify import Event, notify_ops

@@ -15,6 +15,7 @@ library for Slack, Teams, Discord, email, ntfy, generic webhooks and ~100 more).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,7 +54,8 @@ def apprise_send(url: str, title: str, body: str) -> bool:
         notifier = apprise.Apprise()
         if not notifier.add(url):
             return False
-        return bool(notifier.notify(title=title, body=body))
+        # Plain text: nothing in it is read as Markdown or HTML by the service.
+        return bool(notifier.notify(title=title, body=body, body_format=apprise.NotifyFormat.TEXT))
 
 
 def notify(
@@ -94,14 +96,24 @@ def notify(
         else:
             lines.append(f"notification {route.name}: could not be sent (tried again next run)")
     if fresh:
-        _record(api, event.issue, receipt, [*sorted(sent), *fresh])
+        # Read again just before writing: another run (a shard, a slash command) may have
+        # recorded its own since; the receipt keeps both. Delivery is at least once.
+        known = set(_sent(api, event.issue, receipt)) | sent
+        _record(api, event.issue, receipt, sorted(known | set(fresh)))
     return lines
 
 
+# What chat services turn into a ping of everyone: `@everyone`, `@here`, `<!channel>`,
+# `<@U123>`; broken with a zero-width joiner, as in GitHub comments (`report.safe.inert`).
+_PING = re.compile(r"@(?=[A-Za-z0-9])|<(?=[!@#])")
+
+
 def _clean(text: str, environment: Mapping[str, str]) -> str:
-    """Printable, with every secret maintain knows masked, and the GitHub tokens of the
-    environment too (whether or not this run read them)."""
-    text = redact(printable(text))
+    """Plain text from records and issues made inert for a chat: each line printable
+    (control characters escaped, line breaks kept), mentions broken, every secret maintain
+    knows masked, and the GitHub tokens of the environment too."""
+    lines = [printable(line) for line in text.replace("\r\n", "\n").split("\n")]
+    text = redact(_PING.sub(lambda m: m.group() + "\u200d", "\n".join(lines)))
     for name in ("GITHUB_TOKEN", "GH_TOKEN"):
         token = environment.get(name) or os.environ.get(name)
         if token and len(token) >= 8:

@@ -7,6 +7,8 @@ pinned by its release tag (the other actions are pinned by commit).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from maintain_repo import ACTION, __version__
 
 CHECKOUT = "actions/checkout@93cb6efe18208431cddfb8368fd83d5badbf9bfd # v5.0.1"
@@ -28,8 +30,19 @@ def _checkout(*, depth: int | None = None) -> str:
 """
 
 
-def _maintain(name: str, args: str, *, token: bool = False, summary: bool = False) -> str:
-    env = "        env:\n          GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}\n" if token else ""
+def _maintain(
+    name: str,
+    args: str,
+    *,
+    token: bool = False,
+    summary: bool = False,
+    notify: Sequence[str] = (),
+) -> str:
+    """A step running maintain through its action; `notify`: the notification routes'
+    variables (each route's url_env), passed from the repository secrets of the same names."""
+    names = [*(["GITHUB_TOKEN"] if token else []), *notify]
+    env = "".join(f"          {n}: ${{{{ secrets.{n} }}}}\n" for n in names)
+    env = f"        env:\n{env}" if env else ""
     more = '          summary: "true"\n' if summary else ""
     return f"""      - name: {name}
         uses: {action()}
@@ -80,7 +93,7 @@ jobs:
 {job}"""
 
 
-def incident_sync() -> str:
+def incident_sync(secrets: Sequence[str] = ()) -> str:
     job = _job(
         "maintain github sync",
         (
@@ -88,7 +101,7 @@ def incident_sync() -> str:
             "issues: write # labels, the tracking comment, replies to commands",
             "pull-requests: write # open the record's pull request",
         ),
-        _checkout(depth=0) + _maintain("Sync the event", "github sync", token=True),
+        _checkout(depth=0) + _maintain("Sync the event", "github sync", token=True, notify=secrets),
     )
     return f"""{GENERATED}
 # Incident issues and their records: an issue from the incident form becomes a record pull
@@ -152,12 +165,12 @@ jobs:
 {job}"""
 
 
-def sla() -> str:
+def sla(secrets: Sequence[str] = ()) -> str:
     job = _job(
         "maintain sla remind",
         ("contents: read # the records and the SLA policy", "issues: write # the reminders"),
         _checkout()
-        + _maintain("Remind", "sla remind", token=True)
+        + _maintain("Remind", "sla remind", token=True, notify=secrets)
         + _maintain("Open obligations", "sla --format text", summary=True),
     )
     return f"""{GENERATED}
@@ -189,7 +202,7 @@ SHARDS = """\
 """
 
 
-def probes() -> str:
+def probes(secrets: Sequence[str] = ()) -> str:
     job = _job(
         "maintain probe run",
         (
@@ -199,7 +212,10 @@ def probes() -> str:
         ),
         _checkout()
         + _maintain(
-            "Run the probes", "probe run --shard ${{ matrix.shard }}/2 --deadline 5m", token=True
+            "Run the probes",
+            "probe run --shard ${{ matrix.shard }}/2 --deadline 5m",
+            token=True,
+            notify=secrets,
         ),
         extra=SHARDS,
     )
@@ -378,21 +394,25 @@ rules:
         "{ACTION}": ref-pin
 """
 
-WORKFLOWS = {
-    "validate.yml": validate,
+# name -> the text, given the notification routes' variables (used by the jobs whose
+# events are notified: incident sync, SLA reminders, probes).
+WORKFLOWS: dict[str, Callable[[Sequence[str]], str]] = {
+    "validate.yml": lambda _: validate(),
     "incident-sync.yml": incident_sync,
-    "approval.yml": approval,
+    "approval.yml": lambda _: approval(),
     "sla.yml": sla,
     "probes.yml": probes,
-    "status-page.yml": status_page,
-    "security.yml": security,
-    "report.yml": report,
-    "changes.yml": changes,
+    "status-page.yml": lambda _: status_page(),
+    "security.yml": lambda _: security(),
+    "report.yml": lambda _: report(),
+    "changes.yml": lambda _: changes(),
 }
 
 
-def generated_files() -> dict[str, str]:
-    """Path -> text of every generated workflow, and the zizmor configuration."""
-    files = {f".github/workflows/{name}": make() for name, make in WORKFLOWS.items()}
+def generated_files(secrets: Sequence[str] = ()) -> dict[str, str]:
+    """Path -> text of every generated workflow, and the zizmor configuration; `secrets`:
+    the variables of the notification routes (`notifications.routes[].url_env`)."""
+    names = sorted(set(secrets))
+    files = {f".github/workflows/{name}": make(names) for name, make in WORKFLOWS.items()}
     files[".github/zizmor.yml"] = ZIZMOR
     return files

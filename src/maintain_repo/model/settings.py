@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, model_validator
 
 from maintain_repo.model.common import Line, SchemaVersion, Strict, TierNumber, UniqueList
 from maintain_repo.model.secrets import EnvName, runner_variable
@@ -63,7 +63,10 @@ NOTIFY_PREFIX = "MAINTAIN_NOTIFY_"
 def _notify_variable(name: str) -> str:
     """A notification URL's variable: anything but the CI runner's and maintain's own (a
     route reading GITHUB_TOKEN would send the token), MAINTAIN_NOTIFY_... allowed."""
-    if runner_variable(name) and not name.upper().startswith(NOTIFY_PREFIX):
+    upper = name.upper()
+    if (runner_variable(name) and not upper.startswith(NOTIFY_PREFIX)) or upper.startswith(
+        "MAINTAIN_PROBE_"
+    ):
         raise ValueError(
             f"the variable {name} belongs to the CI runner or to maintain: keep the "
             f"notification URL in a secret of its own, named {NOTIFY_PREFIX}..."
@@ -83,15 +86,23 @@ class NotificationRoute(Strict):
     name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$", max_length=50)]
     url_env: NotifyEnvName
     events: UniqueList[NotificationEvent] = Field(min_length=1)
-    # Only events of these severities (SEV1..SEV4 for incidents, critical..info for
-    # findings; empty: all).
-    severities: UniqueList[Line] = []
+    # Only events of these severities (SEV1..SEV4 for incidents; empty: all). Events
+    # without a severity (SLA obligations, findings) pass no severity filter.
+    severities: UniqueList[Literal["SEV1", "SEV2", "SEV3", "SEV4", "unknown"]] = []
     # Only events about these services (empty: all).
     services: UniqueList[Line] = []
 
 
 class NotificationSettings(Strict):
     routes: list[NotificationRoute] = Field(default=[], max_length=50)
+
+    @model_validator(mode="after")
+    def _named_once(self) -> NotificationSettings:
+        names = [route.name for route in self.routes]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"two routes are named {twice[0]}; route names must be unique")
+        return self
 
 
 class SeverityLevel(Strict):

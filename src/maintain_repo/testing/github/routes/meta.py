@@ -150,8 +150,10 @@ def pages(ctx: Context) -> Reply:
 
 
 def branch_protection(ctx: Context) -> Reply:
-    """A branch's protection (GitHub asks for administration: read; 404 unprotected)."""
-    ctx.require("admin")
+    """A branch's protection: 404 when it has none, and (as GitHub answers) to a user
+    who may not read protections."""
+    if not ctx.can("admin"):
+        raise not_found()
     branch = ctx.params["branch"]
     checks = ctx.state.protections.get(branch)
     if checks is None:
