@@ -174,19 +174,34 @@ def open_incident(
 
 
 def _assignable(ops: Ops, owner: str) -> tuple[str, ...]:
-    """The owner as the issue's assignee, so GitHub notifies them: a login with a role on
-    the repository (GitHub refuses others; a team cannot be assigned)."""
-    login = owner.lstrip("@")
-    if "/" in login or not login or ops.api.dry_run:
+    """The owner as the issue's assignee, so GitHub notifies them."""
+    if ops.api.dry_run:
         return ()
-    return (login,) if ops.api.permission(login) != "none" else ()
+    return assignees_of(ops.api, owner)[0]
+
+
+# A GitHub login or org/team, as the schema of `owner` allows.
+_HANDLE = re.compile(r"@?([A-Za-z0-9][A-Za-z0-9-]{0,38})(/[A-Za-z0-9][A-Za-z0-9_.-]{0,99})?")
+
+
+def assignees_of(api: Any, owner: str) -> tuple[tuple[str, ...], str | None]:
+    """(assignees, mention) for a record's owner: a login with a role on the repository is
+    assigned (GitHub refuses to assign anyone else), a team `org/team` only mentioned."""
+    match = _HANDLE.fullmatch(owner)
+    if match is None:
+        return (), None
+    login, team = match.group(1), match.group(2)
+    if team:
+        return (), f"@{login}{team}"
+    assignable = api.permission(login) != "none"
+    return ((login,) if assignable else ()), f"@{login}"
 
 
 def announce_opened(
     ops: Ops, record_id: str, number: int, title: str, severity: str, services: Sequence[str]
 ) -> None:
     """The notification routes that want it hear of a new incident (once)."""
-    from maintain_repo.engine.notify import Event, notify_ops
+    from maintain_repo.engine.notify import Event, issue_link, notify_ops
 
     shown = ", ".join(services) or "no service named yet"
     notify_ops(
@@ -197,7 +212,7 @@ def announce_opened(
             number,
             f"Incident {record_id} opened ({severity}): {_one_line(title)}",
             f"{_one_line(title)}\nSeverity: {severity}\nServices: {shown}\n"
-            f"Issue: https://github.com/{ops.api.repository}/issues/{number}",
+            f"Issue: {issue_link(ops.api.repository, number)}",
             severity,
             tuple(services),
         ),

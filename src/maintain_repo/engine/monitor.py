@@ -525,11 +525,11 @@ def _tell(
     severity: str | None,
 ) -> None:
     """The notification routes hear of it (once; the incident's issue keeps the receipt)."""
-    from maintain_repo.engine.notify import Event, notify_ops
+    from maintain_repo.engine.notify import Event, issue_link, notify_ops
 
     if not incident.issue or ops.api.dry_run:
         return
-    link = f"https://github.com/{ops.api.repository}/issues/{incident.issue}"
+    link = issue_link(ops.api.repository, incident.issue)
     notify_ops(
         ops,
         Event(

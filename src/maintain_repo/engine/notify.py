@@ -121,6 +121,12 @@ def _clean(text: str, environment: Mapping[str, str]) -> str:
     return text
 
 
+def issue_link(repository: str, number: int) -> str:
+    """The issue's page: on GitHub, or the GitHub Enterprise server a workflow runs on."""
+    server = os.environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
+    return f"{server}/{repository}/issues/{number}"
+
+
 def _wants(route: Any, event: Event) -> bool:
     if event.kind not in route.events:
         return False

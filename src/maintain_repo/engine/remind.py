@@ -17,12 +17,11 @@ is closed with a comment saying when it was met and how late, and keeps the
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from maintain_repo.engine.incidents import LABELS as INCIDENT_LABELS
-from maintain_repo.engine.incidents import MAINTAIN_LABEL, Ops
+from maintain_repo.engine.incidents import MAINTAIN_LABEL, Ops, assignees_of
 from maintain_repo.engine.labels import keep_owned, owned_match
 from maintain_repo.github.api import IssueRef
 from maintain_repo.github.markers import marker, markers_in, with_marker
@@ -110,10 +109,6 @@ def _close(ops: Ops, key: str, issue: IssueRef, late: Obligation | None) -> None
     ops.api.edit_issue(issue.number, state="closed", state_reason="completed")
 
 
-# A GitHub login or org/team, as the schema of `owner` allows.
-_HANDLE = re.compile(r"@?([A-Za-z0-9][A-Za-z0-9-]{0,38})(/[A-Za-z0-9][A-Za-z0-9_.-]{0,99})?")
-
-
 class _Owners:
     """Who a reminder is assigned to and whom it mentions, per owner (asked once a run)."""
 
@@ -128,15 +123,7 @@ class _Owners:
         return self.known[owner]
 
     def _resolve(self, owner: str) -> tuple[tuple[str, ...], str | None]:
-        match = _HANDLE.fullmatch(owner)
-        if match is None:
-            return (), None
-        login, team = match.group(1), match.group(2)
-        if team:
-            return (), f"@{login}{team}"
-        # GitHub refuses to assign someone without a role on the repository.
-        assignable = self.ops.api.permission(login) != "none"
-        return ((login,) if assignable else ()), f"@{login}"
+        return assignees_of(self.ops.api, owner)
 
 
 def _remind(
@@ -176,12 +163,12 @@ def _remind(
 def _announce(ops: Ops, key: str, obligation: Obligation, number: int) -> None:
     """The notification routes hear of an obligation at risk, then breached (once each);
     a finding's remediation breached is also a finding overdue."""
-    from maintain_repo.engine.notify import Event, notify_ops
+    from maintain_repo.engine.notify import Event, issue_link, notify_ops
 
     if not number:
         return  # a dry run opened nothing to keep the receipt on
     what = f"the {obligation.kind.replace('_', ' ')} of {obligation.record}"
-    link = f"https://github.com/{ops.api.repository}/issues/{number}"
+    link = issue_link(ops.api.repository, number)
     due = format_timestamp(obligation.due)
     notify_ops(
         ops,

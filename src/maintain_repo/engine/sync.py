@@ -267,9 +267,9 @@ def _announce(
 ) -> None:
     """Tell the notification routes an incident was resolved or changed severity (once
     each: the resolution, the move to each severity)."""
-    from maintain_repo.engine.notify import Event, notify_ops
+    from maintain_repo.engine.notify import Event, issue_link, notify_ops
 
-    link = f"https://github.com/{ops.api.repository}/issues/{number}"
+    link = issue_link(ops.api.repository, number)
     severity = str(after.get("severity") or "unknown")
     if after.get("status") == "resolved" and before.get("status") != "resolved":
         notify_ops(
