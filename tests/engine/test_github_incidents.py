@@ -231,6 +231,8 @@ def test_slash_commands_update_the_record_from_people_with_triage(world, tmp_pat
         ("alice", "resolved"),
     ]
     assert len(emu.pulls) == 1  # every update went onto the one pull request
+    # The commander is assigned to the issue too, so GitHub notifies them.
+    assert "alice" in [user["login"] for user in emu.issue(number)["assignees"]]
     labels = {label["name"] for label in emu.issue(number)["labels"]}
     assert {"SEV1", "status:resolved"} <= labels
     assert "SEV2" not in labels

@@ -213,11 +213,16 @@ def set_severity(actor: Actor, text: str) -> Change:
     return _once(actor, "severity_changed", change)
 
 
-def set_commander(actor: Actor, text: str) -> Change:
+def commander_of(text: str) -> str | None:
+    """The login `/commander` names (None: not a login)."""
     match = _LOGIN.match(text.strip())
-    if not match:
+    return match.group(1) if match else None
+
+
+def set_commander(actor: Actor, text: str) -> Change:
+    login = commander_of(text)
+    if login is None:
         raise Refused("`/commander` needs a GitHub login: `/commander @login`")
-    login = match.group(1)
 
     def change(data: Any) -> str | None:
         roles = data.setdefault("roles", {})

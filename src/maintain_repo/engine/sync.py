@@ -35,6 +35,7 @@ from maintain_repo.engine.backlinks import complete
 from maintain_repo.engine.incidents import (
     INCIDENT_LABEL,
     Ops,
+    assignees_of,
     follow_record,
     record_for_issue,
     record_from_form,
@@ -196,8 +197,21 @@ def _comment(ops: Ops, action: str, issue: Issue, comment: Comment) -> Outcome:
     except Refused as refusal:
         _reply(ops, number, key, _refusal(refusal))
         return Outcome(f"#{number}: /{name} refused; answered on the issue")
+    if name == "commander":
+        _assign_commander(ops, number, argument)
     _reply(ops, number, key, f"Done: `/{name}` — {outcome.summary}.")
     return outcome
+
+
+def _assign_commander(ops: Ops, number: int, argument: str) -> None:
+    """The commander is assigned to the incident's issue too, so GitHub notifies them
+    (a login with a role on the repository: GitHub assigns nobody else)."""
+    login = edits.commander_of(argument)
+    if login is None:
+        return
+    assignees, _ = assignees_of(ops.api, login)
+    if assignees:
+        ops.api.add_assignees(number, assignees)
 
 
 def _apply(ops: Ops, number: int, issue: Issue, change: Change, *, links: bool = False) -> Outcome:

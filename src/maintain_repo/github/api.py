@@ -97,6 +97,10 @@ class GitHubApi(Protocol):
         """Add labels to an issue, keeping the ones it has (GitHub's add-labels)."""
         ...
 
+    def add_assignees(self, number: int, logins: Iterable[str]) -> None:
+        """Assign people to an issue, keeping those assigned (GitHub's add-assignees)."""
+        ...
+
     def remove_label(self, number: int, name: str) -> None:
         """Remove one label from an issue; a label it does not have is no error."""
         ...

@@ -399,6 +399,21 @@ class Client:
             body = None
         return status, body
 
+    def add_assignees(self, number: int, logins: Iterable[str]) -> None:
+        people = sorted(set(logins))
+        if not people:
+            return
+        if self.dry_run:
+            self._plan(f"assign {', '.join(people)} to #{number}")
+            return
+        path = f"/repos/{self.repository}/issues/{number}/assignees"
+        self.call(
+            f"assign {', '.join(people)} to #{number}",
+            lambda: self.repo.requester.requestJsonAndCheck(
+                "POST", path, input={"assignees": people}
+            ),
+        )
+
     def label_names(self) -> list[str]:
         if self.offline:
             return []

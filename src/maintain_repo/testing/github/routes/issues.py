@@ -1,4 +1,5 @@
-"""Issues: list with filters, open, read, edit (title, body, state, labels, assignees)."""
+"""Issues: list with filters, open, read, edit (title, body, state, labels, assignees),
+add assignees."""
 
 from __future__ import annotations
 
@@ -123,6 +124,19 @@ def update_issue(ctx: Context) -> Reply:
     return Reply(200, ctx.view.issue(issue))
 
 
+def add_assignees(ctx: Context) -> Reply:
+    """Add assignees, keeping those the issue has; as GitHub, people who cannot be
+    assigned (no role on the repository) are left out without an error."""
+    ctx.require("read")
+    issue = find_issue(ctx)
+    logins = ctx.names(ctx.body(), "assignees", "Issue") or []
+    if ctx.can("triage"):
+        known = [u.login for login in logins if (u := ctx.state.user(login)) is not None]
+        issue.assignees = dedupe([*issue.assignees, *known])
+        issue.updated_at = ctx.state.now()
+    return Reply(201, ctx.view.issue(issue))
+
+
 def _edit_text(ctx: Context, issue: Issue, body: dict[str, Any]) -> None:
     if "title" in body:
         title = body["title"]
@@ -173,4 +187,5 @@ ROUTES = [
     route("POST", "/repos/{owner}/{repo}/issues", create_issue),
     route("GET", "/repos/{owner}/{repo}/issues/{issue_number}", get_issue),
     route("PATCH", "/repos/{owner}/{repo}/issues/{issue_number}", update_issue),
+    route("POST", "/repos/{owner}/{repo}/issues/{issue_number}/assignees", add_assignees),
 ]
