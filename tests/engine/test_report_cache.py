@@ -11,7 +11,7 @@ import pytest
 from githubops import make_ops_repo
 from maintain_repo.engine import report as engine
 from maintain_repo.engine.report import PROJECTIONS, report_items
-from maintain_repo.report.measures import project
+from maintain_repo.report.projection import project
 
 INCIDENT = "records/incidents/INC-20260301-7K2M.yaml"
 

@@ -81,7 +81,7 @@ class RunReport:
 
 
 @dataclass(frozen=True)
-class _Probe:
+class ProbeItem:
     service: Service
     target: Target
 
@@ -89,9 +89,9 @@ class _Probe:
         return any(w.covers(self.target.probe.name, moment) for w in self.service.maintenance)
 
 
-def load_targets(root: Path) -> tuple[list[_Probe], list[str]]:
+def load_targets(root: Path) -> tuple[list[ProbeItem], list[str]]:
     """Every enabled probe of every service that is not retired; and the records that fail."""
-    probes: list[_Probe] = []
+    probes: list[ProbeItem] = []
     problems: list[str] = []
     folder = root / RECORDS / "services"
     for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
@@ -107,7 +107,7 @@ def load_targets(root: Path) -> tuple[list[_Probe], list[str]]:
         if model.status == "retired":
             continue
         probes.extend(
-            _Probe(model, Target(model.id, probe, rel, str(path), index))
+            ProbeItem(model, Target(model.id, probe, rel, str(path), index))
             for index, probe in enumerate(model.probes)
             if probe.enabled
         )
@@ -164,7 +164,7 @@ def _probe_and_decide(
     options: RunOptions,
     ops: Ops | None,
     store: StateDir | None,
-    chosen: Sequence[_Probe],
+    chosen: Sequence[ProbeItem],
     report: RunReport,
     say: Callable[[str], None],
 ) -> None:
@@ -188,158 +188,12 @@ def _probe_and_decide(
             row = _act(ops, item, row, options.now, report)
             say(f"{outcome.key}: {row.note}")
         report.rows.append(row)
-    _fast_burns(options, ops, store, chosen, report, say)
+    from maintain_repo.engine.burns import fast_burns  # only when probes ran
+
+    fast_burns(options, ops, store, chosen, report, say)
 
 
-def _fast_burns(
-    options: RunOptions,
-    ops: Ops | None,
-    store: StateDir | None,
-    chosen: Sequence[_Probe],
-    report: RunReport,
-    say: Callable[[str], None],
-) -> None:
-    """The SLOs that ask for it (`incident_on_fast_burn`) get an incident when their error
-    budget burns at least 14.4 times too fast over the last hour and five minutes
-    (`probes.slo`), unless one of their probes has an incident open already. The incident
-    becomes their failing probes' incident, so it is resolved when they recover and no
-    second one opens when they cross their failure threshold."""
-    from maintain_repo.probes.history import hold_for
-    from maintain_repo.probes.slo import FAST_LONG, Objective, fast_burn
-
-    now = options.now
-    hold = hold_for(options.settings.monitoring.history_interval())
-    rows = {
-        (row.outcome.service, row.outcome.probe): index for index, row in enumerate(report.rows)
-    }
-    services = {item.service.id: item.service for item in chosen}
-    for service in services.values():
-        for slo in service.slos:
-            keys = [(service.id, name) for name in slo.probes]
-            # Only while one of its probes fails in this run: a burn measured over the
-            # minutes before a passing run is over, and its incident would have no probe
-            # to resolve it.
-            failing = [
-                key
-                for key in keys
-                if key in rows and report.rows[rows[key]].outcome.state == "down"
-            ]
-            if not slo.incident_on_fast_burn or not failing:
-                continue
-            since = now - FAST_LONG - hold
-            histories = [_recent(store, report, rows, key, since, now) for key in keys]
-            objective = Objective(
-                service.id, slo.name, slo.objective, FAST_LONG, slo.window, tuple(slo.probes)
-            )
-            if not fast_burn(objective, histories, now, hold):
-                continue
-            states = {key: _state_of(store, report, rows, key) for key in keys}
-            open_ = next((s.incident for s in states.values() if s.incident is not None), None)
-            if open_ is not None:
-                continue  # already an incident: the probes' own, or this burn's
-            key = f"{service.id}/{slo.name}"
-            try:
-                incident, note = _open_burn(ops, service, slo, states, now)
-            except MaintainError as e:
-                report.problems.append(f"SLO {key}: could not open the incident: {e.message}")
-                continue
-            say(f"SLO {key}: {note}")
-            if incident is None:
-                continue
-            for probe_key in failing:
-                index = rows[probe_key]
-                row = report.rows[index]
-                report.rows[index] = dataclasses.replace(
-                    row, state=opened(row.state, incident), note=note
-                )
-
-
-def _recent(
-    store: StateDir | None,
-    report: RunReport,
-    rows: Mapping[tuple[str, str], int],
-    key: tuple[str, str],
-    since: datetime,
-    now: datetime,
-) -> list[Sample]:
-    """A probe's history since `since`, with this run's result at `now` (as its history
-    row will say it; not written yet)."""
-    samples = store.samples(key[0], key[1], since=since) if store is not None else []
-    index = rows.get(key)
-    if index is not None:
-        row = report.rows[index]
-        outcome = row.outcome
-        if outcome.state != "unknown":
-            samples.append(
-                Sample(now, outcome.state, outcome.latency_ms, outcome.code, row.maintenance)
-            )
-    return samples
-
-
-def _state_of(
-    store: StateDir | None,
-    report: RunReport,
-    rows: Mapping[tuple[str, str], int],
-    key: tuple[str, str],
-) -> ProbeState:
-    index = rows.get(key)
-    if index is not None:
-        return report.rows[index].state
-    return store.state(*key) if store is not None else ProbeState()
-
-
-def _open_burn(
-    ops: Ops | None,
-    service: Service,
-    slo: Any,
-    states: Mapping[tuple[str, str], ProbeState],
-    now: datetime,
-) -> tuple[OpenIncident | None, str]:
-    from maintain_repo.engine.incidents import open_incident
-
-    if ops is None:
-        return None, "burning its error budget fast: would open an incident (no GitHub token)"
-    starts = [s.failing_since for s in states.values() if s.failing_since is not None]
-    since = min(starts) if starts else now
-    severities = [p.severity for p in service.probes if p.name in slo.probes]
-    severity = min(severities) if severities else "SEV2"  # SEV1 sorts first
-    made = open_incident(
-        ops,
-        title=f"{service.title}: the {slo.name} SLO is burning its error budget fast",
-        severity=severity,
-        services=[service.id],
-        summary=(
-            f"The SLO **{slo.name}** ({slo.objective:g} % over {slo.window}, probes "
-            f"{', '.join(slo.probes)}) burned its error budget at least 14.4 times as fast as "
-            "it allows over the last hour and the last five minutes."
-        ),
-        owner=service.on_call or service.owner,
-        now=now,
-        dedupe_key=f"slo:{service.id}/{slo.name}:{format_timestamp(since)}",
-        detection={"source": "probe", "probe": f"{service.id}/{slo.probes[0]}"},
-        impact_started_at=since,
-        next_step="maintain resolves this incident and closes the issue when the SLO's "
-        "failing probes pass again.",
-    )
-    if not made.issue.number:
-        return None, f"burning its error budget fast: would open incident {made.record_id}"
-    verb = "opened" if made.issue_created else "found again"
-    incident = OpenIncident(made.record_id, made.issue.number, now)
-    _tell(
-        ops,
-        "slo.fast_burn",
-        incident,
-        f"{service.title}: the {slo.name} SLO is burning its error budget fast",
-        f"Incident {made.record_id} opened.",
-        service,
-        severity,
-    )
-    return incident, (
-        f"burning its error budget fast: incident {made.record_id} {verb} (#{made.issue.number})"
-    )
-
-
-def _act(ops: Ops | None, item: _Probe, row: Row, now: datetime, report: RunReport) -> Row:
+def _act(ops: Ops | None, item: ProbeItem, row: Row, now: datetime, report: RunReport) -> Row:
     """Open or resolve the row's incident; the row with its new state and a note."""
     try:
         if row.action == "open":
@@ -355,7 +209,7 @@ def _act(ops: Ops | None, item: _Probe, row: Row, now: datetime, report: RunRepo
     return dataclasses.replace(row, state=state, note=note)
 
 
-def _advance(options: RunOptions, store: StateDir | None, item: _Probe, outcome: Outcome) -> Row:
+def _advance(options: RunOptions, store: StateDir | None, item: ProbeItem, outcome: Outcome) -> Row:
     probe = item.target.probe
     maintenance = item.in_maintenance(options.now)
     before = store.state(outcome.service, outcome.probe) if store else ProbeState()
@@ -404,7 +258,7 @@ def _write_row(store: StateDir, row: Row, every: timedelta, now: datetime) -> tu
 
 
 def _open(
-    ops: Ops | None, item: _Probe, state: ProbeState, outcome: Outcome, now: datetime
+    ops: Ops | None, item: ProbeItem, state: ProbeState, outcome: Outcome, now: datetime
 ) -> tuple[ProbeState, str]:
     from maintain_repo.engine.incidents import open_incident
     from maintain_repo.report.safe import inert
@@ -441,7 +295,7 @@ def _open(
 
 
 def _resolve(
-    ops: Ops | None, item: _Probe, state: ProbeState, outcome: Outcome, now: datetime
+    ops: Ops | None, item: ProbeItem, state: ProbeState, outcome: Outcome, now: datetime
 ) -> tuple[ProbeState, str]:
     """Resolve the record (as maintain: a bot acknowledges nothing), say why on the
     issue, close it, and bring its owned labels and status line in line with the record."""
@@ -499,7 +353,7 @@ def _resolve(
             ops.api.edit_issue(incident.issue, state="closed", state_reason="completed")
         follow_record(ops, incident.issue, record or {"status": "resolved"})
         severity = (record or {}).get("severity")
-        _tell(
+        tell(
             ops,
             "incident.resolved",
             incident,
@@ -515,7 +369,7 @@ def _resolve(
     return resolved(state), f"incident {incident.id} resolved after {down}"
 
 
-def _tell(
+def tell(
     ops: Ops,
     kind: str,
     incident: OpenIncident,

@@ -19,7 +19,8 @@ from maintain_repo.model.kinds import FOLDERS
 from maintain_repo.model.monitoring import Sample
 from maintain_repo.model.timestamps import shift
 from maintain_repo.probes.slo import Objective, evaluate
-from maintain_repo.report.measures import SCHEMA_VERSION, Item, Window, measure, project
+from maintain_repo.report.measures import SCHEMA_VERSION, Item, Window, measure
+from maintain_repo.report.projection import project
 from maintain_repo.rules.layout import folder_of
 from maintain_repo.store.projections import Projections
 from maintain_repo.store.repo import record_files
