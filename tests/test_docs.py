@@ -3,10 +3,14 @@ docs/reference/rules.md, and the README's length."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import casework
+import schemadocs
+from maintain_repo.cli import main
+from maintain_repo.model.schemas import render_all
 from maintain_repo.rules.catalog import RULES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,3 +76,61 @@ def test_the_readme_tour_works_as_printed(tmp_path, maintain_exe):
     )
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert "Ops report" in ran.stdout
+
+
+def test_schema_pages_are_generated_from_the_schemas():
+    wanted = schemadocs.pages()
+    written = set(schemadocs.PAGES.glob("*.md"))
+    assert written == set(wanted), "run python tests/schemadocs.py --write"
+    stale = [p.name for p, text in wanted.items() if p.read_text(encoding="utf-8") != text]
+    assert not stale, f"stale schema pages {stale}: run python tests/schemadocs.py --write"
+
+
+def test_every_schema_page_is_in_the_docs_navigation():
+    nav = (ROOT / "mkdocs.yml").read_text()
+    for path in schemadocs.pages():
+        assert f"- {path.relative_to(ROOT / 'docs').as_posix()}\n" in nav, path.name
+
+
+def test_every_schema_field_has_a_description_for_editor_hover_help():
+    """Editors show a property's description on hover; none of them may be missing."""
+    missing = []
+
+    def walk(node, where):
+        if isinstance(node, dict):
+            for name, field in (node.get("properties") or {}).items():
+                if not str(field.get("description", "")).strip():
+                    missing.append(f"{where}.{name}")
+                walk(field, f"{where}.{name}")
+            for key, value in node.items():
+                if key == "$defs":
+                    for name, definition in value.items():
+                        walk(definition, f"{where}#{name}")
+                elif key != "properties":
+                    walk(value, where)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value, where)
+
+    for name, text in render_all().items():
+        walk(json.loads(text), name.removesuffix(".schema.json"))
+    assert missing == []
+
+
+def test_the_schema_pages_minimal_examples_pass_in_a_new_repository(tmp_path, capsys):
+    """Every page's example, laid over `maintain init`'s repository, passes every check."""
+    assert set(schemadocs.EXAMPLES) == {p.stem for p in schemadocs.pages()} - {"index"}
+    root = tmp_path / "ops"
+    assert main(["init", str(root), "--repo", "acme/ops", "--team", "sre"]) == 0
+    for path, text in schemadocs.EXAMPLES.values():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text, encoding="utf-8")
+    capsys.readouterr()
+    now = ["--now", "2026-12-01T10:00:00Z"]
+    assert main(["--root", str(root), "check", *now]) == 0, capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "0 failed" in out, out
+    assert "warning" not in out, out
+    assert main(["--root", str(root), "policy", "validate", *now]) == 0
+    assert main(["--root", str(root), "policy", "test", *now]) == 0, capsys.readouterr().out
+    assert "changes-name-a-service.yaml" in capsys.readouterr().out

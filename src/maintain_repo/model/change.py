@@ -101,91 +101,302 @@ LIFECYCLE = Lifecycle(
 
 
 class Risk(Strict):
-    level: Literal["low", "medium", "high", "critical"]
-    impact: Literal["low", "medium", "high"] | None = None
-    likelihood: Literal["low", "medium", "high"] | None = None
-    rationale: Text | None = None
+    """How risky the change is, and why."""
+
+    level: Literal["low", "medium", "high", "critical"] = Field(
+        description=(
+            "Overall risk: `low`, `medium`, `high` or `critical`. "
+            "An approval policy's `change` predicate can match on it."
+        )
+    )
+    impact: Literal["low", "medium", "high"] | None = Field(
+        None,
+        description="How much would break if the change went wrong: `low`, `medium` or `high`.",
+    )
+    likelihood: Literal["low", "medium", "high"] | None = Field(
+        None, description="How likely the change is to go wrong: `low`, `medium` or `high`."
+    )
+    rationale: Text | None = Field(
+        None, description="Why this level: what could break, and what limits the damage."
+    )
 
 
 class Schedule(Strict):
-    planned_start: Timestamp
-    planned_end: Timestamp
+    """When the change is planned to be carried out."""
+
+    planned_start: Timestamp = Field(
+        description=(
+            "Planned start, ISO 8601 timestamp with a UTC offset; may be in the future. "
+            "Checked against freeze windows until the change is implemented."
+        )
+    )
+    planned_end: Timestamp = Field(
+        description=(
+            "Planned end, ISO 8601 timestamp with a UTC offset; not before `planned_start`."
+        )
+    )
 
 
 class TestEvidence(Strict):
-    kind: Literal["ci", "staging", "manual"]
-    ref: Line
-    commit_sha: Sha
-    result: Literal["pass", "fail"]
-    at: Timestamp
+    """One test run of the change, on one commit."""
+
+    kind: Literal["ci", "staging", "manual"] = Field(
+        description="How it was tested: `ci`, `staging` or `manual`."
+    )
+    ref: Line = Field(
+        description="Where to see the result, in one line: a CI build URL, or what was run where."
+    )
+    commit_sha: Sha = Field(
+        description=(
+            "Git commit that was tested (7 to 64 lowercase hex digits). "
+            "A deployed commit needs a passing entry for that same commit."
+        )
+    )
+    result: Literal["pass", "fail"] = Field(
+        description="`pass` or `fail`. Only a `pass` counts as evidence for the deployed commit."
+    )
+    at: Timestamp = Field(description="When the test ran, ISO 8601 timestamp with a UTC offset.")
 
 
 class Rollback(Strict):
-    plan: Text
-    tested: bool = False
+    """How to undo the change."""
+
+    plan: Text = Field(description="How to undo the change if it goes wrong, step by step.")
+    tested: bool = Field(
+        False, description="`true` when the rollback has been tried out, e.g. in staging."
+    )
 
 
 class Approver(Strict):
-    login: Handle
-    at: Timestamp
+    """One person who approved the pull request's head commit."""
+
+    login: Handle = Field(description="GitHub login of the approver.")
+    at: Timestamp = Field(
+        description=(
+            "When they last approved the head commit (their review, else their comment vote), "
+            "ISO 8601 timestamp with a UTC offset."
+        )
+    )
 
 
 class Approval(Strict):
-    """Written by `maintain approve` from GitHub facts; never edited by hand."""
+    """Written when the change's pull request merges (`maintain github sync`), from the
+    approval policy's verdict on GitHub's facts; never edited by hand."""
 
-    pull_request: PositiveInt
-    head_sha: Sha
-    approvers: list[Approver] = Field(min_length=1)
-    policy: Line | None = None
-    evaluated_at: Timestamp
+    pull_request: PositiveInt = Field(
+        description="Number of the merged pull request whose approval this is."
+    )
+    head_sha: Sha = Field(
+        description=(
+            "Head commit of the pull request that was approved; it must carry a successful "
+            "`maintain/approval` commit status."
+        )
+    )
+    approvers: list[Approver] = Field(
+        min_length=1, description="Who approved the head commit, and when; at least one."
+    )
+    policy: Line | None = Field(
+        None,
+        description=(
+            "The approval policy whose verdict this is: maintain writes the policy's `name`."
+        ),
+    )
+    evaluated_at: Timestamp = Field(
+        description=(
+            "When the approval policy judged the pull request, "
+            "ISO 8601 timestamp with a UTC offset."
+        )
+    )
 
 
 class Deployment(Strict):
     """Written by the tool from GitHub deployments; never edited by hand."""
 
-    commit_sha: Sha
-    environment: Slug
-    started_at: Timestamp
-    finished_at: Timestamp | None = None
-    result: Literal["success", "failure", "in_progress"]
+    commit_sha: Sha = Field(
+        description=(
+            "Git commit that was deployed; `test_evidence` needs a passing entry for it "
+            "(rule `change-tested-commit`)."
+        )
+    )
+    environment: Slug = Field(
+        description="Environment deployed to, a lowercase word like `production` or `staging`."
+    )
+    started_at: Timestamp = Field(
+        description="When the deployment began, ISO 8601 timestamp with a UTC offset."
+    )
+    finished_at: Timestamp | None = Field(
+        None,
+        description=(
+            "When the deployment finished, ISO 8601 timestamp with a UTC offset; "
+            "absent while it is in progress."
+        ),
+    )
+    result: Literal["success", "failure", "in_progress"] = Field(
+        description=(
+            "`success`, `failure` (GitHub's failure or error) or `in_progress` "
+            "(queued, pending or in progress)."
+        )
+    )
 
 
 class Review(Strict):
     """The post-implementation review."""
 
-    completed_at: Timestamp | None = None
-    reviewer: Handle | None = None
-    summary: Text | None = None
+    completed_at: Timestamp | None = Field(
+        None,
+        description=(
+            "When the review was completed, ISO 8601 timestamp with a UTC offset. Required to "
+            "close an emergency change, or one whose outcome is failed, rolled_back or partial."
+        ),
+    )
+    reviewer: Handle | None = Field(
+        None, description="Who reviewed it: a GitHub login or `org/team`."
+    )
+    summary: Text | None = Field(
+        None, description="What the review found: how it went, and what to keep or change."
+    )
 
 
 class FreezeOverride(Strict):
-    justification: Text
-    approver: Handle
+    """Permission for an emergency change to go ahead during a change freeze."""
+
+    justification: Text = Field(
+        description="Why this emergency change cannot wait until the freeze window ends."
+    )
+    approver: Handle = Field(
+        description=(
+            "GitHub login of who approved going ahead; must be one of the freeze window's "
+            "`approvers` when it lists any."
+        )
+    )
 
 
 class Change(Record):
     """A planned (or emergency) modification of a running service."""
 
-    id: ChangeId
-    kind: Literal["change"]
-    status: Status
-    type: Literal["standard", "normal", "emergency"]
-    risk: Risk | None = None
-    services: UniqueList[ServiceId] = []
-    environments: UniqueList[Slug] = []
-    schedule: Schedule | None = None
-    implementation_plan: list[Text] = []
-    test_evidence: list[TestEvidence] = []
-    rollback: Rollback | None = None
-    freeze_override: FreezeOverride | None = None
-    approval: Approval | None = None
-    deployment: Deployment | None = None
-    outcome: Literal["successful", "failed", "rolled_back", "partial"] | None = None
-    caused_incidents: UniqueList[IncidentId] = []
-    review: Review | None = None
-    submitted_at: Timestamp | None = None
-    implemented_at: Timestamp | None = None
-    closed_at: Timestamp | None = None
+    id: ChangeId = Field(
+        description=(
+            "Change id `CHG-YYYYMMDD-XXXX`: the UTC date and four random Crockford base32 "
+            "characters. Equals the file name."
+        )
+    )
+    kind: Literal["change"] = Field(description="Always `change`.")
+    status: Status = Field(
+        description=(
+            "Lifecycle state: draft, submitted, approved, scheduled, implementing, implemented, "
+            "closed; or rejected, cancelled, failed, rolled_back. Each state requires its fields."
+        )
+    )
+    type: Literal["standard", "normal", "emergency"] = Field(
+        description=(
+            "`standard` (pre-approved), `normal` (approved before implementing) or `emergency` "
+            "(may be implemented first and approved afterwards)."
+        )
+    )
+    risk: Risk | None = Field(
+        None,
+        description="Risk assessment. Required once submitted, unless rejected or cancelled.",
+    )
+    services: UniqueList[ServiceId] = Field(
+        [],
+        description=(
+            "Ids of the services the change modifies; freeze windows apply by them. "
+            "Required once submitted, unless rejected or cancelled."
+        ),
+    )
+    environments: UniqueList[Slug] = Field(
+        [],
+        description=(
+            "Environments it deploys to, like `production`. A deployment to another one is not "
+            "recorded on this change; with none listed, only production counts."
+        ),
+    )
+    schedule: Schedule | None = Field(
+        None, description="Planned time window. Required when `scheduled`."
+    )
+    implementation_plan: list[Text] = Field(
+        [],
+        description=(
+            "Steps to carry out the change, one item per step. "
+            "Required once submitted, unless rejected or cancelled."
+        ),
+    )
+    test_evidence: list[TestEvidence] = Field(
+        [],
+        description=(
+            "Test runs of the change. Required from `implementing` on; the deployed commit "
+            "needs a passing entry for that exact commit."
+        ),
+    )
+    rollback: Rollback | None = Field(
+        None,
+        description=(
+            "How to undo the change. Required once a normal or emergency change is submitted "
+            "(unless rejected or cancelled), and when `rolled_back`."
+        ),
+    )
+    freeze_override: FreezeOverride | None = Field(
+        None,
+        description=(
+            "Lets an `emergency` change go ahead in a deny freeze window, or outside the allow "
+            "windows: why, and who approved it."
+        ),
+    )
+    approval: Approval | None = Field(
+        None,
+        description=(
+            "Approval evidence, written by maintain; never typed by hand. Required when "
+            "`approved`, when `implementing` (normal changes) and `closed` (unless standard)."
+        ),
+    )
+    deployment: Deployment | None = Field(
+        None,
+        description=(
+            "The deployment that carried it out, written by maintain from GitHub or "
+            "`maintain change deployed`. Required when `implemented`."
+        ),
+    )
+    outcome: Literal["successful", "failed", "rolled_back", "partial"] | None = Field(
+        None,
+        description=(
+            "How it went: `successful`, `failed`, `rolled_back` or `partial`. "
+            "Required when `closed`, `failed` or `rolled_back`."
+        ),
+    )
+    caused_incidents: UniqueList[IncidentId] = Field(
+        [],
+        description=(
+            "Ids of incidents this change caused; each names it in `cause.triggering_change`. "
+            "May still grow after the change is closed."
+        ),
+    )
+    review: Review | None = Field(
+        None,
+        description=(
+            "Post-implementation review; `completed_at` is required to close an emergency change "
+            "or one whose outcome is failed, rolled_back or partial."
+        ),
+    )
+    submitted_at: Timestamp | None = Field(
+        None,
+        description=(
+            "When it was submitted, ISO 8601 timestamp with a UTC offset. "
+            "Required once submitted, unless rejected or cancelled."
+        ),
+    )
+    implemented_at: Timestamp | None = Field(
+        None,
+        description=(
+            "When it was deployed (maintain writes the deployment's finish), ISO 8601 timestamp "
+            "with a UTC offset. Required when `implemented`."
+        ),
+    )
+    closed_at: Timestamp | None = Field(
+        None,
+        description=(
+            "When it was closed, ISO 8601 timestamp with a UTC offset. Required when `closed`."
+        ),
+    )
 
     def references(self) -> Iterator[Reference]:
         yield from super().references()

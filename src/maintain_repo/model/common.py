@@ -139,20 +139,47 @@ Source = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_.-]*(:[A-Za-z0-9_.-]+)+$",
 class TimelineEntry(Strict):
     """One dated event in a record's life; timelines are append-only."""
 
-    at: Timestamp
-    by: Handle
-    event: Slug
-    text: Text | None = None
-    source: Source | None = None
+    at: Timestamp = Field(
+        description=(
+            "When it happened: an RFC 3339 timestamp with an offset, e.g. "
+            "`2026-03-01T10:02:00Z`. Not before the entry above it, nor in the future."
+        )
+    )
+    by: Handle = Field(description="Who did it: a GitHub login, or a team as `org/team`.")
+    event: Slug = Field(
+        description=(
+            "What happened, as one lowercase word with underscores, e.g. `created`, "
+            "`acknowledged`, `note`, `severity_changed`."
+        )
+    )
+    text: Text | None = Field(None, description="Free text about the event: details, numbers.")
+    source: Source | None = Field(
+        None,
+        description=(
+            "Written by maintain: the event that made this entry (e.g. "
+            "`github:comment:1234567`), so a replayed event is not applied twice."
+        ),
+    )
 
 
 class Links(Strict):
     """Where else this record lives: its issue, pull requests, documents."""
 
-    github_issue: PositiveInt | None = None
-    pull_requests: UniqueList[PositiveInt] = []
-    urls: UniqueList[Url] = []
-    related: UniqueList[AnyRecordId] = []
+    github_issue: PositiveInt | None = Field(
+        None, description="Number of the GitHub issue in this repository that tracks the record."
+    )
+    pull_requests: UniqueList[PositiveInt] = Field(
+        [], description="Numbers of pull requests in this repository that belong to the record."
+    )
+    urls: UniqueList[Url] = Field(
+        [], description="Other http(s) links: runbooks, dashboards, documents, tickets."
+    )
+    related: UniqueList[AnyRecordId] = Field(
+        [],
+        description=(
+            "Ids of related records (e.g. `CHG-20260301-7K2M`) or service slugs; each must exist."
+        ),
+    )
 
 
 # Shared fields written after the kind's own fields, timeline last.
@@ -170,17 +197,48 @@ def listed(
 class Record(Strict):
     """Fields every record kind shares, in the order they are written."""
 
-    id: str
-    kind: str
-    schema_version: SchemaVersion
-    title: Title
-    status: str
-    owner: Handle
-    created_at: Timestamp
-    description: Text | None = None
-    labels: UniqueList[Label] = []
-    links: Links = Links()
-    timeline: list[TimelineEntry] = []
+    id: str = Field(description="Record id, the same as the file name without `.yaml`.")
+    kind: str = Field(description="Kind of record; must match the folder the file is in.")
+    schema_version: SchemaVersion = Field(description="Version of the record format: always `1`.")
+    title: Title = Field(
+        description="Short summary on one line, at most 200 characters, not ending in a space."
+    )
+    status: str = Field(description="Lifecycle state; each kind has its own states.")
+    owner: Handle = Field(
+        description=(
+            "Who is responsible for the record: a GitHub login, or a team as `org/team`. "
+            "Issues maintain opens for it are assigned to or @-mention the owner."
+        )
+    )
+    created_at: Timestamp = Field(
+        description=(
+            "When the record was created: an RFC 3339 timestamp with an offset, "
+            "e.g. `2026-03-01T10:02:00Z`."
+        )
+    )
+    description: Text | None = Field(
+        None, description="Longer free text: the context, what happened, what is planned."
+    )
+    labels: UniqueList[Label] = Field(
+        [],
+        description=(
+            "Free-form tags: lowercase letters, digits, `.`, `_`, `/` and `-`, at most 50 "
+            "characters each, each listed once."
+        ),
+    )
+    links: Links = Field(
+        Links(),
+        description=(
+            "Where else the record lives: its GitHub issue, pull requests, URLs, related records."
+        ),
+    )
+    timeline: list[TimelineEntry] = Field(
+        [],
+        description=(
+            "Dated log of what happened, oldest first. Append-only: add entries, never edit "
+            "or remove earlier ones."
+        ),
+    )
 
     def extra_facts(self) -> dict[str, Any] | None:
         """Kind-specific values the repository-wide stage needs (see RecordFacts.extra)."""

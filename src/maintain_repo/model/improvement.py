@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Literal, get_args
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from maintain_repo.model.common import (
     AnyRecordId,
@@ -49,8 +49,21 @@ LIFECYCLE = Lifecycle(
 
 
 class Source(Strict):
-    kind: Literal["incident", "problem", "finding", "change", "product"]
-    ref: AnyRecordId | None = None
+    """Where an improvement came from: a record, or the product itself."""
+
+    kind: Literal["incident", "problem", "finding", "change", "product"] = Field(
+        description=(
+            "Kind of origin: an `incident`, `problem`, `finding` or `change` record, or "
+            "`product` for work that no record asked for."
+        )
+    )
+    ref: AnyRecordId | None = Field(
+        None,
+        description=(
+            "Id of the originating record, with the prefix of `kind` (`INC-`, `PRB-`, `SF-`, "
+            "`CHG-`). Required unless `kind` is `product`, which takes none."
+        ),
+    )
 
     @model_validator(mode="after")
     def _ref_matches_kind(self) -> Source:
@@ -69,10 +82,25 @@ class Source(Strict):
 class Improvement(Record):
     """Work that makes the product better: from incidents, findings or product."""
 
-    id: ImprovementId
-    kind: Literal["improvement"]
-    status: Status
-    source: Source
+    id: ImprovementId = Field(
+        description=(
+            "`IMP-YYYYMMDD-XXXX`: the UTC date and four random Crockford base32 characters, "
+            "the same as the file name. `maintain new` makes one."
+        )
+    )
+    kind: Literal["improvement"] = Field(description="Always `improvement`.")
+    status: Status = Field(
+        description=(
+            "`open` -> `in_progress` -> `done`, or `wont_do`; both can be reopened. Each state "
+            "requires its fields."
+        )
+    )
+    source: Source = Field(
+        description=(
+            "Where the work came from. An incident's improvement is listed in that incident's "
+            "`action_items`."
+        )
+    )
     category: Literal[
         "detect",
         "mitigate",
@@ -81,14 +109,44 @@ class Improvement(Record):
         "process",
         "feature",
         "optimisation",
-    ]
-    priority: Literal["P1", "P2", "P3", "P4"]
-    services: UniqueList[ServiceId] = []
-    due: Timestamp | None = None
-    started_at: Timestamp | None = None
-    done_at: Timestamp | None = None
-    verification: Text | None = None
-    wont_do_reason: Text | None = None
+    ] = Field(
+        description=(
+            "Kind of work: `detect`, `mitigate`, `prevent`, `repair`, `process`, `feature` or "
+            "`optimisation`."
+        )
+    )
+    priority: Literal["P1", "P2", "P3", "P4"] = Field(
+        description=(
+            "`P1` (most urgent) to `P4`. The SLA policy gives each priority a deadline counted "
+            "from `created_at`."
+        )
+    )
+    services: UniqueList[ServiceId] = Field(
+        [],
+        description="Slugs of the services the work touches, e.g. `checkout-api`; each must exist.",
+    )
+    due: Timestamp | None = Field(
+        None,
+        description=(
+            "Deadline (RFC 3339, may lie ahead); no later than the SLA policy allows for the "
+            "`priority`."
+        ),
+    )
+    started_at: Timestamp | None = Field(
+        None, description="When work started (RFC 3339). Required in `in_progress`."
+    )
+    done_at: Timestamp | None = Field(
+        None,
+        description=(
+            "When the work was finished (RFC 3339); not before `started_at`. Required in `done`."
+        ),
+    )
+    verification: Text | None = Field(
+        None, description="How it was checked that the improvement works. Required in `done`."
+    )
+    wont_do_reason: Text | None = Field(
+        None, description="Why the work will not be done. Required in `wont_do`."
+    )
 
     def references(self) -> Iterator[Reference]:
         yield from super().references()

@@ -78,26 +78,71 @@ LIFECYCLE = Lifecycle(
 
 
 class CustomerImpact(Strict):
-    impacted: bool
-    scope: Line | None = None
-    users_affected: int | None = Field(default=None, ge=0)
+    """Whether customers were affected, and how widely."""
+
+    impacted: bool = Field(description="`true` when customers or users were affected.")
+    scope: Line | None = Field(
+        None,
+        description=(
+            "One line on who or what was affected and for how long, e.g. "
+            "`About 18% of tracking page views for 17 minutes`."
+        ),
+    )
+    users_affected: int | None = Field(
+        default=None, ge=0, description="Number of users affected: a whole number, 0 or more."
+    )
 
 
 class Roles(Strict):
-    commander: Handle | None = None
-    deputy: Handle | None = None
-    scribe: Handle | None = None
-    communications: Handle | None = None
-    reporter: Handle | None = None
+    """Who held which role in the incident response, as GitHub logins or `org/team`."""
+
+    commander: Handle | None = Field(
+        None,
+        description=(
+            "Incident commander, who leads the response. `/commander @login` on the incident's "
+            "issue sets it and assigns the issue."
+        ),
+    )
+    deputy: Handle | None = Field(None, description="Deputy incident commander.")
+    scribe: Handle | None = Field(
+        None, description="Who keeps the notes and the timeline during the response."
+    )
+    communications: Handle | None = Field(
+        None, description="Who keeps customers and stakeholders informed."
+    )
+    reporter: Handle | None = Field(
+        None,
+        description=(
+            "Who reported the incident; for an incident opened with the issue form, "
+            "the issue's author."
+        ),
+    )
 
 
 class Detection(Strict):
-    source: Literal["probe", "alert", "customer", "staff", "scanner", "other"]
-    probe: Line | None = None
+    """How the incident was noticed."""
+
+    source: Literal["probe", "alert", "customer", "staff", "scanner", "other"] = Field(
+        description=(
+            "What noticed it: `probe` (a maintain probe), `alert` (monitoring), `customer`, "
+            "`staff`, `scanner` or `other`."
+        )
+    )
+    probe: Line | None = Field(
+        None,
+        description=(
+            "Which probe or alert noticed it, on one line. Incidents maintain opens from a "
+            "probe say `SERVICE/PROBE`, e.g. `checkout-api/health`."
+        ),
+    )
 
 
 class Cause(Strict):
-    summary: Text | None = None
+    """What caused the incident."""
+
+    summary: Text | None = Field(
+        None, description="What caused the incident, in plain words. Required to close it."
+    )
     category: (
         Literal[
             "code",
@@ -112,45 +157,184 @@ class Cause(Strict):
             "unknown",
         ]
         | None
-    ) = None
-    triggering_change: ChangeId | None = None
+    ) = Field(
+        None,
+        description=(
+            "Broad class of the cause, e.g. `code`, `config`, `capacity`, `third_party`; "
+            "`unknown` when nobody can tell."
+        ),
+    )
+    triggering_change: ChangeId | None = Field(
+        None,
+        description=(
+            "Id of the change (`CHG-...`) that caused the incident; that change lists the "
+            "incident in its `caused_incidents`. `/cause CHG-ID TEXT` on the issue writes both."
+        ),
+    )
 
 
 class Postmortem(Strict):
-    status: Literal["not_started", "draft", "in_review", "reviewed"]
-    owner: Handle | None = None
-    due: Timestamp | None = None
-    url: Url | None = None
-    reviewed_at: Timestamp | None = None
+    """The incident's postmortem: its progress, owner, deadline and document."""
+
+    status: Literal["not_started", "draft", "in_review", "reviewed"] = Field(
+        description=(
+            "Progress of the postmortem. A SEV1 or SEV2 incident can be `closed` only once "
+            "this is `reviewed`."
+        )
+    )
+    owner: Handle | None = Field(
+        None, description="Who writes the postmortem: a GitHub login, or a team as `org/team`."
+    )
+    due: Timestamp | None = Field(
+        None,
+        description=(
+            "Deadline for the reviewed postmortem (RFC 3339, may lie ahead); no later than "
+            "the SLA policy's postmortem target after `resolved_at`."
+        ),
+    )
+    url: Url | None = Field(None, description="Link (http or https) to the postmortem document.")
+    reviewed_at: Timestamp | None = Field(
+        None,
+        description=(
+            "When the postmortem was reviewed (RFC 3339), which ends its SLA obligation. "
+            "Not before `reported_at`."
+        ),
+    )
 
 
 class Incident(Record):
     """An interruption or degradation of a service, and how it was handled."""
 
-    id: IncidentId
-    kind: Literal["incident"]
-    status: Status
-    severity: IncidentSeverity
-    type: Literal["availability", "performance", "security", "data", "other"]
-    services: UniqueList[ServiceId] = []
-    customer_impact: CustomerImpact | None = None
-    detection: Detection | None = None
-    roles: Roles = Roles()
-    impact_started_at: Timestamp | None = None
-    detected_at: Timestamp | None = None
-    reported_at: Timestamp | None = None
-    acknowledged_at: Timestamp | None = None
-    mitigated_at: Timestamp | None = None
-    resolved_at: Timestamp | None = None
-    closed_at: Timestamp | None = None
-    workaround: Text | None = None
-    resolution: Text | None = None
-    cause: Cause | None = None
-    postmortem: Postmortem | None = None
-    action_items: UniqueList[ImprovementId] = []
-    no_action_items_reason: Text | None = None
-    problem: ProblemId | None = None
-    duplicate_of: IncidentId | None = None
+    id: IncidentId = Field(
+        description=(
+            "`INC-YYYYMMDD-XXXX`: the UTC date and four random Crockford base32 characters, "
+            "the same as the file name. `maintain new` makes one."
+        )
+    )
+    kind: Literal["incident"] = Field(description="Always `incident`.")
+    status: Status = Field(
+        description=(
+            "`triage` -> `active` -> `mitigated` -> `resolved` -> `closed`, or `declined` or "
+            "`duplicate`; a regression reopens it to `active`. Each state requires its fields."
+        )
+    )
+    severity: IncidentSeverity = Field(
+        description=(
+            "`SEV1` (worst) to `SEV4`, or `unknown` until it is known (SLAs then apply the "
+            "`SEV1` targets). Must be SEV1-SEV4 from `active` to `closed`."
+        )
+    )
+    type: Literal["availability", "performance", "security", "data", "other"] = Field(
+        description=(
+            "What kind of harm: `availability`, `performance`, `security`, `data` or `other`."
+        )
+    )
+    services: UniqueList[ServiceId] = Field(
+        [],
+        description=(
+            "Slugs of the affected services, e.g. `checkout-api`; each must exist. Required "
+            "from `active` to `closed`. Their tiers pick the SLA targets."
+        ),
+    )
+    customer_impact: CustomerImpact | None = Field(
+        None, description="Whether customers were affected, how widely and how many."
+    )
+    detection: Detection | None = Field(
+        None, description="How the incident was noticed: by a probe, an alert, a customer..."
+    )
+    roles: Roles = Field(
+        Roles(),
+        description="Who held which role: commander, deputy, scribe, communications, reporter.",
+    )
+    impact_started_at: Timestamp | None = Field(
+        None,
+        description=(
+            "When users were first affected (RFC 3339), possibly before detection. When set, "
+            "the resolve deadline and time to mitigate and resolve count from here."
+        ),
+    )
+    detected_at: Timestamp | None = Field(
+        None,
+        description="When the problem was first noticed (RFC 3339); not after `reported_at`.",
+    )
+    reported_at: Timestamp | None = Field(
+        None,
+        description=(
+            "When the incident was reported (RFC 3339); the acknowledge deadline counts from "
+            "here. Required in every state but `declined` and `duplicate`."
+        ),
+    )
+    acknowledged_at: Timestamp | None = Field(
+        None,
+        description=(
+            "When a person first acknowledged the incident (RFC 3339), e.g. with `/ack`; a bot "
+            "never acknowledges. Required in `active` and `mitigated`."
+        ),
+    )
+    mitigated_at: Timestamp | None = Field(
+        None,
+        description=(
+            "When the impact was relieved by the workaround (RFC 3339). Required in `mitigated`."
+        ),
+    )
+    resolved_at: Timestamp | None = Field(
+        None,
+        description=(
+            "When the incident was resolved (RFC 3339). Required in `resolved` and `closed`."
+        ),
+    )
+    closed_at: Timestamp | None = Field(
+        None, description="When the incident was closed (RFC 3339). Required in `closed`."
+    )
+    workaround: Text | None = Field(
+        None,
+        description=(
+            "What relieved the impact before a fix. Required in `mitigated`; "
+            "`/mitigate WORKAROUND` on the issue sets it."
+        ),
+    )
+    resolution: Text | None = Field(
+        None,
+        description=(
+            "What fixed it, or why the incident was declined. Required in `resolved`, "
+            "`closed` and `declined`."
+        ),
+    )
+    cause: Cause | None = Field(
+        None,
+        description=(
+            "What caused it: a summary (required to close), a category and the triggering change."
+        ),
+    )
+    postmortem: Postmortem | None = Field(
+        None,
+        description=(
+            "The postmortem's status, owner, deadline and link. A SEV1 or SEV2 incident "
+            "closes only with `status: reviewed`."
+        ),
+    )
+    action_items: UniqueList[ImprovementId] = Field(
+        [],
+        description=(
+            "Ids of follow-up improvements (`IMP-...`), each naming this incident as its "
+            "`source.ref`. Closing needs these or `no_action_items_reason`."
+        ),
+    )
+    no_action_items_reason: Text | None = Field(
+        None,
+        description="Why the incident needs no action items; lets it close without them.",
+    )
+    problem: ProblemId | None = Field(
+        None,
+        description=(
+            "Id of the problem (`PRB-...`) behind this incident; the problem lists the "
+            "incident in its `incidents`."
+        ),
+    )
+    duplicate_of: IncidentId | None = Field(
+        None,
+        description="Id of the incident (`INC-...`) this one duplicates. Required in `duplicate`.",
+    )
 
     def references(self) -> Iterator[Reference]:
         yield from super().references()

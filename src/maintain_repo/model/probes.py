@@ -67,21 +67,66 @@ DEFAULT_CONDITIONS: dict[str, str] = {
 
 
 class ProbeBase(Strict):
-    type: ProbeType
-    name: ProbeName
-    description: Line | None = None
-    enabled: bool = True
-    timeout: Timeout = "10s"
-    condition: Expression | None = None  # None: DEFAULT_CONDITIONS[type]
-    degraded: Expression | None = None
-    # Consecutive failing runs that open an incident; consecutive passing runs that resolve it.
-    failure_threshold: int = Field(default=3, ge=1, le=100)
-    success_threshold: int = Field(default=2, ge=1, le=100)
-    # A failing result is tested again this many times within the run before it counts
-    # (a runner's network blip is not an outage).
-    retries: int = Field(default=2, ge=0, le=5)
-    retry_delay: Delay = "2s"
-    severity: Severity = "SEV2"
+    """Fields every probe type shares."""
+
+    type: ProbeType = Field(description="What the probe checks: `http`, `tcp`, `tls` or `dns`.")
+    name: ProbeName = Field(
+        description=(
+            "Probe name, a lowercase slug like `health` (2 to 63 characters); unique within "
+            "the service."
+        )
+    )
+    description: Line | None = Field(None, description="One line saying what the probe checks.")
+    enabled: bool = Field(
+        True, description="`false`: the probe is not run and not shown on the status page."
+    )
+    timeout: Timeout = Field(
+        "10s",
+        description="Time allowed per attempt: `500ms`, `10s`, `1.5s`, `2m`; at most 120s.",
+    )
+    # None: DEFAULT_CONDITIONS[type]
+    condition: Expression | None = Field(
+        None,
+        description=(
+            "CEL expression over the result that must be true for the probe to pass. Default "
+            "per type, e.g. `response.status >= 200 && response.status < 400` for http."
+        ),
+    )
+    degraded: Expression | None = Field(
+        None,
+        description=(
+            "CEL expression over the result; when true on a passing result, the probe is "
+            "degraded (shown on the status page, still counted as passing)."
+        ),
+    )
+    failure_threshold: int = Field(
+        default=3,
+        ge=1,
+        le=100,
+        description="Failing runs in a row that open an incident (1 to 100).",
+    )
+    success_threshold: int = Field(
+        default=2,
+        ge=1,
+        le=100,
+        description="Passing runs in a row that resolve the incident the probe opened (1 to 100).",
+    )
+    # A runner's network blip is not an outage.
+    retries: int = Field(
+        default=2,
+        ge=0,
+        le=5,
+        description=(
+            "Times a failing result is tested again within the run before it counts as "
+            "failing (0 to 5); the first pass wins."
+        ),
+    )
+    retry_delay: Delay = Field(
+        "2s", description="Wait between retries: `500ms`, `2s`, `1m`; at most 60s."
+    )
+    severity: Severity = Field(
+        "SEV2", description="Severity of the incident the probe opens: `SEV1` to `SEV4`."
+    )
 
     @property
     def check(self) -> str:
@@ -93,16 +138,38 @@ class ProbeBase(Strict):
 
 
 class HttpProbe(ProbeBase):
-    type: Literal["http"]
-    url: Annotated[str, Field(pattern=r"^https?://[^\s]+$", max_length=2000)]
-    method: Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] = "GET"
-    headers: dict[HeaderName, Line] = {}
-    # Header values read from environment variables (secrets), by variable name: named
-    # MAINTAIN_PROBE_..., or declared in Settings (monitoring.secrets); never the runner's.
-    headers_from_env: dict[HeaderName, EnvName] = {}
-    body: Annotated[str, Field(max_length=100_000)] | None = None
-    follow_redirects: bool = True
-    verify_tls: bool = True
+    """One HTTP request on a fresh connection; the condition reads `response` and `tls`."""
+
+    type: Literal["http"] = Field(description="`http`: one request and its answer.")
+    url: Annotated[str, Field(pattern=r"^https?://[^\s]+$", max_length=2000)] = Field(
+        description=(
+            "http(s) URL to request. No credentials in it: put them in a secret named in "
+            "`headers_from_env`. The page and history show it without its query string."
+        )
+    )
+    method: Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] = Field(
+        "GET", description="HTTP method of the request."
+    )
+    headers: dict[HeaderName, Line] = Field(
+        {}, description="Request headers: header name to value, written here (no secrets)."
+    )
+    headers_from_env: dict[HeaderName, EnvName] = Field(
+        {},
+        description=(
+            "Secret request headers: header name to the environment variable holding the "
+            "value, named `MAINTAIN_PROBE_...` or listed in Settings `monitoring.secrets`."
+        ),
+    )
+    body: Annotated[str, Field(max_length=100_000)] | None = Field(
+        None, description="Request body, as text (at most 100,000 characters)."
+    )
+    follow_redirects: bool = Field(
+        True, description="`false`: judge the first answer instead of following redirects."
+    )
+    verify_tls: bool = Field(
+        True,
+        description="`false`: do not verify the server's certificate (an untrusted one passes).",
+    )
 
     def target(self) -> str:
         return _public_url(self.url)
@@ -122,32 +189,50 @@ class HttpProbe(ProbeBase):
 
 
 class TcpProbe(ProbeBase):
-    type: Literal["tcp"]
-    host: Hostname
-    port: Port
+    """Opens a TCP connection and closes it; the condition reads `tcp`."""
+
+    type: Literal["tcp"] = Field(description="`tcp`: opens a connection and closes it.")
+    host: Hostname = Field(description="Host name or IP address to connect to.")
+    port: Port = Field(description="TCP port to connect to, 1 to 65535.")
 
     def target(self) -> str:
         return f"{self.host}:{self.port}"
 
 
 class TlsProbe(ProbeBase):
-    type: Literal["tls"]
-    host: Hostname
-    port: Port = 443
-    server_name: Hostname | None = None  # SNI and the name verified; default: host
+    """A TLS handshake, to check the certificate a server presents; the condition reads `tls`."""
+
+    type: Literal["tls"] = Field(
+        description="`tls`: a handshake, to check the certificate the server presents."
+    )
+    host: Hostname = Field(description="Host name or IP address to connect to.")
+    port: Port = Field(443, description="TCP port to connect to, 1 to 65535.")
+    server_name: Hostname | None = Field(
+        None,
+        description="Name sent as SNI and verified against the certificate; default: `host`.",
+    )
 
     def target(self) -> str:
         return f"{self.server_name or self.host}:{self.port}"
 
 
 class DnsProbe(ProbeBase):
-    type: Literal["dns"]
-    # The name to resolve: a fully qualified domain name (a trailing dot is optional).
-    query: Hostname
-    record_type: Literal["A", "AAAA", "CNAME", "MX", "NS", "TXT", "SOA", "SRV", "CAA", "PTR"] = "A"
-    # An IP address, optionally with a port (`192.0.2.53`, `192.0.2.53:5353`,
-    # `[2001:db8::53]:53`); default: the machine's resolver.
-    resolver: Annotated[str, Field(max_length=100)] | None = None
+    """One DNS query for a name; the condition reads `dns`."""
+
+    type: Literal["dns"] = Field(description="`dns`: one query for a name, judged by its answers.")
+    query: Hostname = Field(
+        description="Name to resolve: a fully qualified domain name (a trailing dot is optional)."
+    )
+    record_type: Literal["A", "AAAA", "CNAME", "MX", "NS", "TXT", "SOA", "SRV", "CAA", "PTR"] = (
+        Field("A", description="DNS record type to ask for.")
+    )
+    resolver: Annotated[str, Field(max_length=100)] | None = Field(
+        None,
+        description=(
+            "Resolver to ask: an IP address, optionally with a port (`192.0.2.53`, "
+            "`192.0.2.53:5353`, `[2001:db8::53]:53`); default: the machine's resolver."
+        ),
+    )
 
     def target(self) -> str:
         return f"{self.query} {self.record_type}"
@@ -165,10 +250,16 @@ Probe = Annotated[HttpProbe | TcpProbe | TlsProbe | DnsProbe, Field(discriminato
 class MaintenanceWindow(Strict):
     """Planned work: probes keep measuring, but no incident is opened inside it."""
 
-    start: Timestamp
-    end: Timestamp
-    reason: Line
-    probes: UniqueList[ProbeName] = []  # empty: every probe of the service
+    start: Timestamp = Field(
+        description="When the window starts: an RFC 3339 timestamp with an offset."
+    )
+    end: Timestamp = Field(
+        description="When the window ends (exclusive): an RFC 3339 timestamp, after `start`."
+    )
+    reason: Line = Field(description="Why: one line, shown on the status page.")
+    probes: UniqueList[ProbeName] = Field(
+        [], description="Names of the service's probes it covers; empty: every probe."
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> MaintenanceWindow:

@@ -56,18 +56,70 @@ LIFECYCLE = Lifecycle(
 class Problem(Record):
     """One root cause, the incidents it caused, its workaround and its fix."""
 
-    id: ProblemId
-    kind: Literal["problem"]
-    status: Status
-    incidents: UniqueList[IncidentId] = []
-    proactive: bool = False
-    services: UniqueList[ServiceId] = []
-    root_cause: Text | None = None
-    workaround: Text | None = None
-    known_error_at: Timestamp | None = None
-    permanent_fix: UniqueList[FixId] = []
-    resolved_at: Timestamp | None = None
-    closed_at: Timestamp | None = None
+    id: ProblemId = Field(
+        description=(
+            "`PRB-YYYYMMDD-XXXX`: the UTC date and four random Crockford base32 characters, "
+            "the same as the file name. `maintain new` makes one."
+        )
+    )
+    kind: Literal["problem"] = Field(description="Always `problem`.")
+    status: Status = Field(
+        description=(
+            "`investigating` -> `known_error` -> `fix_in_progress` -> `resolved` -> `closed`; "
+            "back to `investigating` if it returns. Each state requires its fields."
+        )
+    )
+    incidents: UniqueList[IncidentId] = Field(
+        [],
+        description=(
+            "Ids of the incidents (`INC-...`) it caused, each naming this problem back in its "
+            "`problem`. Until `resolved`, list one or set `proactive: true`."
+        ),
+    )
+    proactive: bool = Field(
+        False,
+        description=(
+            "`true` for a problem found before it caused any incident; `incidents` may then "
+            "stay empty."
+        ),
+    )
+    services: UniqueList[ServiceId] = Field(
+        [], description="Slugs of the affected services, e.g. `checkout-api`; each must exist."
+    )
+    root_cause: Text | None = Field(
+        None, description="What is wrong underneath. Required from `known_error` on."
+    )
+    workaround: Text | None = Field(
+        None,
+        description=(
+            "How to avoid or relieve the impact until the permanent fix. Required from "
+            "`known_error` on."
+        ),
+    )
+    known_error_at: Timestamp | None = Field(
+        None,
+        description=(
+            "When the root cause and workaround were known (RFC 3339). Required from "
+            "`known_error` on."
+        ),
+    )
+    permanent_fix: UniqueList[FixId] = Field(
+        [],
+        description=(
+            "Ids of the improvements (`IMP-...`) or changes (`CHG-...`) that fix it for good. "
+            "Required from `fix_in_progress` on; all must be done (or implemented) to resolve."
+        ),
+    )
+    resolved_at: Timestamp | None = Field(
+        None,
+        description=(
+            "When the problem was resolved, its permanent fix in place (RFC 3339). Required in "
+            "`resolved` and `closed`."
+        ),
+    )
+    closed_at: Timestamp | None = Field(
+        None, description="When the problem was closed (RFC 3339). Required in `closed`."
+    )
 
     def references(self) -> Iterator[Reference]:
         yield from super().references()

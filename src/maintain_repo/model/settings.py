@@ -26,19 +26,43 @@ TimeZoneName = Annotated[str, AfterValidator(_known_zone)]
 
 
 class GitHubSettings(Strict):
-    repository: str = Field(pattern=r"^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$", max_length=140)
+    """The ops repository on GitHub."""
+
+    repository: str = Field(
+        pattern=r"^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$",
+        max_length=140,
+        description=(
+            "This ops repository on GitHub, as `owner/name`; used when `GITHUB_REPOSITORY` is "
+            "not set, and for issue links and the status page title."
+        ),
+    )
 
 
 class MonitoringSettings(Strict):
     """How `maintain probe run` keeps history and sends secrets, and the status page title."""
 
-    # A probe's result is written to its history when its state changes, and
-    # otherwise at most this often (15m, 1h, ...).
-    history_every: str = Field(default="15m", pattern=r"^[1-9][0-9]{0,3}(m|h)$")
-    page_title: Line | None = None
-    # Environment variables probes may send as headers (headers_from_env), besides those
-    # named MAINTAIN_PROBE_...; never the CI runner's own (GITHUB_*, ACTIONS_*, ...).
-    secrets: UniqueList[EnvName] = []
+    history_every: str = Field(
+        default="15m",
+        pattern=r"^[1-9][0-9]{0,3}(m|h)$",
+        description=(
+            "How often a probe's result is written to its history while its state holds, in "
+            "minutes or hours (`15m`, `1h`); a change of state is always written."
+        ),
+    )
+    page_title: Line | None = Field(
+        None,
+        description=(
+            "Title of the status page; default: `OWNER/NAME status` from `github.repository`, "
+            "else `Status`."
+        ),
+    )
+    secrets: UniqueList[EnvName] = Field(
+        [],
+        description=(
+            "Environment variables probes may send as headers (`headers_from_env`), besides "
+            "`MAINTAIN_PROBE_...`; never the CI runner's own (`GITHUB_*`, `ACTIONS_*`, ...)."
+        ),
+    )
 
     def history_interval(self) -> timedelta:
         number, unit = int(self.history_every[:-1]), self.history_every[-1]
@@ -83,18 +107,40 @@ class NotificationRoute(Strict):
     """Where events go: an Apprise URL (Slack, Teams, Discord, email, ntfy, a webhook...)
     kept in an environment variable (a secret of the workflow), never in this file."""
 
-    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$", max_length=50)]
-    url_env: NotifyEnvName
-    events: UniqueList[NotificationEvent] = Field(min_length=1)
-    # Only events of these severities (SEV1..SEV4 for incidents; empty: all). Events
-    # without a severity (SLA obligations, findings) pass no severity filter.
-    severities: UniqueList[Literal["SEV1", "SEV2", "SEV3", "SEV4", "unknown"]] = []
-    # Only events about these services (empty: all).
-    services: UniqueList[Line] = []
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$", max_length=50)] = Field(
+        description="Route name, lowercase letters, digits and hyphens, like `sre-slack`; unique."
+    )
+    url_env: NotifyEnvName = Field(
+        description=(
+            "Environment variable (a workflow secret) holding the Apprise URL, e.g. "
+            "`MAINTAIN_NOTIFY_SLACK`; never a CI runner's or another `MAINTAIN_` variable."
+        )
+    )
+    events: UniqueList[NotificationEvent] = Field(
+        min_length=1,
+        description="Events sent along this route, e.g. `incident.opened`, `sla.breached`.",
+    )
+    severities: UniqueList[Literal["SEV1", "SEV2", "SEV3", "SEV4", "unknown"]] = Field(
+        [],
+        description=(
+            "Only incident events of these severities; empty: all. With any listed, events "
+            "without a severity (SLA obligations, findings) are not sent."
+        ),
+    )
+    services: UniqueList[Line] = Field(
+        [],
+        description="Only events about these services, by service id; empty: all.",
+    )
 
 
 class NotificationSettings(Strict):
-    routes: list[NotificationRoute] = Field(default=[], max_length=50)
+    """Where notifications of incidents, SLAs and findings are sent."""
+
+    routes: list[NotificationRoute] = Field(
+        default=[],
+        max_length=50,
+        description="Notification routes, each with a unique `name` (at most 50).",
+    )
 
     @model_validator(mode="after")
     def _named_once(self) -> NotificationSettings:
@@ -106,22 +152,35 @@ class NotificationSettings(Strict):
 
 
 class SeverityLevel(Strict):
-    name: Literal["SEV1", "SEV2", "SEV3", "SEV4"]
-    rank: int = Field(ge=1, le=4)
-    description: Line | None = None
+    """An incident severity and its rank."""
+
+    name: Literal["SEV1", "SEV2", "SEV3", "SEV4"] = Field(
+        description="Incident severity: `SEV1` to `SEV4`."
+    )
+    rank: int = Field(ge=1, le=4, description="Rank, 1 to 4; 1 is the most severe (SEV1).")
+    description: Line | None = Field(
+        None, description="One line saying what the severity means, e.g. `Critical: outage`."
+    )
 
 
 class Tier(Strict):
-    tier: TierNumber
-    name: Line
-    description: Line | None = None
+    """A service tier, named; services give theirs in `tier`."""
+
+    tier: TierNumber = Field(description="Tier number, 1 to 4, as services give it in `tier`.")
+    name: Line = Field(description="Tier name, e.g. `Critical`.")
+    description: Line | None = Field(
+        None, description="One line saying what the tier means, e.g. `24x7 on-call`."
+    )
 
 
 class RuleSetting(Strict):
     """Turn a built-in rule off, or change the severity it reports at."""
 
-    enabled: bool = True
-    severity: Literal["error", "warning", "note"] | None = None
+    enabled: bool = Field(True, description="`false`: the rule is off and reports nothing.")
+    severity: Literal["error", "warning", "note"] | None = Field(
+        None,
+        description="Severity the rule reports at: `error`, `warning` or `note`; default: its own.",
+    )
 
 
 _DEFAULT_SEVERITIES = [
@@ -135,21 +194,48 @@ _DEFAULT_SEVERITIES = [
 class Settings(Strict):
     """Repository-wide settings that records and policies are judged by."""
 
-    kind: Literal["Settings"]
-    schema_version: SchemaVersion
-    github: GitHubSettings | None = None
-    severities: list[SeverityLevel] = Field(default=_DEFAULT_SEVERITIES, min_length=1)
-    tiers: list[Tier] = []
-    time_zone: TimeZoneName = "UTC"
+    kind: Literal["Settings"] = Field(description="Always `Settings`.")
+    schema_version: SchemaVersion = Field(description="Version of this file's format: `1`.")
+    github: GitHubSettings | None = Field(None, description="The ops repository on GitHub.")
+    severities: list[SeverityLevel] = Field(
+        default=_DEFAULT_SEVERITIES,
+        min_length=1,
+        description="Incident severities and their ranks (SEV1 is rank 1); default: all four.",
+    )
+    tiers: list[Tier] = Field(
+        [], description="Service tiers and their names; services give theirs in `tier`."
+    )
+    time_zone: TimeZoneName = Field(
+        "UTC",
+        description=(
+            "IANA time zone, e.g. `Europe/Berlin`, that business days (`bd` durations) are "
+            "counted in."
+        ),
+    )
     business_days: UniqueList[Weekday] = Field(
-        default=["mon", "tue", "wed", "thu", "fri"], min_length=1
+        default=["mon", "tue", "wed", "thu", "fri"],
+        min_length=1,
+        description="Working weekdays that `bd` durations count: `mon` to `sun`.",
     )
     state_branch: str = Field(
-        default="maintain-state", pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$"
+        default="maintain-state",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$",
+        description="Git branch where `maintain probe run` keeps probe state and history.",
     )
-    rules: dict[str, RuleSetting] = {}
-    monitoring: MonitoringSettings = MonitoringSettings()
-    notifications: NotificationSettings = NotificationSettings()
+    rules: dict[str, RuleSetting] = Field(
+        {},
+        description=(
+            "Built-in rules by id (e.g. `timestamp-order`), each turned off or given another "
+            "severity. An id that is no built-in rule is a `settings-rule` error."
+        ),
+    )
+    monitoring: MonitoringSettings = Field(
+        MonitoringSettings(),
+        description="Probe history interval, probe secrets and the status page title.",
+    )
+    notifications: NotificationSettings = Field(
+        NotificationSettings(), description="Routes that send events to chat, email or webhooks."
+    )
 
 
 MODEL = Settings

@@ -39,13 +39,35 @@ LIFECYCLE = Lifecycle(
 class PolicyCover(Strict):
     """Violations of one policy, on the named records, that the waiver covers."""
 
-    policy: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,99}$")
-    records: UniqueList[AnyRecordId] = Field(min_length=1)
+    policy: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9-]{0,99}$",
+        description=(
+            "Name of a record policy, or id of a built-in rule (e.g. `sla-due`), whose "
+            "violations are waived."
+        ),
+    )
+    records: UniqueList[AnyRecordId] = Field(
+        min_length=1,
+        description=(
+            "Ids of the records (or service slugs) on which those violations are waived; at "
+            "least one."
+        ),
+    )
 
 
 class Covers(Strict):
-    findings: UniqueList[FindingId] = []
-    policies: list[PolicyCover] = []
+    """What a waiver covers: security findings, policy violations, or both."""
+
+    findings: UniqueList[FindingId] = Field(
+        [],
+        description=(
+            "Ids of security findings (`SF-...`) whose risk is accepted; each is "
+            "`risk_accepted` and names this waiver in its `waiver`."
+        ),
+    )
+    policies: list[PolicyCover] = Field(
+        [], description="Policy or rule violations waived, each on the records named."
+    )
 
     @model_validator(mode="after")
     def _not_empty(self) -> Covers:
@@ -57,16 +79,41 @@ class Covers(Strict):
 class Waiver(Record):
     """Accepted risk, with who approved it and when it stops covering."""
 
-    id: WaiverId
-    kind: Literal["waiver"]
-    status: Status
-    covers: Covers
-    justification: Text
-    compensating_controls: Text | None = None
-    approver: Handle
-    approved_in: PositiveInt | None = None
-    expires: Timestamp
-    revoked_at: Timestamp | None = None
+    id: WaiverId = Field(
+        description=(
+            "`WV-YYYYMMDD-XXXX`: the UTC date and four random Crockford base32 characters, "
+            "the same as the file name. `maintain new` makes one."
+        )
+    )
+    kind: Literal["waiver"] = Field(description="Always `waiver`.")
+    status: Status = Field(
+        description=(
+            "`active` while it covers; `expired` once past `expires` (renewable to `active`); "
+            "`revoked` (final) to withdraw it."
+        )
+    )
+    covers: Covers = Field(
+        description="What it covers: security findings, policy violations on records, or both."
+    )
+    justification: Text = Field(description="Why the risk or the violation is accepted.")
+    compensating_controls: Text | None = Field(
+        None, description="What limits the risk meanwhile: network limits, monitoring, alerts."
+    )
+    approver: Handle = Field(
+        description="Who approved the exception: a GitHub login, or a team as `org/team`."
+    )
+    approved_in: PositiveInt | None = Field(
+        None, description="Number of the pull request whose review approved the waiver."
+    )
+    expires: Timestamp = Field(
+        description=(
+            "When it stops covering (RFC 3339, may lie ahead); no later than the SLA policy's "
+            "`waiver` limits allow."
+        )
+    )
+    revoked_at: Timestamp | None = Field(
+        None, description="When the waiver was revoked (RFC 3339). Required in `revoked`."
+    )
 
     def extra_facts(self) -> dict[str, Any] | None:
         return {
