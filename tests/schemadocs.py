@@ -367,7 +367,7 @@ def _statuses(stem: str) -> list[str]:
     return [*lines, ""]
 
 
-def _title(stem: str) -> str:
+def title(stem: str) -> str:
     for kind, (_, _, document) in DOCUMENTS.items():
         if document == stem:
             return kind
@@ -385,7 +385,7 @@ def page(stem: str, schema: dict[str, Any]) -> str:
     lines = [
         GENERATED,
         "",
-        f"# {_title(stem)}",
+        f"# {title(stem)}",
         "",
         " ".join(schema.get("description", "").split()),
         "",
@@ -420,7 +420,7 @@ def page(stem: str, schema: dict[str, Any]) -> str:
 def index(schemas: dict[str, dict[str, Any]]) -> str:
     def row(stem: str) -> str:
         about = " ".join(schemas[stem].get("description", "").split()).split(". ")[0]
-        return f"| [{_title(stem)}]({stem}.md) | `schemas/{stem}.schema.json` | {_prose(about)} |"
+        return f"| [{title(stem)}]({stem}.md) | `schemas/{stem}.schema.json` | {_prose(about)} |"
 
     documents = [stem for _, _, stem in DOCUMENTS.values()]
     return "\n".join(

@@ -89,7 +89,8 @@ def test_schema_pages_are_generated_from_the_schemas():
 def test_every_schema_page_is_in_the_docs_navigation():
     nav = (ROOT / "mkdocs.yml").read_text()
     for path in schemadocs.pages():
-        assert f"- {path.relative_to(ROOT / 'docs').as_posix()}\n" in nav, path.name
+        title = "Overview" if path.stem == "index" else schemadocs.title(path.stem)
+        assert f"- {title}: {path.relative_to(ROOT / 'docs').as_posix()}\n" in nav, path.name
 
 
 def test_every_schema_field_has_a_description_for_editor_hover_help():
