@@ -335,6 +335,37 @@ def test_upgrade_wires_the_notification_secrets_and_moves_the_hooks(tmp_path, ca
     assert main(["--root", str(root), "check"]) == 0
 
 
+def test_upgrade_regenerates_the_schemas_editors_use(tmp_path, capsys):
+    """A release that changes the models (new fields, new descriptions) reaches the team's
+    schemas/, so editors validate and explain with the running version."""
+    import json
+
+    root = tmp_path / "ops"
+    assert main(["init", str(root)]) == 0
+    incident = root / "schemas/incident.schema.json"
+    current = incident.read_text()
+    old = json.loads(current)
+    for field in old["properties"].values():
+        field.pop("description", None)
+    incident.write_text(json.dumps(old, indent=2) + "\n")
+    (root / "schemas/waiver.schema.json").unlink()
+    (root / "schemas/service.schema.json").write_bytes(b"\xff\xfe not a schema")
+    capsys.readouterr()
+    assert main(["init", str(root), "--upgrade", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "schemas/incident.schema.json: regenerated (" in out
+    assert "schemas/waiver.schema.json: added" in out
+    assert "schemas/service.schema.json: added" in out  # unreadable: replaced
+    assert "would rewrite 3 generated file(s)" in out
+    assert not (root / "schemas/waiver.schema.json").exists()
+    assert main(["init", str(root), "--upgrade"]) == 0
+    assert incident.read_text() == current
+    assert main(["--root", str(root), "schema", "check"]) == 0
+    capsys.readouterr()
+    assert main(["init", str(root), "--upgrade"]) == 0
+    assert "rewrote 0 generated file(s)" in capsys.readouterr().out
+
+
 def test_upgrade_needs_an_ops_repository(tmp_path, capsys):
     assert main(["init", str(tmp_path), "--upgrade"]) == 2
     assert "not an ops repository" in capsys.readouterr().err

@@ -33,8 +33,9 @@ def add_parser(commands: Any, name: str) -> None:
         "--upgrade",
         action="store_true",
         help="in an existing ops repository: rewrite the workflows init wrote (and their "
-        "maintain action pins) to this version and show the diff; files the team wrote or "
-        "changed (without the generated header) are left alone",
+        "maintain action pins), the pre-commit hooks' rev and schemas/ to this version and "
+        "show the diff; files the team wrote or changed (without the generated header) are "
+        "left alone",
     )
     parser.add_argument(
         "--dry-run", action="store_true", help="with --upgrade: show the diff, write nothing"

@@ -77,9 +77,10 @@ def starter_files(starter: Starter) -> dict[str, str]:
 def upgrade(root: Path, *, dry_run: bool = False) -> list[tuple[str, str]]:
     """Bring what `maintain init` generated to this version: each workflow (and the zizmor
     configuration) that still starts with the generated header, with the notification
-    routes' secrets of the settings wired in, and the `rev:` of maintain's hooks in
-    `.pre-commit-config.yaml`. Files the team wrote, changed (without the header) or
-    deleted are left alone. (path, unified diff) of each file rewritten."""
+    routes' secrets of the settings wired in, the `rev:` of maintain's hooks in
+    `.pre-commit-config.yaml`, and the schemas in `schemas/` (what editors validate and
+    explain with). Files the team wrote, changed (without the header) or deleted are left
+    alone. (path, unified diff) of each file rewritten; a schema's is one summary line."""
     from maintain_repo.engine.load import worktree_policies
 
     if not (root / RECORDS).is_dir():
@@ -110,6 +111,34 @@ def upgrade(root: Path, *, dry_run: bool = False) -> list[tuple[str, str]]:
             )
         )
         changed.append((rel, diff))
+        if not dry_run:
+            write_atomic(path, text, overwrite=True)
+    return changed + _upgrade_schemas(root / SCHEMAS, dry_run=dry_run)
+
+
+def _upgrade_schemas(directory: Path, *, dry_run: bool) -> list[tuple[str, str]]:
+    """The schemas as this version's models generate them (new ones added too), unless the
+    team removed `schemas/` altogether."""
+    from maintain_repo.model.schemas import render_all
+
+    if not directory.is_dir():
+        return []
+    changed = []
+    for name, text in render_all().items():
+        path = directory / name
+        try:
+            before = path.read_text(encoding="utf-8") if path.is_file() else ""
+        except (OSError, UnicodeDecodeError):
+            before = ""  # unreadable: replaced like a missing one
+        if before == text:
+            continue
+        lines = sum(
+            1
+            for line in difflib.unified_diff(before.splitlines(), text.splitlines(), lineterm="")
+            if line[:1] in "+-" and not line.startswith(("+++", "---"))
+        )
+        what = f"regenerated ({lines} lines changed)" if before else "added"
+        changed.append((f"{SCHEMAS}/{name}", f"{SCHEMAS}/{name}: {what}\n"))
         if not dry_run:
             write_atomic(path, text, overwrite=True)
     return changed
