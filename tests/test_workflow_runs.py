@@ -43,6 +43,20 @@ from maintain_repo.store.yaml import mapping_in, parse
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 INSTALL = "python -m pip install --disable-pip-version-check ."
+# The one kind of job condition the harness evaluates: a repository variable's value.
+VARIABLE_IS = re.compile(
+    r"^(?:\$\{\{)?\s*vars\.([A-Za-z_][A-Za-z0-9_]*)\s*==\s*'([^']*)'\s*(?:\}\})?$"
+)
+
+
+def _runs(job_id: str, condition: str, variables: dict[str, str]) -> bool:
+    """A job's `if:`, as GitHub evaluates it (string equality ignores case; an unset
+    variable is the empty string)."""
+    test = VARIABLE_IS.match(condition.strip())
+    assert test, f"the harness evaluates only `vars.NAME == 'value'`, not {job_id}'s {condition!r}"
+    return variables.get(test[1], "").casefold() == test[2].casefold()
+
+
 KNOWN_ACTIONS = (
     "actions/checkout",
     "actions/setup-python",
@@ -135,7 +149,8 @@ def run_workflow(
     logs = []
     finished: list[str] = []
     for job_id, job in workflow["jobs"].items():
-        assert "if" not in job, f"the harness does not evaluate {job_id}'s if:"
+        if "if" in job and not _runs(job_id, job["if"], variables or {}):
+            continue  # skipped, as on GitHub: not among the jobs that ran
         needs = job.get("needs") or []
         for need in [needs] if isinstance(needs, str) else needs:
             assert need in finished, f"{job_id} needs {need}, which does not run before it"
@@ -702,10 +717,12 @@ def test_report_writes_the_summary_and_opens_the_review_issue_when_asked(world, 
     ran = report()
     assert ran.summary.startswith("## Ops report: 2026-01-06T06:23:00Z to 2026-04-06T06:23:00Z")
     assert "### Delivery (DORA)" in ran.summary
-    assert "set the repository variable MAINTAIN_OPS_REVIEW_ISSUE" in ran.logs
+    assert ran.jobs == ["report"]  # the issue's job (the only one that may write issues) skipped
     assert emu.issues == []
-    report(MAINTAIN_OPS_REVIEW_ISSUE="true")
-    report(MAINTAIN_OPS_REVIEW_ISSUE="true")  # the next week: the same month's issue
+    assert report(MAINTAIN_OPS_REVIEW_ISSUE="false").jobs == ["report"]
+    ran = report(MAINTAIN_OPS_REVIEW_ISSUE="true")
+    assert ran.jobs == ["report", "ops-review"]
+    report(MAINTAIN_OPS_REVIEW_ISSUE="TRUE")  # the next week (GitHub compares ignoring case)
     (issue,) = emu.issues
     assert issue["title"] == "Ops review 2026-03"
     assert emu.bot_token not in ran.logs
@@ -799,7 +816,7 @@ def test_every_workflow_init_writes_runs(fresh, tmp_path):
     )
     ran: dict[str, Ran] = {}
 
-    def run(name, event, payload, now="2026-03-02T10:00:00Z"):
+    def run(name, event, payload, now="2026-03-02T10:00:00Z", variables=None):
         ran[name] = run_workflow(
             name,
             event,
@@ -808,6 +825,7 @@ def test_every_workflow_init_writes_runs(fresh, tmp_path):
             emu=emu,
             tmp_path=tmp_path,
             now=now,
+            variables=variables,
             workflows=workflows,
         )
         assert emu.bot_token not in ran[name].logs
@@ -851,6 +869,16 @@ def test_every_workflow_init_writes_runs(fresh, tmp_path):
         run(name, "schedule", cron(name))
     assert "open obligations" in ran["sla.yml"].summary
     assert "## Ops report" in ran["report.yml"].summary
+    assert ran["report.yml"].jobs == ["report"]  # no ops review issue unless the team asks
+    run(
+        "report.yml",
+        "schedule",
+        cron("report.yml"),
+        variables={"MAINTAIN_OPS_REVIEW_ISSUE": "true"},
+    )
+    assert ran["report.yml"].jobs == ["report", "ops-review"]
+    reviews = [i["title"] for i in emu.issues if i["title"].startswith("Ops review")]
+    assert reviews == ["Ops review 2026-02"]
     assert ran["probes.yml"].jobs == ["probe (shard=1)", "probe (shard=2)"]
 
     run("status-page.yml", "schedule", cron("status-page.yml"))

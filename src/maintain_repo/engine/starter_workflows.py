@@ -51,10 +51,13 @@ def _maintain(
 {more}{env}"""
 
 
-def _job(name: str, permissions: tuple[str, ...], steps: str, *, extra: str = "") -> str:
+def _job(
+    name: str, permissions: tuple[str, ...], steps: str, *, extra: str = "", when: str = ""
+) -> str:
     granted = "".join(f"      {line}\n" for line in permissions)
+    condition = f"    if: {when}\n" if when else ""
     return f"""    name: {name}
-    runs-on: ubuntu-24.04
+{condition}    runs-on: ubuntu-24.04
     timeout-minutes: 10
     permissions:
 {granted}{extra}    steps:
@@ -332,10 +335,25 @@ def report() -> str:
         _checkout()
         + _maintain("The last 90 days", "report --format markdown", token=True, summary=True),
     )
+    review = _job(
+        "monthly ops review issue",
+        (
+            "contents: read # the records, and the probes' history on the state branch",
+            "issues: write # the ops review issue",
+        ),
+        _checkout()
+        + _maintain(
+            "The last calendar month, as its ops review issue",
+            "report --month last --format markdown --issue",
+            token=True,
+        ),
+        when="vars.MAINTAIN_OPS_REVIEW_ISSUE == 'true'",
+    )
     return f"""{GENERATED}
 # The report (response times, DORA, SLOs, security SLA compliance) as the job summary every
-# Monday. For the monthly "Ops review YYYY-MM" issue, add a step running
-# `report --month last --format markdown --issue` (with issues: write).
+# Monday. With the repository variable MAINTAIN_OPS_REVIEW_ISSUE set to "true", also one
+# issue "Ops review YYYY-MM" a month with the last calendar month's report (updated in place
+# by later runs, never opened twice); only that job may write issues.
 name: report
 
 on:
@@ -351,7 +369,9 @@ concurrency:
 
 jobs:
   report:
-{job}"""
+{job}
+  ops-review:
+{review}"""
 
 
 def changes() -> str:
