@@ -52,5 +52,9 @@ def run(args: argparse.Namespace) -> int:
     if result.clean:
         print("schemas are up to date")
         return 0
-    print("run `maintain schema export` and commit the result", file=sys.stderr)
+    print(
+        "run `maintain schema export` (in a repository made by `maintain init`, "
+        "`maintain init --upgrade` moves the workflows along too) and commit the result",
+        file=sys.stderr,
+    )
     return 1

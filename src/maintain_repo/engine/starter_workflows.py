@@ -69,6 +69,7 @@ def validate() -> str:
         "maintain check",
         ("contents: read",),
         _checkout(depth=0)
+        + _maintain("Schemas match this version of maintain", "schema check")
         + _maintain("Policies are valid", "policy validate --format github")
         + _maintain("Policy tests pass", "policy test")
         + _maintain("Check records and policies", "check --format github"),
@@ -76,7 +77,8 @@ def validate() -> str:
     return f"""{GENERATED}
 # Every pull request and push to main: the records and policies are checked (on pull
 # requests against the base branch too: deleted records, status moves, edited timelines),
-# and the policies' tests run. Make `maintain check` a required status check.
+# schemas/ is what this version's models generate (editors use it), and the policies' tests
+# run. Make `maintain check` a required status check.
 name: validate
 
 on:
