@@ -181,6 +181,28 @@ def test_a_commit_pushed_with_later_ones_takes_their_push_time():
     )
 
 
+def test_a_bot_is_named_by_its_login_with_the_bot_suffix():
+    """GitHub Apps commit as `name[bot]`: a policy names Dependabot so in ignore_commits_by,
+    and its rebase no longer dismisses the approval given before it."""
+    pushed = (commit(C1, BASE, "carol"), commit(C2, C1, "dependabot[bot]"))
+    pull = facts(commits=pushed, reviews=(review("bob", 5, commit=C1),))
+    assert outcome(judge(rule(), pull))[0] == "pending"  # bob approved before the bot's push
+    verdict = judge(rule(ignore_commits_by={"users": ["dependabot[bot]"]}), pull)
+    assert outcome(verdict)[:2] == ("approved", ("bob",))
+    not_a_login = rule(ignore_commits_by={"users": ["dependabot[robot]"]})
+    policy = ApprovalPolicy.model_validate(
+        {
+            "kind": "ApprovalPolicy",
+            "name": "a",
+            "policy": {"approval": ["review"]},
+            "rules": [not_a_login],
+        }
+    )
+    assert [f.message for f in problems("p.yaml", policy)] == [
+        "'dependabot[robot]' is not a GitHub login"
+    ]
+
+
 def test_invalidate_on_push_off_keeps_older_approvals():
     pull = facts(reviews=(review("alice", 5, commit=C1),))
     assert outcome(judge(rule(invalidate_on_push=False), pull))[:2] == ("approved", ("alice",))

@@ -34,6 +34,8 @@ INVALID = "approval-policy"
 RESERVED = frozenset({FREEZE, DISAPPROVAL, INVALID})
 MAX_DEPTH = 5  # nested and/or blocks (policy-bot's documented limit)
 _LOGIN = re.compile(r"^@?[A-Za-z0-9][A-Za-z0-9-]{0,38}$")
+# A GitHub App commits, reviews and comments as `name[bot]` (`dependabot[bot]`).
+_USER = re.compile(r"^@?[A-Za-z0-9][A-Za-z0-9-]{0,38}(\[bot\])?$")
 _TEAM = re.compile(r"^@?[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 
 
@@ -155,7 +157,7 @@ def _actor_problems(actors: Actors, pointer: Pointer) -> Iterator[tuple[Pointer,
     for index, user in enumerate(actors.users):
         if _TEAM.match(user):
             yield (*pointer, "users", index), f"{user!r} is a team: list it under teams"
-        elif not _LOGIN.match(user):
+        elif not _USER.match(user):
             yield (*pointer, "users", index), f"{user!r} is not a GitHub login"
     for index, org in enumerate(actors.organizations):
         if _TEAM.match(org):
