@@ -269,8 +269,8 @@ class FreezeWindow(Strict):
     approvers: UniqueList[Handle] = Field(
         [],
         description=(
-            "GitHub logins or `org/team` who may approve an emergency change's "
-            "`freeze_override`; empty: anyone."
+            "GitHub logins who may approve an emergency change's `freeze_override` "
+            "(compared ignoring case and a leading `@`); empty: anyone."
         ),
     )
 

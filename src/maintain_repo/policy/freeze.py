@@ -112,7 +112,14 @@ def _overridden(change: Change, window: FreezeWindow) -> bool:
     override = change.freeze_override
     if change.type != "emergency" or override is None:
         return False
-    return not window.approvers or override.approver in window.approvers
+    return not window.approvers or _login(override.approver) in {
+        _login(a) for a in window.approvers
+    }
+
+
+def _login(handle: str) -> str:
+    """GitHub logins ignore case, and a handle may start with @."""
+    return handle.removeprefix("@").casefold()
 
 
 def _override_hint(change: Change, approvers: Sequence[str]) -> str:
