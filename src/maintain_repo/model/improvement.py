@@ -68,6 +68,8 @@ class Source(Strict):
     @model_validator(mode="after")
     def _ref_matches_kind(self) -> Source:
         if self.kind == "product":
+            if self.ref is not None:
+                raise ValueError("a source of kind product names no record: remove ref")
             return self
         prefix = SOURCE_PREFIX[self.kind]
         if self.ref is None:
