@@ -1,8 +1,11 @@
 """Real pre-commit runs our published hooks on a temporary ops repository.
 
-`pre-commit try-repo` clones this repository, builds the hook environment the
-way a user's pre-commit would (pip-installing maintain and its dependencies
-from the package index) and runs the hooks on a real git repository.
+Each ops repository's `.pre-commit-config.yaml` names a snapshot of this project by
+`repo:` (a local clone standing in for GitHub) and `rev:` (the release tag), as a team's
+does; pre-commit clones it, builds the hook environment the way a user's pre-commit would
+(pip-installing maintain and its dependencies from the package index) and runs the hooks on
+a real git repository. The environment is built once for the module, as a user's cache
+keeps it between commits.
 """
 
 from __future__ import annotations
@@ -14,10 +17,13 @@ from pathlib import Path
 
 import pytest
 
+from maintain_repo import HOME, __version__
+
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ROOT / "tests/cases/base"
 PRE_COMMIT = str(Path(sys.executable).parent / "pre-commit")
 BAD = "records/incidents/INC-20260301-7K2M.yaml"
+TAG = f"v{__version__}"
 
 pytestmark = pytest.mark.slow
 
@@ -30,10 +36,8 @@ def pre_commit_home(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def hook_repo(tmp_path_factory):
-    """This project as committed *plus* the working tree (new files included).
-
-    `try-repo` would see uncommitted edits but not new, untracked files.
-    """
+    """This project as committed *plus* the working tree (new files included), committed
+    and tagged with this version's release tag."""
     listed = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
         cwd=ROOT,
@@ -47,7 +51,12 @@ def hook_repo(tmp_path_factory):
             (target / name.decode()).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target / name.decode())
     identity = ["-c", "user.name=maintain tests", "-c", "user.email=tests@example.invalid"]
-    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "snapshot"]):
+    for args in (
+        ["init", "-q", "-b", "main"],
+        ["add", "-A"],
+        ["commit", "-q", "-m", "snapshot"],
+        ["tag", TAG],
+    ):
         subprocess.run(["git", *identity, *args], cwd=target, check=True, capture_output=True)
     return target
 
@@ -59,7 +68,11 @@ def ops(tmp_path, git_repo):
     return git_repo(root)
 
 
-def _try_repo(ops, home, repo, hook, *files, all_files=False):
+def _run_hook(ops, home, repo, hook, *files, all_files=False):
+    """`pre-commit run HOOK` with the ops repository's config naming the snapshot's tag."""
+    config = ops / ".pre-commit-config.yaml"
+    config.write_text(f"repos:\n  - repo: {repo}\n    rev: {TAG}\n    hooks:\n      - id: {hook}\n")
+    subprocess.run(["git", "add", config.name], cwd=ops, check=True)
     env = {
         "PATH": "/usr/bin:/bin",
         "HOME": str(home),
@@ -71,7 +84,7 @@ def _try_repo(ops, home, repo, hook, *files, all_files=False):
     }
     selection = ["--all-files"] if all_files else (["--files", *files] if files else [])
     return subprocess.run(
-        [PRE_COMMIT, "try-repo", str(repo), hook, "--verbose", "--color=never", *selection],
+        [PRE_COMMIT, "run", hook, "--verbose", "--color=never", *selection],
         cwd=ops,
         env=env,
         capture_output=True,
@@ -82,14 +95,14 @@ def _try_repo(ops, home, repo, hook, *files, all_files=False):
 
 
 def test_the_published_hooks_pass_a_good_record_and_fail_a_bad_one(ops, pre_commit_home, hook_repo):
-    good = _try_repo(ops, pre_commit_home, hook_repo, "maintain-check", BAD)
+    good = _run_hook(ops, pre_commit_home, hook_repo, "maintain-check", BAD)
     assert good.returncode == 0, good.stdout + good.stderr
     assert "maintain check (changed records)" in good.stdout
     assert "Passed" in good.stdout
 
     path = ops / BAD
     path.write_text(path.read_text().replace("severity: SEV2", "severity: SEV2\nseverty: SEV1"))
-    bad = _try_repo(ops, pre_commit_home, hook_repo, "maintain-check", BAD)
+    bad = _run_hook(ops, pre_commit_home, hook_repo, "maintain-check", BAD)
     assert bad.returncode == 1, bad.stdout + bad.stderr
     assert f"{BAD}:10:1: error schema unknown field 'severty'" in bad.stdout
     assert "Failed" in bad.stdout
@@ -99,7 +112,7 @@ def test_the_repository_wide_hook_catches_links_broken_by_a_deletion(
     ops, pre_commit_home, hook_repo
 ):
     (ops / "records/improvements/IMP-20260302-9ZT4.yaml").unlink()
-    done = _try_repo(ops, pre_commit_home, hook_repo, "maintain-check-all", all_files=True)
+    done = _run_hook(ops, pre_commit_home, hook_repo, "maintain-check-all", all_files=True)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "ref-exists action_items[0] names IMP-20260302-9ZT4, which does not exist" in done.stdout
 
@@ -110,7 +123,7 @@ def test_a_commit_that_only_deletes_a_record_still_runs_the_repository_hook(
     subprocess.run(
         ["git", "rm", "-q", "records/improvements/IMP-20260302-9ZT4.yaml"], cwd=ops, check=True
     )
-    done = _try_repo(ops, pre_commit_home, hook_repo, "maintain-check-all")  # staged files only
+    done = _run_hook(ops, pre_commit_home, hook_repo, "maintain-check-all")  # staged files only
     assert done.returncode == 1, done.stdout + done.stderr
     assert "(no files to check)" not in done.stdout
     assert "ref-exists action_items[0] names IMP-20260302-9ZT4, which does not exist" in done.stdout
@@ -121,10 +134,7 @@ def test_a_new_repository_blocks_a_broken_record_with_the_hooks_of_a_tag(
 ):
     """As a team adopts it: `maintain init`, its .pre-commit-config.yaml pointed at a clone
     of maintain at the release tag it names, `pre-commit install`, then commits."""
-    from maintain_repo import HOME, __version__
-
-    tag = f"v{__version__}"
-    subprocess.run(["git", "tag", "-f", tag], cwd=hook_repo, check=True, capture_output=True)
+    tag = TAG  # the snapshot's tag (hook_repo)
     ops = tmp_path / "ops"
     maintain = str(Path(sys.executable).parent / "maintain")
     made = subprocess.run(
