@@ -446,13 +446,16 @@ def client(
     retry: int | Any | None = None,
     timeout: int = 10,
     per_page: int = 30,
+    token: str | None = None,
 ) -> pygithub.Github:
-    """A real PyGithub client of the emulator, as `login` (None: github-actions[bot]).
+    """A real PyGithub client of the emulator, as `login` (None: github-actions[bot]), or
+    with `token` (a workflow job's, say).
 
     No retries by default (tests see faults as they happen); no throttling between
     requests. Closed when the fixture that made `emu` tears down.
     """
-    token = emu.bot_token if login is None else emu.token(login)
+    if token is None:
+        token = emu.bot_token if login is None else emu.token(login)
     gh = pygithub.Github(
         base_url=emu.base_url,
         auth=pygithub.Auth.Token(token),

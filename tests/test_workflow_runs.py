@@ -39,6 +39,7 @@ from emulated import validate_webhook
 from githubops import FORM_BODY, REPOSITORY, git, make_ops_repo, published
 from maintain_repo import ACTION as MAINTAIN_ACTION
 from maintain_repo.store.yaml import mapping_in, parse
+from maintain_repo.testing.github.scopes import job_permissions
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -94,6 +95,7 @@ class Ran:
     pages: list[Path] = field(default_factory=list)  # sites actions/upload-pages-artifact took
     deployed: int = 0  # actions/deploy-pages runs
     sarif: list[Path] = field(default_factory=list)  # files upload-sarif took
+    failed: list[str] = field(default_factory=list)  # steps that failed (named in may_fail)
 
 
 def run_workflow(
@@ -107,6 +109,7 @@ def run_workflow(
     now="2026-11-27T10:00:00Z",
     variables=None,
     workflows=ROOT / ".github/workflows",
+    may_fail=(),
 ):
     workflow = parse((workflows / name).read_text()).data
     triggers = workflow["on"]
@@ -147,6 +150,7 @@ def run_workflow(
         (run / path).touch()
     ran = Ran("", "", "")
     logs = []
+    tokens: list[str] = []
     finished: list[str] = []
     for job_id, job in workflow["jobs"].items():
         if "if" in job and not _runs(job_id, job["if"], variables or {}):
@@ -159,6 +163,11 @@ def run_workflow(
                 f" ({', '.join(f'{k}={v}' for k, v in matrix.items())})" if matrix else ""
             )
             ran.jobs.append(label)
+            # The job's GITHUB_TOKEN, scoped by its permissions (else the workflow's): the
+            # emulator refuses what it does not grant, as GitHub does.
+            granted = job["permissions"] if "permissions" in job else workflow.get("permissions")
+            token = emu.job_token(job_permissions(granted))
+            tokens.append(token)
             # Every job runs on a fresh runner: its own workspace and temporary directory.
             runner = run / f"job-{len(ran.jobs)}"
             workspace = runner / "workspace"
@@ -177,8 +186,9 @@ def run_workflow(
                             job_env,
                             workspace,
                             run / "summary",
-                            (emu, matrix, variables or {}),
+                            (token, matrix, variables or {}),
                             label,
+                            ran if step.get("name") in may_fail else None,
                         )
                     )
                     continue
@@ -192,7 +202,7 @@ def run_workflow(
                     job_env["PATH"] = f"{_scanners(step['run'], runner)}{os.pathsep}{env['PATH']}"
                     continue
                 step_env = {
-                    key: _expression(value, emu, matrix, variables or {})
+                    key: _expression(value, token, matrix, variables or {})
                     for key, value in (step.get("env") or {}).items()
                 }
                 done = subprocess.run(
@@ -209,24 +219,26 @@ def run_workflow(
     ran.outputs = (run / "output").read_text()
     ran.summary = (run / "summary").read_text()
     ran.logs = "".join(logs)
+    for token in tokens:
+        assert token not in ran.outputs + ran.summary + ran.logs, "a job's token was printed"
     return ran
 
 
-def _maintain_action(step, job_env, workspace, summary, context, label):
+def _maintain_action(step, job_env, workspace, summary, context, label, failures=None):
     """maintain's own action as a job runs it: action.yml's setup-python and install steps
     are the test environment's (maintain is installed in it), and its run step runs as
     written, in bash with `-eo pipefail` as Actions runs composite steps, with the inputs
     (expressions in them evaluated as Actions would) and the step's env."""
-    emu, matrix, variables = context
+    token, matrix, variables = context
     given = step.get("with") or {}
     assert set(given) <= {"args", "summary", "python-version"}, given
     args = re.sub(
         r"\$\{\{[^}]*\}\}",
-        lambda found: _expression(found.group(), emu, matrix, variables),
+        lambda found: _expression(found.group(), token, matrix, variables),
         str(given["args"]),
     )
     step_env = {
-        key: _expression(value, emu, matrix, variables)
+        key: _expression(value, token, matrix, variables)
         for key, value in (step.get("env") or {}).items()
     }
     action = parse((ROOT / "action.yml").read_text()).data
@@ -242,7 +254,12 @@ def _maintain_action(step, job_env, workspace, summary, context, label):
         text=True,
         check=False,
     )
-    assert done.returncode == 0, f"{label}: {step.get('name')} failed:\n{done.stdout}{done.stderr}"
+    if failures is not None and done.returncode != 0:
+        failures.failed.append(step["name"])  # a step the test expects may fail
+    else:
+        assert done.returncode == 0, (
+            f"{label}: {step.get('name')} failed:\n{done.stdout}{done.stderr}"
+        )
     return done.stdout + done.stderr
 
 
@@ -317,7 +334,7 @@ def _scanners(command, runner):
     return folder
 
 
-def _expression(value, emu, matrix, variables):
+def _expression(value, token, matrix, variables):
     text = str(value)
     if "${{" not in text:
         return text
@@ -328,7 +345,7 @@ def _expression(value, emu, matrix, variables):
     if match.group(3) is not None:
         return variables.get(match.group(3), "")  # an unset repository variable is empty
     if match.group(2) is None:
-        return emu.bot_token
+        return token  # the job's GITHUB_TOKEN
     assert match.group(2) in matrix, f"the job has no matrix value {match.group(2)}"
     return str(matrix[match.group(2)])
 
@@ -894,3 +911,41 @@ def test_every_workflow_init_writes_runs(fresh, tmp_path):
         emu.webhook("deployment_status", "created", deployment=deployment),
     )
     assert "no change record names it; nothing to do" in ran["changes.yml"].logs
+
+
+def test_a_team_veto_the_jobs_token_cannot_read_is_never_approved_over(fresh, tmp_path):
+    """`maintain init --team` vetoes by the team; Actions' GITHUB_TOKEN may not read team
+    members, so a veto from someone who may be in it leaves the pull request unapproved,
+    saying which permission is missing, and the job still ends well."""
+    from emulated import client
+
+    root, origin, emu = fresh
+    git(root, "checkout", "-q", "-b", "risky")
+    (root / "records/services/notes.txt").write_text("x\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "A risky change")
+    git(root, "push", "-q", "origin", "risky")
+    pull = client(emu, "bob").get_repo(REPOSITORY).create_pull(base="main", head="risky", title="t")
+    issue = client(emu, "alice").get_repo(REPOSITORY).get_issue(pull.number)
+    approved = client(emu, "alice").get_repo(REPOSITORY).get_pull(pull.number)
+    approved.create_review(event="APPROVE", body="fine by me")
+    said = issue.create_comment(":-1: not before the migration")
+    created = emu.webhook("issue_comment", "created", number=pull.number, comment=said.id)
+    ran = run_workflow(
+        "approval.yml",
+        "issue_comment",
+        created,
+        origin=origin,
+        emu=emu,
+        tmp_path=tmp_path,
+        workflows=root / ".github/workflows",
+        may_fail=("Judge the pull request",),
+    )
+    # The run is red (the policy could not be judged), and says what to do.
+    assert ran.failed == ["Judge the pull request"]
+    head = emu.pull(pull.number)["head"]["sha"]
+    (status,) = [s for s in emu.statuses(head) if s["context"] == "maintain/approval"]
+    assert status["state"] == "error"
+    assert "the token may not read the members of acme/sre" in status["description"]
+    (verdict,) = [c["body"] for c in emu.comments(pull.number) if "maintain" in c["body"]]
+    assert "members: read" in verdict

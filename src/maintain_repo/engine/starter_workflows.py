@@ -140,6 +140,7 @@ def approval() -> str:
             "contents: read # the base branch's policies, the change records",
             "pull-requests: write # the verdict comment",
             "statuses: write # the maintain/approval commit status",
+            "checks: read # the check runs a rule's has_status reads",
         ),
         _checkout(depth=0)
         + _maintain("Judge the pull request", "github sync --approvals", token=True),

@@ -27,7 +27,15 @@ from maintain_repo.github.api import IssueRef, PullRef, ReviewRef
 from maintain_repo.github.config import GitHubConfig
 from maintain_repo.github.events import Comment
 from maintain_repo.github.markers import has_marker
-from maintain_repo.github.retry import describe, failure, pause, span, too_long, transient
+from maintain_repo.github.retry import (
+    MembersUnreadable,
+    describe,
+    failure,
+    pause,
+    span,
+    too_long,
+    transient,
+)
 from maintain_repo.model.pull_facts import PERMISSION_RANK, PullRequestFacts
 
 if TYPE_CHECKING:
@@ -347,6 +355,10 @@ class Client:
             _, data = self.repo.requester.requestJsonAndCheck("GET", path)
         except github.UnknownObjectException:
             return False
+        except github.GithubException as error:
+            if error.status == 403:  # Actions' GITHUB_TOKEN never may (members: read)
+                raise MembersUnreadable(team) from None
+            raise failure(f"read membership of {login} in {team}", error) from None
         except Exception as error:
             raise failure(f"read membership of {login} in {team}", error) from None
         return isinstance(data, dict) and data.get("state") == "active"

@@ -15,13 +15,13 @@ policy then falls back to the commit each review was given to.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from maintain_repo.github.retry import failure
+from maintain_repo.github.retry import MembersUnreadable, failure
 from maintain_repo.model.pull_facts import CommentFact, CommitFact, PullRequestFacts, ReviewFact
 from maintain_repo.model.timestamps import parse_timestamp
 
@@ -59,6 +59,7 @@ def gather(client: Client, number: int, wanted: Wanted) -> PullRequestFacts:
     )
     commits = client.call(f"list commits of #{number}", lambda: tuple(_commits(pr)))
     comments = _comments(client, number, wanted.comment)
+    unreadable: list[str] = []
     people = sorted(
         {
             pr.user.login,
@@ -80,21 +81,35 @@ def gather(client: Client, number: int, wanted: Wanted) -> PullRequestFacts:
         changed_files=files,
         reviews=reviews,
         statuses=client.commit_statuses(pr.head.sha),
-        teams={
-            t: frozenset(p for p in people if client.team_member(t, p))
-            for t in _unique(wanted.teams)
-        },
+        teams=_groups(wanted.teams, people, client.team_member, unreadable),
         permissions={p: client.permission(p) for p in people},
         body=pr.body or "",
         created_at=pr.created_at,
         commits=commits,
         comments=comments,
         pushed_at=_pushes(client, pr) if _own_branch(client, pr) else {},
-        organizations={
-            o: frozenset(p for p in people if _org_member(client, o, p))
-            for o in _unique(wanted.organizations)
-        },
+        organizations=_groups(
+            wanted.organizations, people, lambda o, p: _org_member(client, o, p), unreadable
+        ),
+        unreadable=tuple(unreadable),
     )
+
+
+def _groups(
+    names: Iterable[str],
+    people: Sequence[str],
+    member: Callable[[str, str], bool],
+    unreadable: list[str],
+) -> dict[str, frozenset[str]]:
+    """Group -> its members among `people`; a group the token may not read is left out (the
+    policy then cannot judge what needs it) and named in `unreadable`."""
+    groups = {}
+    for name in _unique(names):
+        try:
+            groups[name] = frozenset(p for p in people if member(name, p))
+        except MembersUnreadable:
+            unreadable.append(name)
+    return groups
 
 
 def _unique(names: Iterable[str]) -> list[str]:
@@ -182,6 +197,10 @@ def _org_member(client: Client, org: str, login: str) -> bool:
         client.repo.requester.requestJsonAndCheck("GET", path)
     except github.UnknownObjectException:
         return False
+    except github.GithubException as error:
+        if error.status == 403:
+            raise MembersUnreadable(org) from None
+        raise failure(f"read whether {login} is a member of {org}", error) from None
     except Exception as error:
         raise failure(f"read whether {login} is a member of {org}", error) from None
     return True

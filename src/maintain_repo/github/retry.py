@@ -173,6 +173,14 @@ def pause(error: Exception, delay: float) -> float:
     return max(delay, asked or 0.0)
 
 
+class MembersUnreadable(Exception):
+    """The token may not read a team's or an organization's members (403)."""
+
+    def __init__(self, group: str) -> None:
+        super().__init__(group)
+        self.group = group
+
+
 def failure(what: str, error: Exception) -> GitHubError:
     """The error to show for a failed request: what, GitHub's answer, a hint; no secrets."""
     if isinstance(error, GitHubError):  # the transport's own, already in words

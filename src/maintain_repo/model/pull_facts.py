@@ -82,3 +82,5 @@ class PullRequestFacts:
     # commit sha -> when it was pushed to the head branch (GitHub's repository activity)
     pushed_at: Mapping[str, datetime] = field(default_factory=dict)
     organizations: Mapping[str, frozenset[str]] = field(default_factory=dict)  # org -> members
+    # Teams and organizations whose members the token may not read (left out of the above).
+    unreadable: tuple[str, ...] = ()

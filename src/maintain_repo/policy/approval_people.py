@@ -47,14 +47,23 @@ class Context:
     def members(self, team: str) -> frozenset[str]:
         found = self.teams.get(bare(team).lower())
         if found is None:
-            raise Unknown(f"the members of {bare(team)} are not known")
+            raise Unknown(self._unknown(team, f"the members of {bare(team)}"))
         return found
 
     def org_members(self, org: str) -> frozenset[str]:
         found = self.organizations.get(bare(org).lower())
         if found is None:
-            raise Unknown(f"the members of the organization {bare(org)} are not known")
+            raise Unknown(self._unknown(org, f"the members of the organization {bare(org)}"))
         return found
+
+    def _unknown(self, group: str, members: str) -> str:
+        if bare(group).lower() not in {g.lower() for g in self.facts.unreadable}:
+            return f"{members} are not known"
+        # The fix first: a commit status keeps 140 characters.
+        return (
+            f"the token may not read {members}: give the approval workflow a token with "
+            "the organization permission members: read (a GitHub App's)"
+        )
 
     def is_author(self, login: str) -> bool:
         return login.lower() == self.facts.author.lower()

@@ -146,6 +146,13 @@ class Emulator:
         """The token of github-actions[bot] (a Bot with write access: Actions' GITHUB_TOKEN)."""
         return self._state.bot.token
 
+    def job_token(self, permissions: dict[str, str] | None) -> str:
+        """The GITHUB_TOKEN of a workflow job with these permissions (`scopes.job_permissions`
+        of its `permissions:` block); None: the repository's default token, unscoped."""
+        if permissions is None:
+            return self._state.bot.token
+        return self._state.add_job_token(permissions)
+
     @property
     def users(self) -> dict[str, str]:
         """login -> role, the bot included."""

@@ -23,6 +23,7 @@ from maintain_repo.testing.github.protocol import ApiError, Context, Reply, Requ
 from maintain_repo.testing.github.render import View
 from maintain_repo.testing.github.routes import Route, all_routes, match
 from maintain_repo.testing.github.routes.meta import LIMITS
+from maintain_repo.testing.github.scopes import allows
 from maintain_repo.testing.github.state import State, User
 
 CONTROL_PREFIX = "/_emulator/"
@@ -116,6 +117,9 @@ class Core:
                 raise ApiError(400, "Problems parsing JSON")
             if found is None:
                 raise not_found()
+            granted = self.state.scopes.get(self._token(request))
+            if granted is not None and not allows(granted, request.method, found[0].template):
+                raise ApiError(403, "Resource not accessible by integration")
             return self._handle(found[0], found[1], request, user)
         except ApiError as error:
             return Reply(error.status, error.body(), dict(error.headers))
@@ -137,10 +141,12 @@ class Core:
             return route.handler(ctx)
 
     def _authenticate(self, request: Request) -> User | None:
+        return self.state.tokens.get(self._token(request))
+
+    @staticmethod
+    def _token(request: Request) -> str:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() not in ("token", "bearer"):
-            return None
-        return self.state.tokens.get(token.strip())
+        return token.strip() if scheme.lower() in ("token", "bearer") else ""
 
     def _headers(
         self, user: User | None, resource: str, request_id: str, reply: Reply, path: str

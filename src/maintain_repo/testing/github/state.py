@@ -429,6 +429,8 @@ class State:
         self.created_at = self.now()
         self.users: dict[str, User] = {}
         self.tokens: dict[str, User] = {}
+        # token -> permission -> read|write, for a workflow job's GITHUB_TOKEN (others: any)
+        self.scopes: dict[str, dict[str, str]] = {}
         for login, permission in users.items():
             self.add_user(login, permission)
         self.bot = self.add_user(BOT_LOGIN, "write", kind="Bot", ident=BOT_ID, prefix="ghs_")
@@ -495,6 +497,14 @@ class State:
         self.users[login.lower()] = user
         self.tokens[token] = user
         return user
+
+    def add_job_token(self, permissions: dict[str, str]) -> str:
+        """A new GITHUB_TOKEN of the Actions bot, scoped as a job's `permissions:` says."""
+        token = "ghs_" + secrets.token_hex(18)
+        with self.lock:
+            self.tokens[token] = self.bot
+            self.scopes[token] = dict(permissions)
+        return token
 
     def add_team(self, key: str, members: Sequence[str]) -> Team:
         org, _, slug = key.partition("/")
