@@ -165,9 +165,12 @@ def run_workflow(
             ran.jobs.append(label)
             # The job's GITHUB_TOKEN, scoped by its permissions (else the workflow's): the
             # emulator refuses what it does not grant, as GitHub does.
-            granted = job["permissions"] if "permissions" in job else workflow.get("permissions")
-            token = emu.job_token(job_permissions(granted))
+            granted = job_permissions(
+                job["permissions"] if "permissions" in job else workflow.get("permissions")
+            )
+            token = emu.job_token(granted)
             tokens.append(token)
+            refs = git(origin, "for-each-ref", "--format=%(refname) %(objectname)")
             # Every job runs on a fresh runner: its own workspace and temporary directory.
             runner = run / f"job-{len(ran.jobs)}"
             workspace = runner / "workspace"
@@ -215,6 +218,12 @@ def run_workflow(
                 )
                 logs.append(done.stdout + done.stderr)
                 assert done.returncode == 0, f"{label}: step {step.get('name')} failed:\n{logs[-1]}"
+            # Pushes go to origin by path, which no token guards: a job that pushed must
+            # have been given contents: write.
+            if git(origin, "for-each-ref", "--format=%(refname) %(objectname)") != refs:
+                assert granted is None or granted.get("contents") == "write", (
+                    f"{label} pushed without contents: write"
+                )
         finished.append(job_id)
     ran.outputs = (run / "output").read_text()
     ran.summary = (run / "summary").read_text()
