@@ -47,6 +47,22 @@ def test_every_rule_has_an_example_in_the_readme():
     assert examples.count("```diff") == len(offline)
 
 
+def test_the_documented_pins_name_this_version():
+    """The README, the docs and action.yml show how to pin maintain: at this release."""
+    from maintain_repo import HOME, __version__
+
+    repository = HOME.removeprefix("https://github.com/")
+    pins = []
+    for path in [ROOT / "README.md", ROOT / "action.yml", *sorted((ROOT / "docs").rglob("*.md"))]:
+        text = path.read_text(encoding="utf-8")
+        pins += re.findall(rf"{re.escape(repository)}@(v[0-9][^\s\"'`]*)", text)
+        pins += re.findall(r"^\s*rev: (v[0-9]\S*)", text, re.M)
+    assert pins, "no pins found: the pattern is stale"
+    assert set(pins) == {f"v{__version__}"}
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert f"\n## {__version__} (" in changelog
+
+
 def test_the_readme_fits_on_a_few_screens():
     assert len(README.splitlines()) < 300
 
