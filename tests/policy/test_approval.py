@@ -811,6 +811,28 @@ def nested(depth: int) -> list[Any]:
             None,
             [("rules[0].if.has_author_in.teams[0]", "'sre' is not a team: write org/team-slug")],
         ),
+        (
+            [
+                {
+                    "name": "lgtm-reviews",
+                    "options": {
+                        "methods": {
+                            "github_review": False,
+                            "github_review_comment_patterns": ["(?i)lgtm"],
+                        }
+                    },
+                }
+            ],
+            ["lgtm-reviews"],
+            None,
+            [
+                (
+                    "rules[0].options.methods.github_review",
+                    "github_review is false, yet github_review_comment_patterns count reviews: "
+                    "remove one of them",
+                )
+            ],
+        ),
     ],
 )
 def test_problems(rules, approval, disapproval, expected):

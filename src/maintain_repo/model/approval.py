@@ -273,7 +273,7 @@ class Methods(Strict):
         None,
         description=(
             "Whether reviews count: approving ones (changes-requested ones to veto). Omitted: "
-            "`true`; `false` has no effect when `github_review_comment_patterns` are given."
+            "`true`; `false` together with `github_review_comment_patterns` is an error."
         ),
     )
     github_review_comment_patterns: list[Regex] = Field(

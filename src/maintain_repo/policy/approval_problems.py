@@ -143,6 +143,11 @@ def _predicate_problems(predicates: Predicates, pointer: Pointer) -> Iterator[tu
 def _methods_problems(methods: Methods | None, pointer: Pointer) -> Iterator[tuple[Pointer, str]]:
     if methods is None:
         return
+    if methods.github_review is False and methods.github_review_comment_patterns:
+        yield (*pointer, "github_review"), (
+            "github_review is false, yet github_review_comment_patterns count reviews: "
+            "remove one of them"
+        )
     for key in ("comment_patterns", "github_review_comment_patterns", "body_patterns"):
         for index, pattern in enumerate(getattr(methods, key)):
             message = pattern_problem(pattern)
