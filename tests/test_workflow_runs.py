@@ -194,6 +194,8 @@ def run_workflow(
                             ran if step.get("name") in may_fail else None,
                         )
                     )
+                    if step.get("name") in ran.failed:
+                        break  # as on GitHub, a failed step skips the job's later steps
                     continue
                 if "uses" in step:
                     _action(step, job, origin=origin, workspace=workspace, ran=ran)
@@ -264,7 +266,7 @@ def _maintain_action(step, job_env, workspace, summary, context, label, failures
         check=False,
     )
     if failures is not None and done.returncode != 0:
-        failures.failed.append(step["name"])  # a step the test expects may fail
+        failures.failed.append(step["name"])  # a step the test expects may fail: the job ends
     else:
         assert done.returncode == 0, (
             f"{label}: {step.get('name')} failed:\n{done.stdout}{done.stderr}"
@@ -924,8 +926,9 @@ def test_every_workflow_init_writes_runs(fresh, tmp_path):
 
 def test_a_team_veto_the_jobs_token_cannot_read_is_never_approved_over(fresh, tmp_path):
     """`maintain init --team` vetoes by the team; Actions' GITHUB_TOKEN may not read team
-    members, so a veto from someone who may be in it leaves the pull request unapproved,
-    saying which permission is missing, and the job still ends well."""
+    members (GitHub answers 404, as for a non-member), so a veto from someone who may be in
+    it leaves the pull request unapproved: the verdict is an error that names the missing
+    permission, and the run is red."""
     from emulated import client
 
     root, origin, emu = fresh

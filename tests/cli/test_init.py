@@ -4,6 +4,7 @@ next step it prints works as printed."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -350,16 +351,23 @@ def test_upgrade_regenerates_the_schemas_editors_use(tmp_path, capsys):
     incident.write_text(json.dumps(old, indent=2) + "\n")
     (root / "schemas/waiver.schema.json").unlink()
     (root / "schemas/service.schema.json").write_bytes(b"\xff\xfe not a schema")
+    (root / "schemas/retired.schema.json").write_text("{}\n")  # no model makes it any more
     capsys.readouterr()
     assert main(["init", str(root), "--upgrade", "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "schemas/incident.schema.json: regenerated (" in out
     assert "schemas/waiver.schema.json: added" in out
     assert "schemas/service.schema.json: added" in out  # unreadable: replaced
-    assert "would rewrite 3 generated file(s)" in out
+    assert "schemas/retired.schema.json: removed" in out
+    assert "would rewrite 4 generated file(s)" in out
     assert not (root / "schemas/waiver.schema.json").exists()
     assert main(["init", str(root), "--upgrade"]) == 0
     assert incident.read_text() == current
+    assert not (root / "schemas/retired.schema.json").exists()
+    assert main(["--root", str(root), "schema", "check"]) == 0
+    shutil.rmtree(root / "schemas")  # gone altogether: the validate workflow needs it back
+    capsys.readouterr()
+    assert main(["init", str(root), "--upgrade"]) == 0, capsys.readouterr().err
     assert main(["--root", str(root), "schema", "check"]) == 0
     capsys.readouterr()
     assert main(["init", str(root), "--upgrade"]) == 0

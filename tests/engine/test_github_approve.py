@@ -172,3 +172,59 @@ def test_a_head_the_clone_lacks_is_fetched(world, tmp_path):
     # The change record's high risk was read: the SRE rule applies and waits.
     assert _state(emu, number) == "pending"
     assert "high-risk-needs-sre: needs 1 more approval" in _verdicts(emu, number)[0]["body"]
+
+
+JOB = {"contents": "read", "pull_requests": "write", "statuses": "write", "checks": "read"}
+
+
+def test_a_team_the_jobs_token_cannot_read_is_never_approved_over(world, monkeypatch):
+    """Actions' GITHUB_TOKEN may not read team members, and GitHub answers 404 as for a
+    non-member: a rule that needs the team is not judged (an error naming the permission),
+    never approved over, and never taken for "not a member"."""
+    repo, emu, number = world
+    monkeypatch.setenv("GITHUB_TOKEN", emu.job_token(JOB))
+    _review(emu, "bob", number, "APPROVE")  # write and acme/sre: enough for a token that reads it
+    assert _approve(repo, number) == 1
+    assert _state(emu, number) == "error"
+    (verdict,) = _verdicts(emu, number)
+    assert "the token may not read the members of acme/sre" in verdict["body"]
+    assert "members: read" in verdict["body"]
+    # With a token that may read the team (a GitHub App's), the same facts are approved.
+    monkeypatch.setenv("GITHUB_TOKEN", emu.bot_token)
+    assert _approve(repo, number) == 0
+    assert _state(emu, number) == "success"
+
+
+ORG_POLICY = """\
+kind: ApprovalPolicy
+name: change-approval
+policy:
+  approval: [staff-review]
+rules:
+  - name: staff-review
+    requires: {count: 1, organizations: [acme]}
+"""
+
+
+def test_an_organization_the_jobs_token_cannot_read_is_never_approved_over(
+    tmp_path, make_github, monkeypatch
+):
+    """For organization membership GitHub redirects (302) a token that is not the
+    organization's to the public members: that is "cannot tell", not "not a member"."""
+    repo = make_ops_repo(tmp_path, {"policies/approval.yaml": ORG_POLICY})
+    emu = make_github(users=USERS, teams=TEAMS, orgs={"acme": ["dan"]}, git_dir=repo.origin)
+    actions_env(monkeypatch, emu)
+    git(repo.root, "checkout", "-q", "-b", "risky")
+    repo.commit_and_push({CHANGE: RISKY}, "a risky change", branch="risky")
+    pull = (
+        client(emu, "erin").get_repo(REPOSITORY).create_pull(base="main", head="risky", title="t")
+    )
+    _review(emu, "dan", pull.number, "APPROVE")
+    monkeypatch.setenv("GITHUB_TOKEN", emu.job_token(JOB))
+    assert _approve(repo, pull.number) == 1
+    assert _state(emu, pull.number) == "error"
+    (verdict,) = _verdicts(emu, pull.number)
+    assert "the token may not read the members of the organization acme" in verdict["body"]
+    monkeypatch.setenv("GITHUB_TOKEN", emu.bot_token)
+    assert _approve(repo, pull.number) == 0
+    assert _state(emu, pull.number) == "success"

@@ -114,3 +114,15 @@ def test_write_all_replaces_nothing_when_a_new_file_appeared_meanwhile(tmp_path,
     assert (tmp_path / "finding.yaml").read_text() == "open\n"
     assert not (tmp_path / "a.yaml").exists()
     assert (tmp_path / "b.yaml").read_text() == "theirs\n"
+
+
+def test_a_folder_removed_after_a_write_is_made_again_for_the_next(tmp_path):
+    """A long-lived process (a test run, `init --upgrade` after the team removed schemas/)
+    writes again into a folder that was removed since its first write there."""
+    import shutil
+
+    folder = tmp_path / "schemas"
+    write_atomic(folder / "a.json", "{}\n", overwrite=False)
+    shutil.rmtree(folder)
+    write_atomic(folder / "a.json", "{}\n", overwrite=False)
+    assert (folder / "a.json").read_text() == "{}\n"

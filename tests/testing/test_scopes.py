@@ -13,7 +13,9 @@ from maintain_repo.testing.github.scopes import allows, job_permissions, needed
 
 def test_every_route_of_the_emulator_knows_its_permission():
     for route in all_routes():
-        needed(route.template)  # raises for a route nobody mapped
+        needed(route.method, route.template)  # raises for a route nobody mapped
+    with pytest.raises(KeyError):
+        needed("GET", "/repos/{owner}/{repo}/contents/{path}")
 
 
 @pytest.mark.parametrize(
@@ -21,7 +23,12 @@ def test_every_route_of_the_emulator_knows_its_permission():
     [
         ({"issues": "read"}, "GET", "/repos/{owner}/{repo}/issues", True),
         ({"issues": "read"}, "POST", "/repos/{owner}/{repo}/issues", False),
-        ({"pull_requests": "write"}, "POST", "/repos/{owner}/{repo}/issues/{n}/comments", True),
+        (
+            {"pull_requests": "write"},
+            "POST",
+            "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+            True,
+        ),
         ({"statuses": "write"}, "GET", "/repos/{owner}/{repo}/commits/{ref}/statuses", True),
         ({"statuses": "write"}, "GET", "/repos/{owner}/{repo}/commits/{ref}/check-runs", False),
         (
@@ -35,9 +42,20 @@ def test_every_route_of_the_emulator_knows_its_permission():
         (
             {"security_events": "read"},
             "PATCH",
-            "/repos/{owner}/{repo}/dependabot/alerts/{n}",
+            "/repos/{owner}/{repo}/dependabot/alerts/{alert_number}",
             False,
         ),
+        ({"pull_requests": "write"}, "POST", "/repos/{owner}/{repo}/issues", False),
+        ({"pull_requests": "write"}, "PATCH", "/repos/{owner}/{repo}/issues/{issue_number}", True),
+        (
+            {"pull_requests": "write"},
+            "PUT",
+            "/repos/{owner}/{repo}/pulls/{pull_number}/merge",
+            False,
+        ),
+        ({"contents": "write"}, "PUT", "/repos/{owner}/{repo}/pulls/{pull_number}/merge", True),
+        ({"contents": "write"}, "GET", "/repos/{owner}/{repo}/commits/{commit_sha}/pulls", False),
+        (dict.fromkeys(("contents", "issues"), "write"), "GET", "/user", False),
     ],
 )
 def test_reads_need_read_and_everything_else_write(granted, method, template, allowed):

@@ -291,8 +291,8 @@ def _teams(root: Path, api: Any) -> Iterator[Check]:
             yield Check(
                 f"team {org}/{slug}",
                 False,
-                f"the token cannot read its members (HTTP {status}): approvals that need the "
-                "team stay pending",
+                f"the token cannot read its members (HTTP {status}): what needs the team is "
+                "not judged (the verdict is an error, never approved over it)",
                 "use a token that can read members (organization members: read), e.g. a "
                 "GitHub App token",
             )

@@ -117,14 +117,20 @@ def upgrade(root: Path, *, dry_run: bool = False) -> list[tuple[str, str]]:
 
 
 def _upgrade_schemas(directory: Path, *, dry_run: bool) -> list[tuple[str, str]]:
-    """The schemas as this version's models generate them (new ones added too), unless the
-    team removed `schemas/` altogether."""
+    """`schemas/` as this version's models generate it: every schema written (new ones
+    added), and the ones no model produces any more removed; the validate workflow checks
+    exactly that (`maintain schema check`)."""
     from maintain_repo.model.schemas import render_all
 
-    if not directory.is_dir():
-        return []
+    wanted = render_all()
     changed = []
-    for name, text in render_all().items():
+    if directory.is_dir():
+        for path in sorted(directory.glob("*.schema.json")):
+            if path.name not in wanted:
+                changed.append((f"{SCHEMAS}/{path.name}", f"{SCHEMAS}/{path.name}: removed\n"))
+                if not dry_run:
+                    path.unlink()
+    for name, text in wanted.items():
         path = directory / name
         try:
             before = path.read_text(encoding="utf-8") if path.is_file() else ""

@@ -59,6 +59,7 @@ class Client:
         self.dry_run = config.dry_run
         self._repo: Repository | None = None
         self.transport: Transport | None = None  # made on first use
+        self._teams_seen: dict[str, bool] = {}  # "org/slug" -> whether the token can read it
         # A dry run without a token reads nothing: it plans as if the repository were empty.
         self.offline = config.dry_run and not config.token
 
@@ -350,10 +351,15 @@ class Client:
         import github
 
         org, _, slug = team.partition("/")
-        path = f"/orgs/{org}/teams/{slug}/memberships/{login}"
+        path = f"/orgs/{quote(org, safe='')}/teams/{quote(slug, safe='')}/memberships/"
+        path += quote(login, safe="")
         try:
             _, data = self.repo.requester.requestJsonAndCheck("GET", path)
         except github.UnknownObjectException:
+            # GitHub answers 404 both for "not a member" and for a token that may not see the
+            # team (Actions' GITHUB_TOKEN): only a team the token can read makes it "not".
+            if not self._team_visible(org, slug):
+                raise MembersUnreadable(team) from None
             return False
         except github.GithubException as error:
             if error.status == 403:  # Actions' GITHUB_TOKEN never may (members: read)
@@ -362,6 +368,23 @@ class Client:
         except Exception as error:
             raise failure(f"read membership of {login} in {team}", error) from None
         return isinstance(data, dict) and data.get("state") == "active"
+
+    def _team_visible(self, org: str, slug: str) -> bool:
+        import github
+
+        key = f"{org}/{slug}".lower()
+        if key not in self._teams_seen:
+            path = f"/orgs/{quote(org, safe='')}/teams/{quote(slug, safe='')}"
+            try:
+                self.repo.requester.requestJsonAndCheck("GET", path)
+                self._teams_seen[key] = True
+            except github.GithubException as error:
+                if error.status not in (403, 404):
+                    raise failure(f"read the team {org}/{slug}", error) from None
+                self._teams_seen[key] = False
+            except Exception as error:
+                raise failure(f"read the team {org}/{slug}", error) from None
+        return self._teams_seen[key]
 
     # -- pull requests ---------------------------------------------------------
 

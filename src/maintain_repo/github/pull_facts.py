@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from maintain_repo.github.retry import MembersUnreadable, failure
+from maintain_repo.github.retry import MembersUnreadable, Refused, failure
 from maintain_repo.model.pull_facts import CommentFact, CommitFact, PullRequestFacts, ReviewFact
 from maintain_repo.model.timestamps import parse_timestamp
 
@@ -199,6 +199,10 @@ def _org_member(client: Client, org: str, login: str) -> bool:
         return False
     except github.GithubException as error:
         if error.status == 403:
+            raise MembersUnreadable(org) from None
+        raise failure(f"read whether {login} is a member of {org}", error) from None
+    except Refused as error:
+        if error.status == 302:  # GitHub's answer to a token that is not the organization's
             raise MembersUnreadable(org) from None
         raise failure(f"read whether {login} is a member of {org}", error) from None
     except Exception as error:

@@ -58,6 +58,10 @@ class TimedOut(GitHubError):
 class Refused(GitHubError):
     """An answer maintain will not use: a redirect, another host, an oversized body."""
 
+    def __init__(self, message: str, *, hint: str = "", status: int | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.status = status  # the HTTP status of a refused redirect
+
 
 @dataclass(frozen=True)
 class Verdict:

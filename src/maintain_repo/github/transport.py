@@ -339,6 +339,7 @@ def _check(answer: Answer, what: str, method: str) -> None:
             hint="check GITHUB_API_URL (or --api-url): it is the API itself, e.g. "
             "https://api.github.com; after a 301 the repository may have a new name "
             "(GITHUB_REPOSITORY, github.repository)",
+            status=status,
         )
     if status == 202 and method.upper() in ("GET", "HEAD"):
         # PyGithub would sleep and ask again, without end.

@@ -67,7 +67,11 @@ class Actors(Strict):
     """Users (logins), teams (`org/slug`) and organizations (their members)."""
 
     users: UniqueList[Actor] = Field(
-        [], description="GitHub logins, e.g. `mira-okafor` (a leading `@` is allowed)."
+        [],
+        description=(
+            "GitHub logins, e.g. `mira-okafor` (a leading `@` is allowed); a GitHub App by "
+            "its bot login, e.g. `dependabot[bot]`."
+        ),
     )
     teams: UniqueList[Actor] = Field(
         [],

@@ -144,9 +144,12 @@ def _methods_problems(methods: Methods | None, pointer: Pointer) -> Iterator[tup
     if methods is None:
         return
     if methods.github_review is False and methods.github_review_comment_patterns:
-        yield (*pointer, "github_review"), (
-            "github_review is false, yet github_review_comment_patterns count reviews: "
-            "remove one of them"
+        yield (
+            (*pointer, "github_review"),
+            (
+                "github_review is false, yet github_review_comment_patterns count reviews: "
+                "remove one of them"
+            ),
         )
     for key in ("comment_patterns", "github_review_comment_patterns", "body_patterns"):
         for index, pattern in enumerate(getattr(methods, key)):

@@ -154,9 +154,10 @@ def _stage(path: Path, text: str | bytes, overwrite: bool, durable: bool, mode: 
 
 
 def _folder(folder: Path) -> None:
-    """Make `folder` (once per process), and sweep it of stale temporary files."""
+    """Make `folder` (again, if something removed it since), and sweep it of stale
+    temporary files once per process."""
+    folder.mkdir(parents=True, exist_ok=True)
     if str(folder) not in _swept:
-        folder.mkdir(parents=True, exist_ok=True)
         _sweep(folder)
 
 

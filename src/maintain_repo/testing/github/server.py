@@ -23,7 +23,7 @@ from maintain_repo.testing.github.protocol import ApiError, Context, Reply, Requ
 from maintain_repo.testing.github.render import View
 from maintain_repo.testing.github.routes import Route, all_routes, match
 from maintain_repo.testing.github.routes.meta import LIMITS
-from maintain_repo.testing.github.scopes import allows
+from maintain_repo.testing.github.scopes import allows, refusal
 from maintain_repo.testing.github.state import State, User
 
 CONTROL_PREFIX = "/_emulator/"
@@ -119,7 +119,7 @@ class Core:
                 raise not_found()
             granted = self.state.scopes.get(self._token(request))
             if granted is not None and not allows(granted, request.method, found[0].template):
-                raise ApiError(403, "Resource not accessible by integration")
+                return refusal(found[0].template, request.path)
             return self._handle(found[0], found[1], request, user)
         except ApiError as error:
             return Reply(error.status, error.body(), dict(error.headers))
