@@ -83,9 +83,15 @@ def sync_github(
         alerts = api.alerts(kind)
         if alerts is None:
             unavailable.append(kind)
+            permission = (
+                "Dependabot alerts: read (a GitHub App's or a fine-grained token; with "
+                "Actions' GITHUB_TOKEN, security-events: read)"
+                if kind == "dependabot"
+                else "security-events: read (code scanning alerts: read for an App)"
+            )
             say(
                 f"{kind} alerts: not readable (turned off for the repository, or the token "
-                "lacks security-events: read); skipped"
+                f"lacks {permission}); skipped"
             )
             continue
         # Our own upload's alerts (the open findings, as SARIF) are findings already.
