@@ -282,3 +282,36 @@ def test_a_ctrl_c_during_a_held_step_arrives_when_the_step_ends():
     with pytest.raises(KeyboardInterrupt):
         step()
     assert done == ["the whole step"]
+
+
+def test_a_ctrl_c_to_a_process_with_other_threads_still_waits_for_the_step():
+    """A signal sent to the process goes to any thread that does not block it, and Python
+    then raises in the main thread: with another thread alive, the step still ends whole,
+    nested blocks included, and the interrupt comes once, after the outer block."""
+    import threading
+
+    from maintain_repo.sandbox.held import held
+
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)
+    other.start()
+    done = []
+
+    def steps() -> None:
+        with held():
+            with held():
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.05)
+                done.append("inner")
+            time.sleep(0.05)
+            done.append("outer")
+        done.append("after it")
+
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            steps()
+    finally:
+        stop.set()
+        other.join()
+    assert done == ["inner", "outer"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back

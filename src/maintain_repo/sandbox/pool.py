@@ -220,6 +220,9 @@ class _Pool(Generic[R]):
             if pid == 0:  # the child: serve, and leave without any of the parent's cleanup
                 code = 1
                 try:
+                    # Not the parent's held handlers: a signal waiting here ends the child.
+                    signal.signal(signal.SIGINT, signal.SIG_DFL)
+                    signal.signal(signal.SIGTERM, signal.SIG_DFL)
                     signal.pthread_sigmask(signal.SIG_SETMASK, previous)
                     os.close(task_write)
                     os.close(result_read)
