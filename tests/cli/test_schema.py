@@ -70,6 +70,17 @@ def test_schema_check_reports_missing_and_stray_files(ops, capsys):
     err = capsys.readouterr().err
     assert "schemas/waiver.schema.json: missing" in err
     assert "schemas/old.schema.json: not produced by any model" in err
+    (ops / "schemas/service.schema.json").write_bytes(b"\xff\xfe not text")
+    assert main(["--root", str(ops), "schema", "check"]) == 1  # no crash on a binary file
+    assert "schemas/service.schema.json: differs from the models" in capsys.readouterr().err
+
+    assert main(["--root", str(ops), "schema", "export"]) == 0
+    out = capsys.readouterr().out
+    assert "wrote schemas/waiver.schema.json" in out
+    assert "wrote schemas/service.schema.json" in out
+    assert "removed schemas/old.schema.json (no model produces it)" in out
+    assert not (ops / "schemas/old.schema.json").exists()
+    assert main(["--root", str(ops), "schema", "check"]) == 0
 
 
 def test_export_is_idempotent(ops, capsys):

@@ -37,10 +37,13 @@ def run(args: argparse.Namespace) -> int:
 
     directory = root_of(args) / SCHEMAS
     if args.action == "export":
-        written = export(directory)
+        written, removed = export(directory)
         for name in written:
             print(f"wrote {SCHEMAS}/{name}")
-        print(f"{len(written)} schema(s) updated" if written else "schemas are up to date")
+        for name in removed:
+            print(f"removed {SCHEMAS}/{name} (no model produces it)")
+        changed = len(written) + len(removed)
+        print(f"{changed} schema(s) updated" if changed else "schemas are up to date")
         return 0
     result = drift(directory)
     for name in result.changed:

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from maintain_repo import HOME, __version__
-from maintain_repo.engine.schemas import export
+from maintain_repo.engine.schemas import committed, drift, export
 from maintain_repo.engine.starter import (
     COMMANDER_POLICY,
     IMPACT_POLICY,
@@ -50,7 +50,7 @@ def scaffold(root: Path, starter: Starter | None = None) -> list[str]:
         if not (root / rel).exists():
             write_atomic(root / rel, text, overwrite=False)
             created.append(rel)
-    created.extend(f"{SCHEMAS}/{name}" for name in export(root / SCHEMAS))
+    created.extend(f"{SCHEMAS}/{name}" for name in export(root / SCHEMAS)[0])
     if _ignore(root / GITIGNORE):
         created.append(GITIGNORE)
     return created
@@ -117,37 +117,30 @@ def upgrade(root: Path, *, dry_run: bool = False) -> list[tuple[str, str]]:
 
 
 def _upgrade_schemas(directory: Path, *, dry_run: bool) -> list[tuple[str, str]]:
-    """`schemas/` as this version's models generate it: every schema written (new ones
-    added), and the ones no model produces any more removed; the validate workflow checks
-    exactly that (`maintain schema check`)."""
+    """`schemas/` as this version's models generate it (`engine.schemas`, what the validate
+    workflow's `maintain schema check` wants): (path, a summary line) of each schema that
+    export writes or removes."""
     from maintain_repo.model.schemas import render_all
 
-    wanted = render_all()
+    found = drift(directory)
+    expected = render_all()
     changed = []
-    if directory.is_dir():
-        for path in sorted(directory.glob("*.schema.json")):
-            if path.name not in wanted:
-                changed.append((f"{SCHEMAS}/{path.name}", f"{SCHEMAS}/{path.name}: removed\n"))
-                if not dry_run:
-                    path.unlink()
-    for name, text in wanted.items():
-        path = directory / name
-        try:
-            before = path.read_text(encoding="utf-8") if path.is_file() else ""
-        except (OSError, UnicodeDecodeError):
-            before = ""  # unreadable: replaced like a missing one
-        if before == text:
-            continue
+    for name in found.changed:
+        before = committed(directory / name) or ""
         lines = sum(
             1
-            for line in difflib.unified_diff(before.splitlines(), text.splitlines(), lineterm="")
+            for line in difflib.unified_diff(
+                before.splitlines(), expected[name].splitlines(), lineterm=""
+            )
             if line[:1] in "+-" and not line.startswith(("+++", "---"))
         )
         what = f"regenerated ({lines} lines changed)" if before else "added"
-        changed.append((f"{SCHEMAS}/{name}", f"{SCHEMAS}/{name}: {what}\n"))
-        if not dry_run:
-            write_atomic(path, text, overwrite=True)
-    return changed
+        changed.append((name, what))
+    changed += [(name, "added") for name in found.missing]
+    changed += [(name, "removed") for name in found.extra]
+    if not dry_run:
+        export(directory)
+    return [(f"{SCHEMAS}/{name}", f"{SCHEMAS}/{name}: {what}\n") for name, what in changed]
 
 
 def _ignore(path: Path) -> bool:

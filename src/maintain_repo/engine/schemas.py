@@ -11,7 +11,7 @@ from maintain_repo.store.files import write_atomic
 
 @dataclass(frozen=True, slots=True)
 class SchemaDrift:
-    changed: tuple[str, ...]  # committed file differs from the models
+    changed: tuple[str, ...]  # committed file differs from the models (or cannot be read)
     missing: tuple[str, ...]  # the models have a schema that is not committed
     extra: tuple[str, ...]  # a committed *.schema.json that no model produces
 
@@ -24,23 +24,34 @@ def drift(directory: Path) -> SchemaDrift:
     expected = render_all()
     changed, missing = [], []
     for name, text in expected.items():
-        path = directory / name
-        if not path.is_file():
+        before = committed(directory / name)
+        if before is None:
             missing.append(name)
-        elif path.read_text(encoding="utf-8") != text:
+        elif before != text:
             changed.append(name)
     present = {p.name for p in directory.glob("*.schema.json")} if directory.is_dir() else set()
     extra = sorted(present - set(expected))
     return SchemaDrift(tuple(changed), tuple(missing), tuple(extra))
 
 
-def export(directory: Path) -> list[str]:
-    """Write every schema that differs; returns the names written."""
-    written = []
-    for name, text in render_all().items():
-        path = directory / name
-        if path.is_file() and path.read_text(encoding="utf-8") == text:
-            continue
-        write_atomic(path, text, overwrite=True)
-        written.append(name)
-    return written
+def committed(path: Path) -> str | None:
+    """A schema file's text: None when there is none; "" when it cannot be read as text (a
+    binary or unreadable file differs from every schema)."""
+    if not path.is_file():
+        return None
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def export(directory: Path) -> tuple[list[str], list[str]]:
+    """Make `directory` what the models generate: write every schema that differs or is
+    missing, remove the `*.schema.json` no model produces. The names written, and removed."""
+    found = drift(directory)
+    expected = render_all()
+    for name in (*found.changed, *found.missing):
+        write_atomic(directory / name, expected[name], overwrite=True)
+    for name in found.extra:
+        (directory / name).unlink(missing_ok=True)
+    return [*found.changed, *found.missing], list(found.extra)

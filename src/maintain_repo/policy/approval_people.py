@@ -30,6 +30,7 @@ class Context:
     permissions: Mapping[str, str]
     teams: Mapping[str, frozenset[str]]
     organizations: Mapping[str, frozenset[str]]
+    unreadable: frozenset[str]  # lower-case names of the groups the token may not read
 
     @classmethod
     def of(cls, facts: PullRequestFacts, changes: Iterable[Change]) -> Context:
@@ -39,6 +40,7 @@ class Context:
             {login.lower(): level for login, level in facts.permissions.items()},
             _members(facts.teams),
             _members(facts.organizations),
+            frozenset(group.lower() for group in facts.unreadable),
         )
 
     def permission(self, login: str) -> str:
@@ -57,7 +59,7 @@ class Context:
         return found
 
     def _unknown(self, group: str, members: str) -> str:
-        if bare(group).lower() not in {g.lower() for g in self.facts.unreadable}:
+        if bare(group).lower() not in self.unreadable:
             return f"{members} are not known"
         # The fix first: a commit status keeps 140 characters.
         return (

@@ -33,9 +33,10 @@ INVALID = "approval-policy"
 # Names of the verdict's own results, which a rule may not take.
 RESERVED = frozenset({FREEZE, DISAPPROVAL, INVALID})
 MAX_DEPTH = 5  # nested and/or blocks (policy-bot's documented limit)
-_LOGIN = re.compile(r"^@?[A-Za-z0-9][A-Za-z0-9-]{0,38}$")
+_NAME = r"@?[A-Za-z0-9][A-Za-z0-9-]{0,38}"
+_LOGIN = re.compile(rf"^{_NAME}$")
 # A GitHub App commits, reviews and comments as `name[bot]` (`dependabot[bot]`).
-_USER = re.compile(r"^@?[A-Za-z0-9][A-Za-z0-9-]{0,38}(\[bot\])?$")
+_USER = re.compile(rf"^{_NAME}(\[bot\])?$")
 _TEAM = re.compile(r"^@?[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 
 

@@ -21,6 +21,7 @@ from maintain_repo.model.durations import WEEKDAYS
 from maintain_repo.model.findings import Finding, Severity
 from maintain_repo.model.policies import FreezeWindow, Weekly
 from maintain_repo.model.timestamps import local_date, shift_date
+from maintain_repo.policy.approval_people import bare
 
 RULE = "freeze-window"
 # Changes not yet carried out; a window cannot be kept any more after that.
@@ -112,14 +113,9 @@ def _overridden(change: Change, window: FreezeWindow) -> bool:
     override = change.freeze_override
     if change.type != "emergency" or override is None:
         return False
-    return not window.approvers or _login(override.approver) in {
-        _login(a) for a in window.approvers
-    }
-
-
-def _login(handle: str) -> str:
-    """GitHub logins ignore case, and a handle may start with @."""
-    return handle.removeprefix("@").casefold()
+    # GitHub logins ignore case, and a handle may start with @.
+    approvers = {bare(a).casefold() for a in window.approvers}
+    return not approvers or bare(override.approver).casefold() in approvers
 
 
 def _override_hint(change: Change, approvers: Sequence[str]) -> str:
